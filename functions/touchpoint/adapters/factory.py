@@ -1,0 +1,90 @@
+"""Builds the adapters once per cold start, lazily: nothing is created at import."""
+
+from functools import cache
+
+import boto3
+
+from touchpoint.adapters.dynamodb import (
+    DynamoAppointments,
+    DynamoClinics,
+    DynamoJobs,
+    DynamoMessageLog,
+    DynamoPatients,
+    Table,
+)
+from touchpoint.adapters.sms import OutboxSms, TwilioSms
+from touchpoint.adapters.sqs import SqsJobQueue
+from touchpoint.domain.ports import SmsGateway
+from touchpoint.settings import Settings
+from touchpoint.usecases.admin import Admin
+from touchpoint.usecases.sending import Sender
+
+SECRET_MAX_AGE_SECONDS = 300
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@cache
+def table() -> Table:
+    return Table(boto3.client("dynamodb"), settings().table_name)
+
+
+def admin() -> Admin:
+    return Admin(
+        DynamoClinics(table()),
+        DynamoPatients(table()),
+        DynamoAppointments(table()),
+        DynamoMessageLog(table()),
+    )
+
+
+def jobs() -> DynamoJobs:
+    return DynamoJobs(table())
+
+
+@cache
+def job_queue() -> SqsJobQueue:
+    queue_url = settings().queue_url
+    if not queue_url:
+        raise RuntimeError("QUEUE_URL is not set")
+    return SqsJobQueue(boto3.client("sqs"), queue_url)
+
+
+def sms_gateway() -> SmsGateway:
+    """Twilio when credentials are configured (directly, or in Secrets Manager), else the outbox."""
+    config = settings()
+    status_callback = f"{config.public_url.rstrip('/')}/twilio/status"
+    credentials = twilio_credentials(config)
+    if credentials is None:
+        return outbox()
+    return TwilioSms(*credentials, status_callback, config.twilio_api_base_url)
+
+
+@cache
+def outbox() -> OutboxSms:
+    return OutboxSms()
+
+
+def twilio_credentials(config: Settings) -> tuple[str, str] | None:
+    if config.twilio_account_sid and config.twilio_auth_token:
+        return config.twilio_account_sid, config.twilio_auth_token
+    if not config.twilio_secret_name:
+        return None
+    from aws_lambda_powertools.utilities import parameters
+
+    # Cached for a few minutes across invocations, so a rotated token takes effect without a deploy.
+    secret = parameters.get_secret(
+        config.twilio_secret_name, transform="json", max_age=SECRET_MAX_AGE_SECONDS
+    )
+    if not isinstance(secret, dict) or not secret.get("account_sid") or not secret.get("auth_token"):
+        raise RuntimeError(
+            f"secret {config.twilio_secret_name} must hold JSON with account_sid and auth_token"
+        )
+    return str(secret["account_sid"]), str(secret["auth_token"])
+
+
+def sender() -> Sender:
+    return Sender(jobs(), DynamoPatients(table()), sms_gateway())

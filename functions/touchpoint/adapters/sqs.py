@@ -1,0 +1,39 @@
+"""The send queue: the scheduler puts job references on it, the sender takes them off."""
+
+import json
+from typing import TYPE_CHECKING
+
+from touchpoint.domain.ports import JobRef
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+SQS_BATCH_LIMIT = 10
+
+
+def job_message(ref: JobRef) -> str:
+    return json.dumps({"appointment_id": ref.appointment_id, "job_id": ref.job_id})
+
+
+def parse_job_message(body: str) -> JobRef:
+    data = json.loads(body)
+    return JobRef(appointment_id=str(data["appointment_id"]), job_id=str(data["job_id"]))
+
+
+class SqsJobQueue:
+    def __init__(self, client: "SQSClient", queue_url: str) -> None:
+        self.client = client
+        self.queue_url = queue_url
+
+    def enqueue(self, refs: list[JobRef]) -> list[JobRef]:
+        failed: list[JobRef] = []
+        for start in range(0, len(refs), SQS_BATCH_LIMIT):
+            batch = refs[start : start + SQS_BATCH_LIMIT]
+            response = self.client.send_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(index), "MessageBody": job_message(ref)} for index, ref in enumerate(batch)
+                ],
+            )
+            failed += [batch[int(entry["Id"])] for entry in response.get("Failed", [])]
+        return failed

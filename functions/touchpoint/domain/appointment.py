@@ -1,0 +1,207 @@
+"""Appointments and the planned messages (jobs) that belong to them."""
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from touchpoint.domain.errors import Conflict, InvalidInput
+from touchpoint.domain.timeutil import exists_in_zone, utc_iso
+
+MAX_BOOKING_AHEAD = timedelta(days=5 * 366)
+DEFAULT_DURATION_MINUTES = 60
+
+
+class AppointmentStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CONFIRMED = "confirmed"
+    RESCHEDULE_REQUESTED = "reschedule_requested"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class JobKind(StrEnum):
+    REMINDER = "reminder"
+    FOLLOW_UP = "follow_up"
+
+
+class JobState(StrEnum):
+    PENDING = "pending"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+# States a job reaches before any attempt to send it: re-planning may replace these.
+UNATTEMPTED = frozenset({JobState.PENDING, JobState.SKIPPED, JobState.CANCELLED})
+
+
+@dataclass(frozen=True)
+class Appointment:
+    appointment_id: str
+    clinic_id: str
+    patient_id: str
+    starts_at: datetime
+    duration_minutes: int
+    status: AppointmentStatus
+    created_at: datetime
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (AppointmentStatus.CANCELLED, AppointmentStatus.COMPLETED)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "appointment_id": self.appointment_id,
+            "clinic_id": self.clinic_id,
+            "patient_id": self.patient_id,
+            "starts_at": utc_iso(self.starts_at),
+            "duration_minutes": self.duration_minutes,
+            "status": self.status.value,
+            "created_at": utc_iso(self.created_at),
+        }
+
+
+@dataclass(frozen=True)
+class Job:
+    """One planned SMS."""
+
+    job_id: str
+    appointment_id: str
+    clinic_id: str
+    patient_id: str
+    kind: JobKind
+    rule: str
+    due_at: datetime
+    state: JobState
+    reason: str | None = None
+    twilio_sid: str | None = None
+    error_code: str | None = None
+    survey: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "job_id": self.job_id,
+            "kind": self.kind.value,
+            "rule": self.rule,
+            "due_at": utc_iso(self.due_at),
+            "state": self.state.value,
+        }
+        optional = {
+            "reason": self.reason,
+            "twilio_sid": self.twilio_sid,
+            "error_code": self.error_code,
+            "survey": self.survey,
+        }
+        data.update({key: value for key, value in optional.items() if value is not None})
+        return data
+
+
+@dataclass(frozen=True)
+class NewAppointment:
+    patient_id: str
+    starts_at: datetime
+    duration_minutes: int
+
+
+def parse_starts_at(value: object, clinic_zone: ZoneInfo, now: datetime) -> datetime:
+    """An ISO 8601 date-time; without an offset it is the clinic's local time."""
+    if not isinstance(value, str):
+        raise InvalidInput(
+            "starts_at must be an ISO 8601 date-time such as 2026-12-01T15:00:00-05:00", "starts_at"
+        )
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"starts_at {value!r} is not an ISO 8601 date-time", "starts_at") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=clinic_zone)
+        if not exists_in_zone(parsed):
+            raise InvalidInput(
+                f"starts_at {value} does not exist in {clinic_zone.key}: the clocks skip it",
+                "starts_at",
+            )
+    starts_at = parsed.astimezone(UTC).replace(microsecond=0)
+    if starts_at > now + MAX_BOOKING_AHEAD:
+        raise InvalidInput("starts_at is more than five years ahead", "starts_at")
+    return starts_at
+
+
+def parse_duration_minutes(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 24 * 60:
+        raise InvalidInput("duration_minutes must be a whole number from 1 to 1440", "duration_minutes")
+    return value
+
+
+def parse_new_appointment(body: object, clinic_zone: ZoneInfo, now: datetime) -> NewAppointment:
+    if not isinstance(body, dict):
+        raise InvalidInput("body must be a JSON object", "body")
+    unknown = sorted(set(body) - {"patient_id", "starts_at", "duration_minutes"})
+    if unknown:
+        raise InvalidInput(f"unknown field {unknown[0]!r}", unknown[0])
+    patient_id = body.get("patient_id")
+    if not isinstance(patient_id, str) or not patient_id:
+        raise InvalidInput("patient_id is required", "patient_id")
+    return NewAppointment(
+        patient_id=patient_id,
+        starts_at=parse_starts_at(body.get("starts_at"), clinic_zone, now),
+        duration_minutes=parse_duration_minutes(body.get("duration_minutes", DEFAULT_DURATION_MINUTES)),
+    )
+
+
+@dataclass(frozen=True)
+class AppointmentChange:
+    starts_at: datetime | None = None
+    duration_minutes: int | None = None
+    status: AppointmentStatus | None = None
+
+
+_SETTABLE_STATUSES = (
+    AppointmentStatus.CANCELLED,
+    AppointmentStatus.COMPLETED,
+    AppointmentStatus.SCHEDULED,
+)
+
+
+def parse_appointment_change(body: object, clinic_zone: ZoneInfo, now: datetime) -> AppointmentChange:
+    if not isinstance(body, dict) or not body:
+        raise InvalidInput("body must be a JSON object with starts_at, duration_minutes or status", "body")
+    unknown = sorted(set(body) - {"starts_at", "duration_minutes", "status"})
+    if unknown:
+        raise InvalidInput(f"unknown field {unknown[0]!r}", unknown[0])
+    status = body.get("status")
+    if "status" in body and status not in _SETTABLE_STATUSES:
+        raise InvalidInput("status must be 'cancelled', 'completed' or 'scheduled'", "status")
+    return AppointmentChange(
+        starts_at=parse_starts_at(body["starts_at"], clinic_zone, now) if "starts_at" in body else None,
+        duration_minutes=parse_duration_minutes(body["duration_minutes"])
+        if "duration_minutes" in body
+        else None,
+        status=AppointmentStatus(status) if status is not None else None,
+    )
+
+
+def apply_change(appointment: Appointment, change: AppointmentChange) -> Appointment:
+    if appointment.status is AppointmentStatus.CANCELLED:
+        raise Conflict("the appointment is cancelled; book a new one instead", "status")
+    status: AppointmentStatus = appointment.status
+    if change.status is not None:
+        status = change.status
+    elif change.starts_at is not None and change.starts_at != appointment.starts_at:
+        # A new time needs a new confirmation.
+        status = AppointmentStatus.SCHEDULED
+    return replace(
+        appointment,
+        starts_at=change.starts_at or appointment.starts_at,
+        duration_minutes=change.duration_minutes or appointment.duration_minutes,
+        status=status,
+    )

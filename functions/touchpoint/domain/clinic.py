@@ -1,0 +1,223 @@
+"""A clinic's settings: who it is, when it texts and how."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from touchpoint.domain.errors import InvalidInput
+from touchpoint.domain.phones import to_e164, to_sender
+from touchpoint.domain.timeutil import (
+    format_duration,
+    parse_clock,
+    parse_duration,
+    parse_zone,
+    utc_iso,
+)
+
+MAX_REMINDER_LEAD = timedelta(days=30)
+MAX_FOLLOW_UP_DELAY = timedelta(days=90)
+MAX_RULES = 10
+SURVEY_IDS = ("anxiety-now", "gad7", "phq9")
+
+DEFAULT_QUIET_HOURS = {"start": "21:00", "end": "08:00"}
+DEFAULT_REMINDERS: list[dict[str, Any]] = [{"before": "P1D"}]
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A daily window, in the patient's local time, in which nothing is sent. May span midnight."""
+
+    start: time
+    end: time
+
+    def contains(self, local: datetime) -> bool:
+        now = local.time().replace(second=0, microsecond=0, tzinfo=None)
+        if self.start < self.end:
+            return self.start <= now < self.end
+        return now >= self.start or now < self.end
+
+    def window_around(self, local: datetime) -> tuple[datetime, datetime]:
+        """The quiet window (start, end) holding `local`, as naive local wall-clock times."""
+        wall = local.replace(tzinfo=None, fold=0)
+        day = wall.date()
+        start_day = day if self.start < self.end or wall.time() >= self.start else day - timedelta(days=1)
+        start = datetime.combine(start_day, self.start)
+        end_day = start_day if self.start < self.end else start_day + timedelta(days=1)
+        return start, datetime.combine(end_day, self.end)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"start": self.start.strftime("%H:%M"), "end": self.end.strftime("%H:%M")}
+
+
+@dataclass(frozen=True)
+class ReminderRule:
+    """Either `before` (elapsed time before the start) or `days_before` + `at` (local wall clock)."""
+
+    before: timedelta | None = None
+    days_before: int | None = None
+    at: time | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.before is not None:
+            return {"before": format_duration(self.before)}
+        assert self.at is not None
+        return {"days_before": self.days_before, "at": self.at.strftime("%H:%M")}
+
+
+@dataclass(frozen=True)
+class FollowUpRule:
+    after: timedelta
+    survey: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"after": format_duration(self.after), "survey": self.survey}
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    name: str
+    timezone: ZoneInfo
+    sender: str
+    phone: str
+    quiet_hours: QuietHours | None
+    reminders: tuple[ReminderRule, ...]
+    follow_ups: tuple[FollowUpRule, ...] = ()
+    discreet: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "timezone": self.timezone.key,
+            "sender": self.sender,
+            "phone": self.phone,
+            "quiet_hours": self.quiet_hours.to_dict() if self.quiet_hours else None,
+            "reminders": [rule.to_dict() for rule in self.reminders],
+            "follow_ups": [rule.to_dict() for rule in self.follow_ups],
+            "discreet": self.discreet,
+        }
+
+
+@dataclass(frozen=True)
+class Clinic:
+    clinic_id: str
+    settings: ClinicSettings
+    created_at: datetime
+    updated_at: datetime = field(compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "clinic_id": self.clinic_id,
+            **self.settings.to_dict(),
+            "created_at": utc_iso(self.created_at),
+            "updated_at": utc_iso(self.updated_at),
+        }
+
+
+_CLINIC_FIELDS = {
+    "name",
+    "timezone",
+    "sender",
+    "phone",
+    "quiet_hours",
+    "reminders",
+    "follow_ups",
+    "discreet",
+}
+
+
+def parse_clinic_settings(body: object) -> ClinicSettings:
+    """Validate a clinic's settings as the admin API receives them (a decoded JSON object)."""
+    data = _object(body, "body")
+    unknown = sorted(set(data) - _CLINIC_FIELDS - {"clinic_id", "created_at", "updated_at"})
+    if unknown:
+        raise InvalidInput(f"unknown field {unknown[0]!r}", unknown[0])
+    return ClinicSettings(
+        name=_text(data.get("name"), "name", maximum=100),
+        timezone=parse_zone(data.get("timezone"), "timezone"),
+        sender=to_sender(data.get("sender"), "sender"),
+        phone=to_e164(data.get("phone"), "phone"),
+        quiet_hours=_quiet_hours(data.get("quiet_hours", DEFAULT_QUIET_HOURS)),
+        reminders=tuple(
+            _reminder(rule, f"reminders[{index}]")
+            for index, rule in enumerate(_list(data.get("reminders", DEFAULT_REMINDERS), "reminders"))
+        ),
+        follow_ups=tuple(
+            _follow_up(rule, f"follow_ups[{index}]")
+            for index, rule in enumerate(_list(data.get("follow_ups", []), "follow_ups"))
+        ),
+        discreet=_bool(data.get("discreet", True), "discreet"),
+    )
+
+
+def _object(value: object, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{field} must be a JSON object", field)
+    return value
+
+
+def _text(value: object, field: str, *, maximum: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} is required and must be a non-empty string", field)
+    if len(value) > maximum:
+        raise InvalidInput(f"{field} must be at most {maximum} characters", field)
+    return value.strip()
+
+
+def _bool(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{field} must be true or false", field)
+    return value
+
+
+def _list(value: object, field: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise InvalidInput(f"{field} must be a list", field)
+    if len(value) > MAX_RULES:
+        raise InvalidInput(f"{field} may hold at most {MAX_RULES} entries", field)
+    return value
+
+
+def _quiet_hours(value: object) -> QuietHours | None:
+    if value is None:
+        return None
+    data = _object(value, "quiet_hours")
+    start = parse_clock(data.get("start"), "quiet_hours.start")
+    end = parse_clock(data.get("end"), "quiet_hours.end")
+    if start == end:
+        raise InvalidInput(
+            "quiet_hours.start and quiet_hours.end must differ (use null for none)", "quiet_hours"
+        )
+    return QuietHours(start, end)
+
+
+def _reminder(value: object, field: str) -> ReminderRule:
+    data = _object(value, field)
+    if "before" in data:
+        if set(data) != {"before"}:
+            raise InvalidInput(f"{field} takes either 'before' or 'days_before' with 'at'", field)
+        return ReminderRule(
+            before=parse_duration(data["before"], f"{field}.before", maximum=MAX_REMINDER_LEAD)
+        )
+    if set(data) != {"days_before", "at"}:
+        raise InvalidInput(f"{field} takes either 'before' or 'days_before' with 'at'", field)
+    days = data["days_before"]
+    if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= MAX_REMINDER_LEAD.days:
+        raise InvalidInput(
+            f"{field}.days_before must be a whole number from 0 to {MAX_REMINDER_LEAD.days}",
+            f"{field}.days_before",
+        )
+    return ReminderRule(days_before=days, at=parse_clock(data["at"], f"{field}.at"))
+
+
+def _follow_up(value: object, field: str) -> FollowUpRule:
+    data = _object(value, field)
+    if set(data) != {"after", "survey"}:
+        raise InvalidInput(f"{field} takes 'after' and 'survey'", field)
+    survey = data["survey"]
+    if survey not in SURVEY_IDS:
+        raise InvalidInput(f"{field}.survey must be one of {', '.join(SURVEY_IDS)}", f"{field}.survey")
+    return FollowUpRule(
+        after=parse_duration(data["after"], f"{field}.after", maximum=MAX_FOLLOW_UP_DELAY),
+        survey=survey,
+    )

@@ -1,0 +1,26 @@
+"""Errors the domain raises; the handlers map each class to one HTTP status."""
+
+
+class DomainError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(DomainError):
+    """The caller sent something the domain refuses (HTTP 422)."""
+
+    code = "invalid_input"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request clashes with what is stored (HTTP 409)."""
+
+    code = "conflict"

@@ -1,0 +1,61 @@
+"""Patients: who gets the texts."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.errors import InvalidInput
+from touchpoint.domain.phones import to_e164
+from touchpoint.domain.timeutil import parse_zone, utc_iso
+
+_PATIENT_FIELDS = {"first_name", "phone", "timezone"}
+
+
+@dataclass(frozen=True)
+class Patient:
+    patient_id: str
+    clinic_id: str
+    first_name: str
+    phone: str
+    timezone: ZoneInfo
+    opted_out: bool
+    created_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "patient_id": self.patient_id,
+            "clinic_id": self.clinic_id,
+            "first_name": self.first_name,
+            "phone": self.phone,
+            "timezone": self.timezone.key,
+            "opted_out": self.opted_out,
+            "created_at": utc_iso(self.created_at),
+        }
+
+
+@dataclass(frozen=True)
+class NewPatient:
+    first_name: str
+    phone: str
+    timezone: ZoneInfo
+
+
+def parse_new_patient(body: object, clinic: Clinic) -> NewPatient:
+    if not isinstance(body, dict):
+        raise InvalidInput("body must be a JSON object", "body")
+    unknown = sorted(set(body) - _PATIENT_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown field {unknown[0]!r}", unknown[0])
+    first_name = body.get("first_name")
+    if not isinstance(first_name, str) or not first_name.strip():
+        raise InvalidInput("first_name is required and must be a non-empty string", "first_name")
+    if len(first_name) > 50:
+        raise InvalidInput("first_name must be at most 50 characters", "first_name")
+    zone = body.get("timezone")
+    return NewPatient(
+        first_name=" ".join(first_name.split()),
+        phone=to_e164(body.get("phone"), "phone"),
+        timezone=clinic.settings.timezone if zone is None else parse_zone(zone, "timezone"),
+    )

@@ -1,0 +1,161 @@
+"""When each message of an appointment goes out, and whether it still may at send time."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from touchpoint.domain.appointment import (
+    UNATTEMPTED,
+    Appointment,
+    AppointmentStatus,
+    Job,
+    JobKind,
+    JobState,
+)
+from touchpoint.domain.clinic import ClinicSettings, QuietHours, ReminderRule
+from touchpoint.domain.patient import Patient
+from touchpoint.domain.timeutil import format_duration, local_wall_time
+
+# A reminder moved out of quiet hours goes this long before they start, so that the
+# scheduler's one-minute tick and the queue still deliver it before the window opens.
+QUIET_HOURS_MARGIN = timedelta(minutes=10)
+
+_REMINDABLE = (
+    AppointmentStatus.SCHEDULED,
+    AppointmentStatus.CONFIRMED,
+    AppointmentStatus.RESCHEDULE_REQUESTED,
+)
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    kind: JobKind
+    rule: str
+    due_at: datetime
+    state: JobState
+    reason: str | None = None
+    survey: str | None = None
+
+
+def plan_messages(
+    appointment: Appointment, settings: ClinicSettings, patient_zone: ZoneInfo, now: datetime
+) -> list[PlannedMessage]:
+    """Every message the clinic's settings call for, oldest first: pending, or skipped with a reason."""
+    if appointment.status not in _REMINDABLE:
+        return []
+    planned: list[PlannedMessage] = []
+    taken: set[datetime] = set()
+    for rule in settings.reminders:
+        due_at = reminder_due_at(rule, appointment.starts_at, patient_zone, settings.quiet_hours)
+        reason = None
+        if due_at >= appointment.starts_at:
+            reason = "after_start"
+        elif due_at <= now:
+            reason = "overdue"
+        elif due_at in taken:
+            reason = "duplicate"
+        taken.add(due_at)
+        state = JobState.SKIPPED if reason else JobState.PENDING
+        planned.append(PlannedMessage(JobKind.REMINDER, rule_name(rule), due_at, state, reason))
+    return sorted(planned, key=lambda message: message.due_at)
+
+
+def rule_name(rule: ReminderRule) -> str:
+    if rule.before is not None:
+        return f"before:{format_duration(rule.before)}"
+    assert rule.at is not None
+    return f"days_before:{rule.days_before}@{rule.at.strftime('%H:%M')}"
+
+
+def reminder_due_at(
+    rule: ReminderRule, starts_at: datetime, zone: ZoneInfo, quiet_hours: QuietHours | None
+) -> datetime:
+    if rule.before is not None:
+        due_at = starts_at - rule.before
+    else:
+        assert rule.days_before is not None
+        assert rule.at is not None
+        day = starts_at.astimezone(zone).date() - timedelta(days=rule.days_before)
+        due_at = local_wall_time(day, rule.at, zone)
+    return move_out_of_quiet_hours(due_at, zone, quiet_hours, earlier=True)
+
+
+def move_out_of_quiet_hours(
+    due_at: datetime, zone: ZoneInfo, quiet_hours: QuietHours | None, *, earlier: bool
+) -> datetime:
+    """Reminders move to just before the quiet window, follow-ups to its end."""
+    local = due_at.astimezone(zone)
+    if quiet_hours is None or not quiet_hours.contains(local):
+        return due_at
+    start, end = quiet_hours.window_around(local)
+    if earlier:
+        return local_wall_time(start.date(), start.time(), zone) - QUIET_HOURS_MARGIN
+    return local_wall_time(end.date(), end.time(), zone)
+
+
+def reason_not_to_send(
+    job: Job, appointment: Appointment, patient: Patient, settings: ClinicSettings, now: datetime
+) -> str | None:
+    """Checked again at send time: the world may have changed since the job was planned."""
+    if patient.opted_out:
+        return "opted_out"
+    if appointment.status is AppointmentStatus.CANCELLED:
+        return "appointment_cancelled"
+    if job.kind is JobKind.REMINDER:
+        if appointment.status is AppointmentStatus.COMPLETED:
+            return "appointment_completed"
+        if now >= appointment.starts_at:
+            return "appointment_started"
+    if settings.quiet_hours and settings.quiet_hours.contains(now.astimezone(patient.timezone)):
+        return "quiet_hours"
+    return None
+
+
+@dataclass(frozen=True)
+class Replan:
+    remove: list[Job]
+    put: list[Job]
+
+
+def replan(
+    appointment: Appointment,
+    jobs: list[Job],
+    planned: list[PlannedMessage],
+    new_job_id: Callable[[], str],
+) -> Replan:
+    """Replace every message not yet attempted with the new plan; keep what was attempted.
+
+    A cancelled appointment keeps its messages, those still pending become `cancelled`.
+    """
+    if appointment.status is AppointmentStatus.CANCELLED:
+        cancelled = [
+            replace(job, state=JobState.CANCELLED, reason="appointment_cancelled")
+            for job in jobs
+            if job.state is JobState.PENDING
+        ]
+        return Replan(remove=[], put=cancelled)
+    attempted = {(job.rule, job.due_at) for job in jobs if job.state not in UNATTEMPTED}
+    return Replan(
+        remove=[job for job in jobs if job.state in UNATTEMPTED],
+        put=[
+            to_job(message, appointment, new_job_id())
+            for message in planned
+            if (message.rule, message.due_at) not in attempted
+        ],
+    )
+
+
+def to_job(message: PlannedMessage, appointment: Appointment, job_id: str) -> Job:
+    return Job(
+        job_id=job_id,
+        appointment_id=appointment.appointment_id,
+        clinic_id=appointment.clinic_id,
+        patient_id=appointment.patient_id,
+        kind=message.kind,
+        rule=message.rule,
+        due_at=message.due_at,
+        state=message.state,
+        reason=message.reason,
+        survey=message.survey,
+    )

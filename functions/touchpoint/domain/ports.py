@@ -1,0 +1,114 @@
+"""What the use cases need from the outside world; the adapters implement these."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from touchpoint.domain.appointment import Appointment, Job, JobState
+from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.patient import Patient
+
+
+@dataclass(frozen=True)
+class JobRef:
+    appointment_id: str
+    job_id: str
+
+
+@dataclass(frozen=True)
+class NotQueued:
+    """The job was not `queued` when the sender came for it: `job` as stored (None if gone)."""
+
+    job: Job | None
+
+
+@dataclass(frozen=True)
+class SendContext:
+    clinic: Clinic
+    patient: Patient
+    appointment: Appointment
+
+
+class ClinicRepository(Protocol):
+    def add(self, clinic: Clinic) -> None: ...
+    def get(self, clinic_id: str) -> Clinic: ...
+    def replace(self, old: Clinic, new: Clinic) -> None: ...
+
+
+class PatientRepository(Protocol):
+    def add(self, patient: Patient) -> None: ...
+    def get(self, clinic_id: str, patient_id: str) -> Patient: ...
+    def mark_opted_out(self, clinic_id: str, patient_id: str) -> None: ...
+
+
+class AppointmentRepository(Protocol):
+    def add(self, appointment: Appointment, jobs: list[Job]) -> None: ...
+    def get(self, appointment_id: str) -> tuple[Appointment, list[Job]]: ...
+    def save_plan(self, appointment: Appointment, *, remove: list[Job], put: list[Job]) -> None:
+        """Store the appointment, delete `remove` (only if still in the state read) and put `put`."""
+        ...
+
+    def open_for_clinic(self, clinic_id: str, starting_after: datetime) -> list[Appointment]: ...
+
+
+class JobRepository(Protocol):
+    def due(self, now: datetime, lookback: timedelta) -> Iterable[JobRef]: ...
+    def claim_for_queue(self, ref: JobRef, now: datetime) -> bool: ...
+    def release_to_pending(self, ref: JobRef) -> None: ...
+    def start_sending(self, ref: JobRef, now: datetime) -> Job | NotQueued:
+        """Move the job from `queued` to `sending` and return it."""
+        ...
+
+    def context(self, job: Job) -> SendContext: ...
+    def record_sent(self, job: Job, message: MessageRecord) -> None: ...
+    def record_outcome(
+        self,
+        job: Job,
+        state: JobState,
+        *,
+        reason: str | None = None,
+        message: MessageRecord | None = None,
+    ) -> None:
+        """Move a `sending` job to a final state (skipped, failed, unknown)."""
+        ...
+
+    def back_to_queue(self, job: Job) -> None: ...
+
+
+class MessageLog(Protocol):
+    def for_patient(self, patient_id: str) -> list[MessageRecord]: ...
+
+
+class JobQueue(Protocol):
+    def enqueue(self, refs: list[JobRef]) -> list[JobRef]:
+        """Queue the jobs for sending; returns those that could not be queued."""
+        ...
+
+
+@dataclass(frozen=True)
+class SmsReceipt:
+    sid: str
+    status: str
+
+
+class SmsRetryLater(Exception):
+    """Twilio did not take the message and said so (429): safe to try again later."""
+
+
+class SmsOutcomeUnknown(Exception):
+    """Twilio may or may not have taken the message (timeout, 5xx): never resend blindly."""
+
+
+class SmsRejected(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+UNSUBSCRIBED_RECIPIENT = "21610"
+
+
+class SmsGateway(Protocol):
+    def send(self, *, to: str, sender: str, body: str) -> SmsReceipt: ...

@@ -1,0 +1,87 @@
+"""UTC instants, ISO 8601 durations and wall-clock times in IANA zones."""
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from touchpoint.domain.errors import InvalidInput
+
+_DURATION = re.compile(
+    r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+_CLOCK = re.compile(r"^(?P<hour>[01]\d|2[0-3]):(?P<minute>[0-5]\d)$")
+
+
+def parse_duration(text: object, field: str, *, maximum: timedelta) -> timedelta:
+    """A positive ISO 8601 duration of elapsed time (weeks, days, hours, minutes, seconds).
+
+    Years and months are refused: their length depends on the calendar.
+    """
+    if not isinstance(text, str):
+        raise InvalidInput(f"{field} must be an ISO 8601 duration such as 'P1D'", field)
+    match = _DURATION.match(text)
+    if match is None or text in ("P", "PT") or text.endswith("T"):
+        raise InvalidInput(
+            f"{field} must be an ISO 8601 duration such as 'P1D' or 'PT2H', not {text!r}", field
+        )
+    parts = {name: int(value) for name, value in match.groupdict().items() if value}
+    if any(value > 100_000 for value in parts.values()):
+        raise InvalidInput(f"{field} is longer than {format_duration(maximum)}", field)
+    duration = timedelta(**parts)
+    if duration <= timedelta(0):
+        raise InvalidInput(f"{field} must be longer than zero", field)
+    if duration > maximum:
+        raise InvalidInput(f"{field} must be at most {format_duration(maximum)}", field)
+    return duration
+
+
+def format_duration(duration: timedelta) -> str:
+    days = duration.days
+    hours, rest = divmod(duration.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    clock = "".join(
+        f"{value}{unit}" for value, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if value
+    )
+    return "P" + (f"{days}D" if days else "") + (f"T{clock}" if clock else "") if duration else "PT0S"
+
+
+def parse_clock(text: object, field: str) -> time:
+    if not isinstance(text, str) or (match := _CLOCK.match(text)) is None:
+        raise InvalidInput(f"{field} must be a 24-hour time 'HH:MM', not {text!r}", field)
+    return time(int(match["hour"]), int(match["minute"]))
+
+
+def parse_zone(name: object, field: str) -> ZoneInfo:
+    if not isinstance(name, str) or not name or name.startswith(("/", ".")) or ".." in name:
+        raise InvalidInput(f"{field} must be an IANA time zone name such as 'America/New_York'", field)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"{field} {name!r} is not a known IANA time zone", field) from None
+
+
+def utc_iso(instant: datetime) -> str:
+    """The one text form of an instant in storage and the API: sortable, UTC, whole seconds."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def local_wall_time(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The instant a wall clock in `zone` shows `at` on `day`.
+
+    In a spring-forward gap the clock skips the time: the instant is taken with the offset
+    before the change, which a clock in the zone shows one hour later. In a fall-back
+    overlap the first occurrence is taken.
+    """
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def exists_in_zone(local: datetime) -> bool:
+    """False for a wall-clock time skipped by a spring-forward change."""
+    zone = local.tzinfo
+    round_trip = local.astimezone(UTC).astimezone(zone)
+    return round_trip.replace(tzinfo=None) == local.replace(tzinfo=None)

@@ -1,0 +1,131 @@
+"""Admin API: clinics, patients, appointments and what the clinic reads back."""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from touchpoint.adapters import factory
+from touchpoint.domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from touchpoint.usecases.admin import Admin, AppointmentView
+
+logger = Logger()
+tracer = Tracer()
+app = APIGatewayHttpResolver()
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+class BadRequest(DomainError):
+    code = "bad_request"
+
+
+def error(status: int, code: str, message: str, field: str | None = None) -> Response[str]:
+    detail = {"code": code, "message": message} | ({"field": field} if field else {})
+    return Response(status, "application/json", json.dumps({"error": detail}))
+
+
+STATUS_OF: dict[type[DomainError], int] = {
+    BadRequest: 400,
+    InvalidInput: 422,
+    NotFound: 404,
+    Conflict: 409,
+}
+
+
+@app.exception_handler(DomainError)
+def domain_error(problem: DomainError) -> Response[str]:
+    status = STATUS_OF.get(type(problem), 400)
+    return error(status, problem.code, problem.message, problem.field)
+
+
+@app.not_found
+def not_found(_: Exception) -> Response[str]:
+    return error(404, "not_found", f"no route {app.current_event.http_method} {app.current_event.path}")
+
+
+def admin() -> Admin:
+    service: Admin = app.context["admin"]
+    return service
+
+
+def now() -> datetime:
+    return datetime.fromtimestamp(app.current_event.request_context.time_epoch / 1000, UTC)
+
+
+def body() -> Any:
+    raw = app.current_event.decoded_body or ""
+    if len(raw.encode()) > MAX_BODY_BYTES:
+        raise BadRequest(f"body is larger than {MAX_BODY_BYTES} bytes", "body")
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise BadRequest("body is not valid JSON", "body") from None
+
+
+def view(appointment: AppointmentView) -> dict[str, Any]:
+    return appointment.appointment.to_dict() | {"messages": [job.to_dict() for job in appointment.messages]}
+
+
+@app.post("/admin/clinics")
+def create_clinic() -> tuple[dict[str, Any], int]:
+    return admin().create_clinic(body(), now()).to_dict(), 201
+
+
+@app.get("/admin/clinics/<clinic_id>")
+def get_clinic(clinic_id: str) -> dict[str, Any]:
+    return admin().get_clinic(clinic_id).to_dict()
+
+
+@app.put("/admin/clinics/<clinic_id>")
+def update_clinic(clinic_id: str) -> dict[str, Any]:
+    return admin().update_clinic(clinic_id, body(), now()).to_dict()
+
+
+@app.post("/admin/clinics/<clinic_id>/patients")
+def create_patient(clinic_id: str) -> tuple[dict[str, Any], int]:
+    return admin().create_patient(clinic_id, body(), now()).to_dict(), 201
+
+
+@app.get("/admin/clinics/<clinic_id>/patients/<patient_id>")
+def get_patient(clinic_id: str, patient_id: str) -> dict[str, Any]:
+    return admin().get_patient(clinic_id, patient_id).to_dict()
+
+
+@app.get("/admin/clinics/<clinic_id>/patients/<patient_id>/messages")
+def patient_messages(clinic_id: str, patient_id: str) -> dict[str, Any]:
+    return {"items": [message.to_dict() for message in admin().messages_of(clinic_id, patient_id)]}
+
+
+@app.post("/admin/clinics/<clinic_id>/appointments")
+def create_appointment(clinic_id: str) -> tuple[dict[str, Any], int]:
+    return view(admin().create_appointment(clinic_id, body(), now())), 201
+
+
+@app.get("/admin/clinics/<clinic_id>/appointments/<appointment_id>")
+def get_appointment(clinic_id: str, appointment_id: str) -> dict[str, Any]:
+    return view(admin().get_appointment(clinic_id, appointment_id))
+
+
+@app.patch("/admin/clinics/<clinic_id>/appointments/<appointment_id>")
+def update_appointment(clinic_id: str, appointment_id: str) -> dict[str, Any]:
+    return view(admin().update_appointment(clinic_id, appointment_id, body(), now()))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext, service: Admin | None = None) -> dict[str, Any]:
+    # The JWT authorizer (Cognito in AWS, the bearer token locally) admits only signed-in admins.
+    if not event.get("requestContext", {}).get("authorizer", {}).get("jwt"):
+        message = "sign in first: an Authorization: Bearer <token> header is required"
+        return {
+            "statusCode": 401,
+            "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"error": {"code": "unauthorized", "message": message}}),
+        }
+    app.append_context(admin=service or factory.admin())
+    return app.resolve(event, context)

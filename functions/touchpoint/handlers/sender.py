@@ -1,0 +1,56 @@
+"""Takes job references off the send queue and sends each SMS at most once."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from touchpoint.adapters import factory
+from touchpoint.adapters.sqs import parse_job_message
+from touchpoint.usecases.sending import Sender
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace="Touchpoint")
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(
+    event: dict[str, Any],
+    context: LambdaContext,
+    sender: Sender | None = None,
+    clock: Callable[[], datetime] = wall_clock,
+) -> PartialItemFailureResponse:
+    service = sender or factory.sender()
+
+    def send(record: SQSRecord) -> str:
+        delivery = service.deliver(parse_job_message(record.body), clock())
+        metrics.add_metric(name=f"Messages_{delivery.outcome}", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "delivery",
+            extra={
+                "outcome": delivery.outcome,
+                "reason": delivery.reason,
+                "message_id": record.message_id,
+            },
+        )
+        return delivery.outcome
+
+    return process_partial_response(event=event, record_handler=send, processor=processor, context=context)

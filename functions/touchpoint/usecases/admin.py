@@ -1,0 +1,137 @@
+"""What a clinic admin does: configure the clinic, register patients, book appointments."""
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from touchpoint.domain.appointment import (
+    Appointment,
+    AppointmentStatus,
+    Job,
+    apply_change,
+    parse_appointment_change,
+    parse_new_appointment,
+)
+from touchpoint.domain.clinic import Clinic, parse_clinic_settings
+from touchpoint.domain.errors import NotFound
+from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.patient import Patient, parse_new_patient
+from touchpoint.domain.planning import plan_messages, replan, to_job
+from touchpoint.domain.ports import (
+    AppointmentRepository,
+    ClinicRepository,
+    MessageLog,
+    PatientRepository,
+)
+from touchpoint.usecases.ids import new_id
+
+# Appointments that started up to this long ago may still have messages to re-plan.
+REPLAN_LOOKBACK = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    appointment: Appointment
+    messages: list[Job]
+
+
+class Admin:
+    def __init__(
+        self,
+        clinics: ClinicRepository,
+        patients: PatientRepository,
+        appointments: AppointmentRepository,
+        messages: MessageLog,
+    ) -> None:
+        self.clinics = clinics
+        self.patients = patients
+        self.appointments = appointments
+        self.messages = messages
+
+    def create_clinic(self, body: object, now: datetime) -> Clinic:
+        clinic = Clinic(new_id("cl"), parse_clinic_settings(body), created_at=now, updated_at=now)
+        self.clinics.add(clinic)
+        return clinic
+
+    def get_clinic(self, clinic_id: str) -> Clinic:
+        return self.clinics.get(clinic_id)
+
+    def update_clinic(self, clinic_id: str, body: object, now: datetime) -> Clinic:
+        """Replace the settings and re-plan every message not yet sent."""
+        old = self.clinics.get(clinic_id)
+        new = replace(old, settings=parse_clinic_settings(body), updated_at=now)
+        self.clinics.replace(old, new)
+        for appointment in self.appointments.open_for_clinic(clinic_id, now - REPLAN_LOOKBACK):
+            _, jobs = self.appointments.get(appointment.appointment_id)
+            self._replan(new, appointment, jobs, now)
+        return new
+
+    def create_patient(self, clinic_id: str, body: object, now: datetime) -> Patient:
+        clinic = self.clinics.get(clinic_id)
+        new = parse_new_patient(body, clinic)
+        patient = Patient(
+            new_id("pt"),
+            clinic_id,
+            new.first_name,
+            new.phone,
+            new.timezone,
+            opted_out=False,
+            created_at=now,
+        )
+        self.patients.add(patient)
+        return patient
+
+    def get_patient(self, clinic_id: str, patient_id: str) -> Patient:
+        self.clinics.get(clinic_id)
+        return self.patients.get(clinic_id, patient_id)
+
+    def create_appointment(self, clinic_id: str, body: object, now: datetime) -> AppointmentView:
+        clinic = self.clinics.get(clinic_id)
+        new = parse_new_appointment(body, clinic.settings.timezone, now)
+        patient = self.patients.get(clinic_id, new.patient_id)
+        appointment = Appointment(
+            new_id("ap"),
+            clinic_id,
+            patient.patient_id,
+            new.starts_at,
+            new.duration_minutes,
+            AppointmentStatus.SCHEDULED,
+            created_at=now,
+        )
+        planned = plan_messages(appointment, clinic.settings, patient.timezone, now)
+        jobs = [to_job(message, appointment, new_id("jb")) for message in planned]
+        self.appointments.add(appointment, jobs)
+        return AppointmentView(appointment, jobs)
+
+    def get_appointment(self, clinic_id: str, appointment_id: str) -> AppointmentView:
+        appointment, jobs = self._appointment(clinic_id, appointment_id)
+        return AppointmentView(appointment, sorted(jobs, key=lambda job: job.due_at))
+
+    def update_appointment(
+        self, clinic_id: str, appointment_id: str, body: object, now: datetime
+    ) -> AppointmentView:
+        clinic = self.clinics.get(clinic_id)
+        current, jobs = self._appointment(clinic_id, appointment_id)
+        change = parse_appointment_change(body, clinic.settings.timezone, now)
+        updated = apply_change(current, change)
+        return self._replan(clinic, updated, jobs, now)
+
+    def messages_of(self, clinic_id: str, patient_id: str) -> list[MessageRecord]:
+        patient = self.get_patient(clinic_id, patient_id)
+        return self.messages.for_patient(patient.patient_id)
+
+    def _appointment(self, clinic_id: str, appointment_id: str) -> tuple[Appointment, list[Job]]:
+        appointment, jobs = self.appointments.get(appointment_id)
+        if appointment.clinic_id != clinic_id:
+            raise NotFound(f"no appointment {appointment_id!r} in this clinic", "appointment_id")
+        return appointment, jobs
+
+    def _replan(
+        self, clinic: Clinic, appointment: Appointment, jobs: list[Job], now: datetime
+    ) -> AppointmentView:
+        patient = self.patients.get(clinic.clinic_id, appointment.patient_id)
+        planned = plan_messages(appointment, clinic.settings, patient.timezone, now)
+        change = replan(appointment, jobs, planned, lambda: new_id("jb"))
+        self.appointments.save_plan(appointment, remove=change.remove, put=change.put)
+        removed = {job.job_id for job in change.remove} | {job.job_id for job in change.put}
+        kept = [job for job in jobs if job.job_id not in removed]
+        return AppointmentView(appointment, sorted(kept + change.put, key=lambda job: job.due_at))

@@ -1,0 +1,38 @@
+"""One scheduler pass: claim every due job and queue it for the sender."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from touchpoint.domain.ports import JobQueue, JobRef, JobRepository
+
+# Jobs due this long before `now` are still picked up, e.g. after an outage.
+DEFAULT_LOOKBACK = timedelta(hours=24)
+MAX_JOBS_PER_PASS = 2000
+
+
+@dataclass(frozen=True)
+class PassResult:
+    due: int
+    queued: int
+    released: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"due": self.due, "queued": self.queued, "released": self.released}
+
+
+def run_scheduler_pass(
+    jobs: JobRepository, queue: JobQueue, now: datetime, lookback: timedelta = DEFAULT_LOOKBACK
+) -> PassResult:
+    """Claim due jobs (pending -> queued, conditionally) so that a concurrent pass claims none twice."""
+    due = 0
+    claimed: list[JobRef] = []
+    for ref in jobs.due(now, lookback):
+        due += 1
+        if jobs.claim_for_queue(ref, now):
+            claimed.append(ref)
+        if due >= MAX_JOBS_PER_PASS:
+            break  # the rest stay pending and are picked up by the next pass
+    not_queued = queue.enqueue(claimed) if claimed else []
+    for ref in not_queued:
+        jobs.release_to_pending(ref)
+    return PassResult(due=due, queued=len(claimed) - len(not_queued), released=len(not_queued))
