@@ -126,11 +126,12 @@ def replan(
 ) -> Replan:
     """Replace every message not yet attempted with the new plan; keep what was attempted.
 
-    A cancelled appointment keeps its messages, those still pending become `cancelled`.
+    A cancelled or completed appointment keeps its messages; those still pending become `cancelled`.
     """
-    if appointment.status is AppointmentStatus.CANCELLED:
+    if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.COMPLETED):
+        reason = f"appointment_{appointment.status.value}"
         cancelled = [
-            replace(job, state=JobState.CANCELLED, reason="appointment_cancelled")
+            replace(job, state=JobState.CANCELLED, reason=reason)
             for job in jobs
             if job.state is JobState.PENDING
         ]

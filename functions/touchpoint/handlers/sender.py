@@ -22,7 +22,8 @@ from touchpoint.usecases.sending import Sender
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace="Touchpoint")
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every message Twilio throttled is an answer, not a crash: report it, raise nothing.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def wall_clock() -> datetime:

@@ -1,0 +1,1 @@
+"""Infrastructure helpers: the template reader and the local stack."""

@@ -1,0 +1,455 @@
+"""The local stack: the deployed HTTP API, scheduler and sender on one machine, without AWS or Twilio.
+
+It calls the very same Lambda handlers as AWS does, with API Gateway (HTTP API, payload 2.0)
+events, scheduled events and SQS batches, on an embedded moto unless AWS_ENDPOINT_URL is set.
+"""
+
+import base64
+import json
+import os
+import secrets
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+TABLE_NAME = "touchpoint-local"
+QUEUE_NAME = "touchpoint-send-local"
+TICK_INTERVAL_SECONDS = 60
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    port: int = 3000
+    public_url: str = ""
+    admin_token: str = ""
+    auto_tick: bool = True
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_api_base_url: str | None = None
+    aws_endpoint_url: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "LocalConfig":
+        env = dict(os.environ if environ is None else environ)
+        port = int(env.get("TOUCHPOINT_PORT") or 3000)
+        return cls(
+            port=port,
+            public_url=(env.get("TOUCHPOINT_PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
+            admin_token=env.get("TOUCHPOINT_ADMIN_TOKEN") or secrets.token_urlsafe(24),
+            auto_tick=env.get("TOUCHPOINT_AUTO_TICK", "1") != "0",
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+            twilio_api_base_url=env.get("TWILIO_API_BASE_URL") or None,
+            aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        )
+
+    @property
+    def uses_twilio(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+
+class LocalClock:
+    """Wall-clock time, or the latest simulated instant a tick ran at, whichever is later.
+
+    Admin requests and deliveries take their time from here, so that a message booked after a
+    simulated tick is planned against the same "now" the scheduler sees.
+    """
+
+    def __init__(self) -> None:
+        self._simulated: datetime | None = None
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        wall = datetime.now(UTC).replace(microsecond=0)
+        with self._lock:
+            return max(wall, self._simulated) if self._simulated else wall
+
+    def advance_to(self, instant: datetime) -> None:
+        with self._lock:
+            if self._simulated is None or instant > self._simulated:
+                self._simulated = instant
+
+
+@dataclass
+class TickResult:
+    queued: int = 0
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    unknown: int = 0
+    retried: int = 0
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "queued": self.queued,
+            "sent": self.sent,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "unknown": self.unknown,
+            "retried": self.retried,
+        }
+
+
+class LambdaContext:
+    """The parts of the Lambda context object that powertools reads."""
+
+    def __init__(self, function_name: str) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{function_name}"
+        self.aws_request_id = secrets.token_hex(16)
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def configure_environment(config: LocalConfig, queue_url: str | None = None) -> None:
+    """What the template's Globals and each function's Environment set in AWS."""
+    defaults = {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "POWERTOOLS_SERVICE_NAME": "touchpoint",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "LOG_LEVEL": "WARNING",
+    }
+    for name, value in defaults.items():
+        os.environ.setdefault(name, value)
+    if not config.aws_endpoint_url:
+        # The embedded emulation takes any credentials; never let real ones reach it.
+        os.environ["AWS_ACCESS_KEY_ID"] = "local"
+        os.environ["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        os.environ.pop("AWS_PROFILE", None)
+    os.environ["TABLE_NAME"] = TABLE_NAME
+    os.environ["PUBLIC_URL"] = config.public_url
+    if queue_url:
+        os.environ["QUEUE_URL"] = queue_url
+    twilio: dict[str, str | None] = {
+        "TWILIO_ACCOUNT_SID": config.twilio_account_sid,
+        "TWILIO_AUTH_TOKEN": config.twilio_auth_token,
+        "TWILIO_API_BASE_URL": config.twilio_api_base_url,
+    }
+    for name, setting in twilio.items():
+        if setting:
+            os.environ[name] = setting
+        else:
+            os.environ.pop(name, None)
+
+
+class LocalStack:
+    """The stack's wiring in one process; `serve()` puts the HTTP API in front of it."""
+
+    def __init__(self, config: LocalConfig) -> None:
+        self.config = config
+        self.clock = LocalClock()
+        self._invocations = threading.Lock()  # one Lambda invocation at a time, like reserved concurrency 1
+        self._resources = ExitStack()
+        self.queue_url = ""
+
+    def start(self) -> "LocalStack":
+        configure_environment(self.config)
+        if not self.config.aws_endpoint_url:
+            from moto import mock_aws
+
+            self._resources.enter_context(mock_aws())
+        import boto3
+
+        from infra.template import create_aws_resources
+
+        created = create_aws_resources(boto3.session.Session(), TABLE_NAME, QUEUE_NAME)
+        self.queue_url = created["queue_url"]
+        configure_environment(self.config, self.queue_url)
+        from touchpoint.adapters import factory
+
+        for cached in (factory.settings, factory.table, factory.job_queue, factory.outbox):
+            cached.cache_clear()
+        return self
+
+    def stop(self) -> None:
+        self._resources.close()
+
+    def __enter__(self) -> "LocalStack":
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    # ---- the HTTP API, as API Gateway would call the functions ----
+
+    def http(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One request to the HTTP API: routing and the authorizer as API Gateway does them."""
+        headers = {name.lower(): value for name, value in (headers or {}).items()}
+        url = urlsplit(path)
+        protected = url.path.startswith(("/admin/", "/_local/"))
+        if protected and not self._authorized(headers):
+            return json_response(401, error_body("unauthorized", "missing or wrong bearer token"))
+        if url.path == "/_local/tick" and method == "POST":
+            return self._tick_request(body)
+        if url.path == "/_local/outbox" and method == "GET":
+            return json_response(200, {"items": [entry.__dict__ for entry in self.outbox_entries()]})
+        if url.path.startswith("/admin/"):
+            return self._invoke_http("admin", method, url.path, url.query, headers, body)
+        return json_response(404, error_body("not_found", f"no route {method} {url.path}"))
+
+    def _authorized(self, headers: dict[str, str]) -> bool:
+        expected = f"Bearer {self.config.admin_token}"
+        return secrets.compare_digest(headers.get("authorization", "").encode(), expected.encode())
+
+    def _invoke_http(
+        self, function: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
+        event = http_api_event(method, path, query, headers, body, self.clock.now())
+        if function == "admin":
+            event["requestContext"]["authorizer"] = {
+                "jwt": {"claims": {"sub": "local-admin", "token_use": "access"}, "scopes": []}
+            }
+        with self._invocations:
+            from touchpoint.handlers import admin
+
+            result = admin.handler(event, LambdaContext(f"touchpoint-{function}"))
+        response_body = result.get("body") or ""
+        raw = base64.b64decode(response_body) if result.get("isBase64Encoded") else response_body.encode()
+        return int(result["statusCode"]), dict(result.get("headers") or {}), raw
+
+    # ---- the scheduler and the sender ----
+
+    def tick(self, now: datetime) -> TickResult:
+        """One scheduler pass at `now`, then every message it queued, through the sender."""
+        from touchpoint.handlers import scheduler
+
+        self.clock.advance_to(now)
+        result = TickResult()
+        with self._invocations:
+            scheduled = scheduler.handler(
+                {"time": now.strftime("%Y-%m-%dT%H:%M:%SZ")},
+                LambdaContext("touchpoint-scheduler"),
+            )
+            result.queued = scheduled["queued"]
+            self._drain_send_queue(now, result)
+        return result
+
+    def _drain_send_queue(self, now: datetime, result: TickResult) -> None:
+        import boto3
+
+        from touchpoint.adapters import factory
+        from touchpoint.handlers import sender
+        from touchpoint.usecases.sending import Delivery, Sender
+
+        sqs = boto3.client("sqs")
+
+        class RecordingSender(Sender):
+            def deliver(self, ref: Any, at: datetime) -> Delivery:
+                delivery = super().deliver(ref, at)
+                result.deliveries.append({"job_id": ref.job_id, **delivery.__dict__})
+                count = delivery.outcome if delivery.outcome != "ignored" else None
+                if count:
+                    setattr(result, count, getattr(result, count) + 1)
+                return delivery
+
+        base = factory.sender()
+        recording = RecordingSender(base.jobs, base.patients, base.sms)
+        while True:
+            received = sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
+            ).get("Messages", [])
+            if not received:
+                return
+            event = sqs_event(received, self.queue_url)
+            response = sender.handler(
+                event,
+                LambdaContext("touchpoint-sender"),
+                sender=recording,
+                clock=lambda: now,
+            )
+            failed = {failure["itemIdentifier"] for failure in response["batchItemFailures"]}
+            result.retried += len(failed)
+            for message in received:
+                if message["MessageId"] not in failed:
+                    sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def _tick_request(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        try:
+            payload = json.loads(body or b"{}")
+            now = datetime.fromisoformat(payload["now"]) if "now" in payload else self.clock.now()
+        except (ValueError, TypeError, KeyError):
+            return json_response(
+                400, error_body("bad_request", 'body must be {"now": "<ISO 8601 instant>"}', "now")
+            )
+        if now.tzinfo is None:
+            return json_response(422, error_body("invalid_input", "now must carry an offset or Z", "now"))
+        return json_response(200, self.tick(now.astimezone(UTC)).to_dict())
+
+    def outbox_entries(self) -> list[Any]:
+        from touchpoint.adapters import factory
+
+        return list(factory.outbox().sent)
+
+    # ---- serving ----
+
+    @contextmanager
+    def serving(self, port: int | None = None) -> Iterator[ThreadingHTTPServer]:
+        server = ThreadingHTTPServer(
+            ("127.0.0.1", self.config.port if port is None else port), _handler(self)
+        )
+        thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
+        thread.start()
+        try:
+            yield server
+        finally:
+            server.shutdown()
+            server.server_close()
+
+    def auto_tick(self, stop: threading.Event) -> None:
+        while not stop.wait(TICK_INTERVAL_SECONDS):
+            result = self.tick(self.clock.now())
+            if result.queued:
+                print(f"[tick] {json.dumps(result.to_dict())}", flush=True)
+
+
+def http_api_event(
+    method: str, path: str, query: str, headers: dict[str, str], body: bytes, now: datetime
+) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload format 2.0) event, as AWS builds it."""
+    content_type = headers.get("content-type", "")
+    textual = content_type.startswith(("application/json", "text/")) or not body
+    epoch_ms = int(now.timestamp() * 1000)
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": headers,
+        "queryStringParameters": dict(pair.split("=", 1) for pair in query.split("&") if "=" in pair) or None,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": headers.get("host", "127.0.0.1"),
+            "domainPrefix": "local",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": secrets.token_hex(8),
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": epoch_ms,
+        },
+        "body": body.decode("utf-8", "replace") if textual else base64.b64encode(body).decode(),
+        "isBase64Encoded": not textual,
+    }
+
+
+def sqs_event(messages: Sequence[Mapping[str, Any]], queue_url: str) -> dict[str, Any]:
+    """An SQS event source batch, as Lambda's poller builds it."""
+    account, name = queue_url.rstrip("/").split("/")[-2:]
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:us-east-1:{account}:{name}",
+                "awsRegion": "us-east-1",
+            }
+            for message in messages
+        ]
+    }
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message} | ({"field": field} if field else {})}
+
+
+def json_response(status: int, payload: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "application/json"}, json.dumps(payload).encode()
+
+
+def _handler(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_REQUEST_BYTES:
+                self._reply(*json_response(413, error_body("too_large", "request body is too large")))
+                return
+            body = self.rfile.read(length) if length else b""
+            try:
+                reply = stack.http(self.command, self.path, dict(self.headers.items()), body)
+            except Exception:  # a crash answers 500, as API Gateway does when a function fails
+                stack_error = error_body("internal_error", "the function failed; see the stack's output")
+                reply = json_response(500, stack_error)
+                traceback.print_exc()
+            self._reply(*reply)
+
+        def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                if name.lower() != "content-length":
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            # Paths carry ids only, never phone numbers or bodies.
+            print(f"[http] {self.command} {urlsplit(self.path).path} -> {args[1] if len(args) > 1 else ''}")
+
+    return Handler
+
+
+def main() -> None:
+    config = LocalConfig.from_env()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with LocalStack(config) as stack, stack.serving():
+        sms = "Twilio REST API" if config.uses_twilio else "printed here (no Twilio credentials)"
+        print(
+            f"Touchpoint local stack on http://127.0.0.1:{config.port}\n"
+            f"  admin token:   {config.admin_token}\n"
+            f"  public URL:    {config.public_url} (Twilio webhooks are signed against it)\n"
+            f"  AWS:           {config.aws_endpoint_url or 'embedded emulation (moto)'}\n"
+            f"  SMS:           {sms}\n"
+            f"  scheduler:     {'every 60 s' if config.auto_tick else 'POST /_local/tick only'}\n"
+            "Ctrl-C to stop.",
+            flush=True,
+        )
+        if config.auto_tick:
+            threading.Thread(target=stack.auto_tick, args=(stop,), name="tick", daemon=True).start()
+        try:
+            while not stop.is_set():
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+    print("stopped", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

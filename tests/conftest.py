@@ -1,0 +1,58 @@
+"""Fixtures shared by every test: fake AWS credentials, and AWS emulated by moto."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import boto3
+import pytest
+from moto import mock_aws
+from mypy_boto3_dynamodb import DynamoDBClient
+from mypy_boto3_secretsmanager import SecretsManagerClient
+from mypy_boto3_sns import SNSClient
+from mypy_boto3_sqs import SQSClient
+
+from infra.template import CreatedResources, create_aws_resources
+
+REGION = "us-east-1"
+
+
+@pytest.fixture(autouse=True)
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test can reach a real AWS account, whatever the developer's environment holds."""
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    # Current botocore puts the account id in DynamoDB endpoints, which moto does not serve.
+    monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
+
+
+@dataclass(frozen=True)
+class Aws:
+    dynamodb: DynamoDBClient
+    sqs: SQSClient
+    sns: SNSClient
+    secretsmanager: SecretsManagerClient
+
+
+@pytest.fixture
+def aws() -> Iterator[Aws]:
+    """Clients on a fresh in-process moto account, empty until a test creates something."""
+    with mock_aws():
+        yield Aws(
+            dynamodb=boto3.client("dynamodb", region_name=REGION),
+            sqs=boto3.client("sqs", region_name=REGION),
+            sns=boto3.client("sns", region_name=REGION),
+            secretsmanager=boto3.client("secretsmanager", region_name=REGION),
+        )
+
+
+@pytest.fixture
+def aws_resources(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> CreatedResources:
+    """The table and send queue of template.yaml on moto, named in TABLE_NAME and QUEUE_URL."""
+    created = create_aws_resources(aws, table_name="touchpoint-test", queue_name="touchpoint-send-test")
+    monkeypatch.setenv("TABLE_NAME", created["table_name"])
+    monkeypatch.setenv("QUEUE_URL", created["queue_url"])
+    return created
