@@ -1,12 +1,14 @@
 """The sample events in events/ (for `sam local invoke -e` and the tests) have the shape
 that their event source gives the handlers."""
 
+import base64
 import hashlib
 import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -48,6 +50,14 @@ def check_http_api_event(event: dict[str, Any]) -> None:
     assert all(name == name.lower() for name in event["headers"]), "HTTP API gives headers lowercased"
     if "Auth" in route:
         assert context["authorizer"]["jwt"]["claims"]["token_use"] in ("id", "access")
+    if event["rawPath"].startswith("/twilio/"):
+        # Twilio posts forms; HTTP API hands a form body over base64-encoded.
+        assert event["isBase64Encoded"] is True
+        assert event["headers"]["content-type"] == "application/x-www-form-urlencoded"
+        form = dict(parse_qsl(base64.b64decode(event["body"]).decode()))
+        assert form["MessageSid"].startswith("SM")
+        assert event["headers"]["x-twilio-signature"]
+        return
     assert event["isBase64Encoded"] is False
     if "body" in event:
         assert event["headers"]["content-type"] == "application/json"

@@ -1,0 +1,86 @@
+"""The local stack as a real process (`python -m infra.local_stack`), with SMS going to a fake
+Twilio server over HTTP. One stack per session: tests keep apart by using their own clinic,
+patients and phone numbers, and take "now" from the stack (it only moves forward)."""
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.support import (
+    ACCOUNT_SID,
+    ADMIN_TOKEN,
+    AUTH_TOKEN,
+    PUBLIC_URL,
+    ROOT,
+    Api,
+    RunningStack,
+    free_port,
+    stop_process,
+    tail,
+    wait_until_serving,
+)
+from tests.fakes.twilio_server import FakeTwilio
+
+
+@pytest.fixture(scope="session")
+def twilio() -> Iterator[FakeTwilio]:
+    with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def local_stack(twilio: FakeTwilio) -> Iterator[RunningStack]:
+    port = free_port()
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("AWS_", "TWILIO_", "TOUCHPOINT_"))
+    }
+    env |= {
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
+        "PYTHONUNBUFFERED": "1",
+        "TOUCHPOINT_PORT": str(port),
+        "TOUCHPOINT_PUBLIC_URL": PUBLIC_URL,
+        "TOUCHPOINT_ADMIN_TOKEN": ADMIN_TOKEN,
+        "TOUCHPOINT_AUTO_TICK": "0",
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_API_BASE_URL": twilio.base_url,
+    }
+    with tempfile.NamedTemporaryFile(prefix="touchpoint-e2e-", suffix=".log", delete=False) as log:
+        output = Path(log.name)
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local_stack"],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(port, process, output)
+        yield RunningStack(base_url, PUBLIC_URL, ADMIN_TOKEN, process, output)
+    finally:
+        stop_process(process)
+        output.unlink(missing_ok=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failing test's report ends with what the stack printed (its tracebacks, for a 500)."""
+    report = yield
+    stack = getattr(item, "funcargs", {}).get("local_stack")
+    if report.failed and isinstance(stack, RunningStack) and stack.output.exists():
+        report.sections.append(("local stack output", tail(stack.output)))
+    return report
+
+
+@pytest.fixture
+def api(local_stack: RunningStack) -> Api:
+    return Api(local_stack.base_url, local_stack.admin_token)

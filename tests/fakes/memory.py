@@ -1,0 +1,142 @@
+"""In-memory implementations of the domain's ports, for unit tests of the use cases.
+
+They keep the DynamoDB adapter's rules and raise its domain errors: a sender belongs to one
+clinic, a phone to one patient per clinic, a clinic is replaced only as it was read, and a
+re-plan never deletes or overwrites a job that moved on meanwhile.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from touchpoint.domain.appointment import Appointment, Job, JobState
+from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.errors import Conflict, NotFound
+from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.patient import Patient
+
+
+class MemoryClinics:
+    def __init__(self) -> None:
+        self.items: dict[str, Clinic] = {}
+
+    def _sender_owner(self, sender: str) -> str | None:
+        return next((c.clinic_id for c in self.items.values() if c.settings.sender == sender), None)
+
+    def add(self, clinic: Clinic) -> None:
+        if clinic.clinic_id in self.items or self._sender_owner(clinic.settings.sender) is not None:
+            raise Conflict("sender is already used by another clinic")
+        self.items[clinic.clinic_id] = clinic
+
+    def get(self, clinic_id: str) -> Clinic:
+        try:
+            return self.items[clinic_id]
+        except KeyError:
+            raise NotFound(f"no clinic {clinic_id!r}", "clinic_id") from None
+
+    def replace(self, old: Clinic, new: Clinic) -> None:
+        stored = self.items.get(old.clinic_id)
+        owner = self._sender_owner(new.settings.sender)
+        if stored is None or stored.updated_at != old.updated_at or owner not in (None, old.clinic_id):
+            raise Conflict("the clinic changed meanwhile, or its new sender is used by another clinic")
+        self.items[new.clinic_id] = new
+
+
+class MemoryPatients:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], Patient] = {}
+
+    def add(self, patient: Patient) -> None:
+        key = (patient.clinic_id, patient.patient_id)
+        phone_taken = any(
+            p.clinic_id == patient.clinic_id and p.phone == patient.phone for p in self.items.values()
+        )
+        if key in self.items or phone_taken:
+            raise Conflict("phone already belongs to a patient of this clinic")
+        self.items[key] = patient
+
+    def get(self, clinic_id: str, patient_id: str) -> Patient:
+        try:
+            return self.items[(clinic_id, patient_id)]
+        except KeyError:
+            raise NotFound(f"no patient {patient_id!r} in this clinic", "patient_id") from None
+
+    def mark_opted_out(self, clinic_id: str, patient_id: str) -> None:
+        patient = self.get(clinic_id, patient_id)
+        self.items[(clinic_id, patient_id)] = replace(patient, opted_out=True)
+
+
+@dataclass
+class _Stored:
+    appointment: Appointment
+    jobs: dict[str, Job] = field(default_factory=dict)
+
+
+class MemoryAppointments:
+    def __init__(self) -> None:
+        self.items: dict[str, _Stored] = {}
+
+    def add(self, appointment: Appointment, jobs: list[Job]) -> None:
+        if appointment.appointment_id in self.items:
+            raise Conflict("appointment already exists")
+        self.items[appointment.appointment_id] = _Stored(appointment, {job.job_id: job for job in jobs})
+
+    def get(self, appointment_id: str) -> tuple[Appointment, list[Job]]:
+        try:
+            stored = self.items[appointment_id]
+        except KeyError:
+            raise NotFound(f"no appointment {appointment_id!r}", "appointment_id") from None
+        return stored.appointment, list(stored.jobs.values())
+
+    def save_plan(self, appointment: Appointment, *, remove: list[Job], put: list[Job]) -> None:
+        """All or nothing, under the same conditions as the DynamoDB transaction."""
+        stored = self.items.get(appointment.appointment_id)
+        conflict = Conflict("a message of this appointment changed meanwhile; try again")
+        if stored is None:
+            raise conflict
+        for job in remove:
+            current = stored.jobs.get(job.job_id)
+            if current is None or current.state is not job.state:
+                raise conflict
+        for job in put:
+            current = stored.jobs.get(job.job_id)
+            if current is not None and current.state is not JobState.PENDING:
+                raise conflict
+        stored.appointment = appointment
+        for job in remove:
+            del stored.jobs[job.job_id]
+        stored.jobs.update({job.job_id: job for job in put})
+
+    def open_for_clinic(self, clinic_id: str, starting_after: datetime) -> list[Appointment]:
+        return sorted(
+            (
+                stored.appointment
+                for stored in self.items.values()
+                if stored.appointment.clinic_id == clinic_id
+                and stored.appointment.starts_at >= starting_after
+                and stored.appointment.is_open
+            ),
+            key=lambda appointment: (appointment.starts_at, appointment.appointment_id),
+        )
+
+    def jobs_of(self, appointment_id: str) -> list[Job]:
+        """Test helper: the stored jobs of an appointment, oldest due first."""
+        return sorted(self.items[appointment_id].jobs.values(), key=lambda job: (job.due_at, job.job_id))
+
+    def set_state(self, appointment_id: str, job_id: str, state: JobState) -> None:
+        """Test helper: what the scheduler and the sender do to a job."""
+        jobs = self.items[appointment_id].jobs
+        jobs[job_id] = replace(jobs[job_id], state=state)
+
+
+class MemoryMessageLog:
+    def __init__(self) -> None:
+        self.records: list[MessageRecord] = []
+
+    def append(self, record: MessageRecord) -> None:
+        self.records.append(record)
+
+    def for_patient(self, patient_id: str) -> list[MessageRecord]:
+        return sorted(
+            (record for record in self.records if record.patient_id == patient_id),
+            key=lambda record: (record.at, record.message_id),
+        )
