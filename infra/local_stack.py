@@ -16,15 +16,18 @@ import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
+
+from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsLambdaContext
 
 TABLE_NAME = "touchpoint-local"
 QUEUE_NAME = "touchpoint-send-local"
 TICK_INTERVAL_SECONDS = 60
 MAX_REQUEST_BYTES = 1024 * 1024
+LOCAL_AUTH_TOKEN = "local-auth-token"  # noqa: S105 (signs webhooks when no Twilio account is set)
 
 
 @dataclass(frozen=True)
@@ -59,25 +62,24 @@ class LocalConfig:
 
 
 class LocalClock:
-    """Wall-clock time, or the latest simulated instant a tick ran at, whichever is later.
+    """Wall-clock time, moved forward by simulated ticks: after a tick at a future instant,
+    time goes on from that instant at the wall clock's pace (it never goes back).
 
     Admin requests and deliveries take their time from here, so that a message booked after a
     simulated tick is planned against the same "now" the scheduler sees.
     """
 
     def __init__(self) -> None:
-        self._simulated: datetime | None = None
+        self._ahead = timedelta(0)
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
-        wall = datetime.now(UTC).replace(microsecond=0)
         with self._lock:
-            return max(wall, self._simulated) if self._simulated else wall
+            return datetime.now(UTC) + self._ahead
 
     def advance_to(self, instant: datetime) -> None:
         with self._lock:
-            if self._simulated is None or instant > self._simulated:
-                self._simulated = instant
+            self._ahead = max(self._ahead, instant - datetime.now(UTC))
 
 
 @dataclass
@@ -101,19 +103,20 @@ class TickResult:
         }
 
 
-class LambdaContext:
-    """The parts of the Lambda context object that powertools reads."""
+class LambdaContext(PowertoolsLambdaContext):
+    """The context object Lambda passes to a handler, filled in for one local invocation."""
 
     def __init__(self, function_name: str) -> None:
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = 512
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{function_name}"
-        self.aws_request_id = secrets.token_hex(16)
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = "local"
+        self._function_name = function_name
+        self._function_version = "$LATEST"
+        self._memory_limit_in_mb = 512
+        self._invoked_function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{function_name}"
+        self._aws_request_id = secrets.token_hex(16)
+        self._log_group_name = f"/aws/lambda/{function_name}"
+        self._log_stream_name = "local"
 
-    def get_remaining_time_in_millis(self) -> int:
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
         return 60_000
 
 
@@ -139,9 +142,10 @@ def configure_environment(config: LocalConfig, queue_url: str | None = None) -> 
     os.environ["PUBLIC_URL"] = config.public_url
     if queue_url:
         os.environ["QUEUE_URL"] = queue_url
+    # Without both credentials SMS go to the outbox and webhooks are signed with LOCAL_AUTH_TOKEN.
     twilio: dict[str, str | None] = {
-        "TWILIO_ACCOUNT_SID": config.twilio_account_sid,
-        "TWILIO_AUTH_TOKEN": config.twilio_auth_token,
+        "TWILIO_ACCOUNT_SID": config.twilio_account_sid if config.uses_twilio else None,
+        "TWILIO_AUTH_TOKEN": config.twilio_auth_token if config.uses_twilio else LOCAL_AUTH_TOKEN,
         "TWILIO_API_BASE_URL": config.twilio_api_base_url,
     }
     for name, setting in twilio.items():
@@ -176,7 +180,13 @@ class LocalStack:
         configure_environment(self.config, self.queue_url)
         from touchpoint.adapters import factory
 
-        for cached in (factory.settings, factory.table, factory.job_queue, factory.outbox):
+        for cached in (
+            factory.settings,
+            factory.table,
+            factory.job_queue,
+            factory.outbox,
+            factory.printed_alerts,
+        ):
             cached.cache_clear()
         return self
 
@@ -206,6 +216,8 @@ class LocalStack:
             return json_response(200, {"items": [entry.__dict__ for entry in self.outbox_entries()]})
         if url.path.startswith("/admin/"):
             return self._invoke_http("admin", method, url.path, url.query, headers, body)
+        if url.path.startswith("/twilio/"):
+            return self._invoke_http("inbound", method, url.path, url.query, headers, body)
         return json_response(404, error_body("not_found", f"no route {method} {url.path}"))
 
     def _authorized(self, headers: dict[str, str]) -> bool:
@@ -221,9 +233,10 @@ class LocalStack:
                 "jwt": {"claims": {"sub": "local-admin", "token_use": "access"}, "scopes": []}
             }
         with self._invocations:
-            from touchpoint.handlers import admin
+            from touchpoint.handlers import admin, inbound
 
-            result = admin.handler(event, LambdaContext(f"touchpoint-{function}"))
+            handler = admin.handler if function == "admin" else inbound.handler
+            result = handler(event, LambdaContext(f"touchpoint-{function}"))
         response_body = result.get("body") or ""
         raw = base64.b64decode(response_body) if result.get("isBase64Encoded") else response_body.encode()
         return int(result["statusCode"]), dict(result.get("headers") or {}), raw

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
 from touchpoint.domain.clinic import Clinic, parse_clinic_settings
 from touchpoint.domain.errors import Conflict, NotFound
+from touchpoint.domain.inbound import STATUS_RANK
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.ports import JobRef, NotQueued, SendContext
@@ -119,7 +120,7 @@ def _clinic_item(clinic: Clinic) -> Item:
     }
 
 
-def _clinic(item: Item) -> Clinic:
+def clinic_from_item(item: Item) -> Clinic:
     return Clinic(
         item["clinic_id"],
         parse_clinic_settings(item["settings"]),
@@ -151,7 +152,7 @@ class DynamoClinics:
         item = self.table.get(f"CLINIC#{clinic_id}", "PROFILE")
         if item is None:
             raise NotFound(f"no clinic {clinic_id!r}", "clinic_id")
-        return _clinic(item)
+        return clinic_from_item(item)
 
     def replace(self, old: Clinic, new: Clinic) -> None:
         put: TransactWriteItemTypeDef = {
@@ -182,7 +183,7 @@ class DynamoClinics:
 # ---- patients ----------------------------------------------------------------------------
 
 
-def _patient(item: Item) -> Patient:
+def patient_from_item(item: Item) -> Patient:
     return Patient(
         item["patient_id"],
         item["clinic_id"],
@@ -191,10 +192,11 @@ def _patient(item: Item) -> Patient:
         ZoneInfo(item["timezone"]),
         bool(item.get("opted_out", False)),
         created_at=parse_utc(item["created_at"]),
+        awaiting_appointment_id=item.get("awaiting_appointment_id"),
     )
 
 
-def _patient_key(clinic_id: str, patient_id: str) -> tuple[str, str]:
+def patient_key(clinic_id: str, patient_id: str) -> tuple[str, str]:
     return f"CLINIC#{clinic_id}", f"PATIENT#{patient_id}"
 
 
@@ -203,7 +205,7 @@ class DynamoPatients:
         self.table = table
 
     def add(self, patient: Patient) -> None:
-        pk, sk = _patient_key(patient.clinic_id, patient.patient_id)
+        pk, sk = patient_key(patient.clinic_id, patient.patient_id)
         item = {
             "pk": pk,
             "sk": sk,
@@ -228,13 +230,13 @@ class DynamoPatients:
         )
 
     def get(self, clinic_id: str, patient_id: str) -> Patient:
-        item = self.table.get(*_patient_key(clinic_id, patient_id))
+        item = self.table.get(*patient_key(clinic_id, patient_id))
         if item is None:
             raise NotFound(f"no patient {patient_id!r} in this clinic", "patient_id")
-        return _patient(item)
+        return patient_from_item(item)
 
     def mark_opted_out(self, clinic_id: str, patient_id: str) -> None:
-        pk, sk = _patient_key(clinic_id, patient_id)
+        pk, sk = patient_key(clinic_id, patient_id)
         self.table.client.update_item(
             TableName=self.table.name,
             Key=to_attributes({"pk": pk, "sk": sk}),
@@ -265,7 +267,7 @@ def _appointment_item(appointment: Appointment) -> Item:
     }
 
 
-def _appointment(item: Item) -> Appointment:
+def appointment_from_item(item: Item) -> Appointment:
     return Appointment(
         item["appointment_id"],
         item["clinic_id"],
@@ -330,7 +332,7 @@ class DynamoAppointments:
                 ExpressionAttributeValues=to_attributes({":pk": f"APPT#{appointment_id}"}),
             )
         )
-        appointments = [_appointment(item) for item in items if item["sk"] == "APPT"]
+        appointments = [appointment_from_item(item) for item in items if item["sk"] == "APPT"]
         if not appointments:
             raise NotFound(f"no appointment {appointment_id!r}", "appointment_id")
         return appointments[0], [_job(item) for item in items if item["sk"].startswith("JOB#")]
@@ -380,7 +382,7 @@ class DynamoAppointments:
                 {":pk": f"CLINIC#{clinic_id}", ":from": f"APPT#{utc_iso(starting_after)}"}
             ),
         )
-        return [appointment for appointment in map(_appointment, items) if appointment.is_open]
+        return [appointment for appointment in map(appointment_from_item, items) if appointment.is_open]
 
 
 class DynamoJobs:
@@ -453,7 +455,7 @@ class DynamoJobs:
     def context(self, job: Job) -> SendContext:
         keys = [
             {"pk": f"CLINIC#{job.clinic_id}", "sk": "PROFILE"},
-            dict(zip(("pk", "sk"), _patient_key(job.clinic_id, job.patient_id), strict=True)),
+            dict(zip(("pk", "sk"), patient_key(job.clinic_id, job.patient_id), strict=True)),
             {"pk": f"APPT#{job.appointment_id}", "sk": "APPT"},
         ]
         request = {self.table.name: {"Keys": [to_attributes(key) for key in keys], "ConsistentRead": True}}
@@ -468,17 +470,31 @@ class DynamoJobs:
         if missing:
             raise NotFound(f"the job's {sorted(missing)[0]} no longer exists")
         return SendContext(
-            _clinic(found["clinic"]), _patient(found["patient"]), _appointment(found["appointment"])
+            clinic_from_item(found["clinic"]),
+            patient_from_item(found["patient"]),
+            appointment_from_item(found["appointment"]),
         )
 
     def record_sent(self, job: Job, message: MessageRecord) -> None:
-        self.table.transact(
-            [
-                self._finish(job, JobState.SENT, twilio_sid=message.twilio_sid, at=message.at),
-                *self._log(message),
-            ],
-            conflict="the job was no longer sending",
-        )
+        items = [
+            self._finish(job, JobState.SENT, twilio_sid=message.twilio_sid, at=message.at),
+            *self._log(message),
+        ]
+        if job.kind is JobKind.REMINDER:
+            # A reply "C" or "R" from now on is about this appointment.
+            pk, sk = patient_key(job.clinic_id, job.patient_id)
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": to_attributes({"pk": pk, "sk": sk}),
+                        "UpdateExpression": "SET awaiting_appointment_id = :appointment",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": to_attributes({":appointment": job.appointment_id}),
+                    }
+                }
+            )
+        self.table.transact(items, conflict="the job was no longer sending")
 
     def record_outcome(
         self,
@@ -570,7 +586,7 @@ class DynamoJobs:
         }
 
     def _log(self, message: MessageRecord) -> list["TransactWriteItemTypeDef"]:
-        item = _message_item(message)
+        item = message_item(message)
         items = [self.table.put_new(item)]
         if message.twilio_sid:
             items.append(
@@ -590,18 +606,21 @@ class DynamoJobs:
 # ---- message log -------------------------------------------------------------------------
 
 
-def _message_item(message: MessageRecord) -> Item:
+def message_item(message: MessageRecord, partition: str | None = None) -> Item:
+    """A message in its patient's log (or in `partition`, for numbers no patient has)."""
     return {
-        "pk": f"PATIENT#{message.patient_id}",
-        "sk": f"MSG#{utc_iso(message.at)}#{message.message_id}",
+        "pk": partition or f"PATIENT#{message.patient_id}",
+        # Microseconds keep a reply after the message it answers, in the same second.
+        "sk": f"MSG#{message.at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{message.message_id}",
         "type": "message",
         "clinic_id": message.clinic_id,
         "patient_id": message.patient_id,
+        "status_rank": STATUS_RANK.get(message.status, 0),
         **message.to_dict(),
     }
 
 
-def _message(item: Item) -> MessageRecord:
+def message_record(item: Item) -> MessageRecord:
     return MessageRecord(
         item["message_id"],
         item["clinic_id"],
@@ -623,7 +642,7 @@ class DynamoMessageLog:
 
     def for_patient(self, patient_id: str) -> list[MessageRecord]:
         return [
-            _message(item)
+            message_record(item)
             for item in self.table.query(
                 KeyConditionExpression="pk = :pk AND begins_with(sk, :msg)",
                 ExpressionAttributeValues=to_attributes({":pk": f"PATIENT#{patient_id}", ":msg": "MSG#"}),

@@ -1,9 +1,11 @@
 """Builds the adapters once per cold start, lazily: nothing is created at import."""
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 import boto3
 
+from touchpoint.adapters.alerts import PrintedAlerts, SnsAlerts
 from touchpoint.adapters.dynamodb import (
     DynamoAppointments,
     DynamoClinics,
@@ -12,12 +14,17 @@ from touchpoint.adapters.dynamodb import (
     DynamoPatients,
     Table,
 )
+from touchpoint.adapters.dynamodb_inbox import DynamoInbox, DynamoStatuses
 from touchpoint.adapters.sms import OutboxSms, TwilioSms
 from touchpoint.adapters.sqs import SqsJobQueue
-from touchpoint.domain.ports import SmsGateway
+from touchpoint.domain.ports import AlertPublisher, SmsGateway
 from touchpoint.settings import Settings
 from touchpoint.usecases.admin import Admin
+from touchpoint.usecases.inbox import Inbox
 from touchpoint.usecases.sending import Sender
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
 
 SECRET_MAX_AGE_SECONDS = 300
 
@@ -84,6 +91,40 @@ def twilio_credentials(config: Settings) -> tuple[str, str] | None:
             f"secret {config.twilio_secret_name} must hold JSON with account_sid and auth_token"
         )
     return str(secret["account_sid"]), str(secret["auth_token"])
+
+
+def webhook_auth_token() -> str:
+    """The token Twilio signs webhooks with: the account's auth token."""
+    config = settings()
+    if config.twilio_auth_token:
+        return config.twilio_auth_token
+    credentials = twilio_credentials(config)
+    if credentials is None:
+        raise RuntimeError("no Twilio auth token: set TWILIO_SECRET_NAME (or TWILIO_AUTH_TOKEN locally)")
+    return credentials[1]
+
+
+def inbox() -> Inbox:
+    return Inbox(DynamoInbox(table()), alert_publisher())
+
+
+def statuses() -> DynamoStatuses:
+    return DynamoStatuses(table())
+
+
+def alert_publisher() -> AlertPublisher:
+    topic_arn = settings().alerts_topic_arn
+    return SnsAlerts(sns_client(), topic_arn) if topic_arn else printed_alerts()
+
+
+@cache
+def sns_client() -> "SNSClient":
+    return boto3.client("sns")
+
+
+@cache
+def printed_alerts() -> PrintedAlerts:
+    return PrintedAlerts()
 
 
 def sender() -> Sender:

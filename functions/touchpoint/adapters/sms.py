@@ -8,7 +8,9 @@ from typing import TextIO
 from touchpoint.domain.phones import is_messaging_service
 from touchpoint.domain.ports import SmsOutcomeUnknown, SmsReceipt, SmsRejected, SmsRetryLater
 
-TWILIO_TOO_MANY_REQUESTS = 429
+# Twilio took nothing: throttled (429), or our credentials were refused (401/403, e.g. mid-rotation).
+# Retried later; a message that keeps failing ends in the dead-letter queue and raises the alarm.
+RETRY_STATUSES = frozenset({401, 403, 429})
 TWILIO_TIMEOUT_SECONDS = 10
 
 
@@ -41,7 +43,7 @@ class TwilioSms:
                 to=to, body=body, status_callback=self.status_callback, **origin
             )
         except TwilioRestException as error:
-            if error.status == TWILIO_TOO_MANY_REQUESTS:
+            if error.status in RETRY_STATUSES:
                 raise SmsRetryLater(str(error.code)) from None
             if error.status >= 500:
                 raise SmsOutcomeUnknown(f"Twilio answered {error.status}") from None

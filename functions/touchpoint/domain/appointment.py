@@ -1,7 +1,7 @@
 """Appointments and the planned messages (jobs) that belong to them."""
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -122,7 +122,9 @@ def parse_starts_at(value: object, clinic_zone: ZoneInfo, now: datetime) -> date
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"starts_at {value!r} is not an ISO 8601 date-time", "starts_at") from None
+        raise InvalidInput(f"starts_at {value[:64]!r} is not an ISO 8601 date-time", "starts_at") from None
+    if parsed.year in (MINYEAR, MAXYEAR):
+        raise InvalidInput(f"starts_at {value[:64]!r} is out of range", "starts_at")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=clinic_zone)
         if not exists_in_zone(parsed):

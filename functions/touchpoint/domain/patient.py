@@ -22,6 +22,8 @@ class Patient:
     timezone: ZoneInfo
     opted_out: bool
     created_at: datetime
+    # The appointment whose reminder went out last: what a reply "C" or "R" is about.
+    awaiting_appointment_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

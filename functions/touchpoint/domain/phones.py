@@ -7,6 +7,7 @@ import phonenumbers
 from touchpoint.domain.errors import InvalidInput
 
 _MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
+_WRITTEN_NUMBER = re.compile(r"\+[\d\s().\-]+")
 
 
 def to_e164(text: object, field: str) -> str:
@@ -15,6 +16,13 @@ def to_e164(text: object, field: str) -> str:
         raise InvalidInput(f"{field} must be a phone number in international form, e.g. +15551230001", field)
     if len(text) > 32:
         raise InvalidInput(f"{field} is too long to be a phone number", field)
+    # phonenumbers reads letters as keypad digits and skips what surrounds a number:
+    # only digits and the usual separators are taken, so a typo cannot become another number.
+    if not _WRITTEN_NUMBER.fullmatch(text.strip()):
+        raise InvalidInput(
+            f"{field} may hold only '+', digits, spaces, dots, dashes and parentheses, e.g. +15551230001",
+            field,
+        )
     try:
         number = phonenumbers.parse(text, None)
     except phonenumbers.NumberParseException:

@@ -84,13 +84,20 @@ def reminder_due_at(
 def move_out_of_quiet_hours(
     due_at: datetime, zone: ZoneInfo, quiet_hours: QuietHours | None, *, earlier: bool
 ) -> datetime:
-    """Reminders move to just before the quiet window, follow-ups to its end."""
-    local = due_at.astimezone(zone)
-    if quiet_hours is None or not quiet_hours.contains(local):
+    """Reminders move to just before the quiet window, follow-ups to its end.
+
+    For reminders the margin before the window counts as quiet too: one due at 20:55 would
+    otherwise reach the sender after 21:00, be refused there and never go out.
+    """
+    if quiet_hours is None:
         return due_at
-    start, end = quiet_hours.window_around(local)
+    probes = (due_at, due_at + QUIET_HOURS_MARGIN) if earlier else (due_at,)
+    quiet = [local for local in (probe.astimezone(zone) for probe in probes) if quiet_hours.contains(local)]
+    if not quiet:
+        return due_at
+    start, end = quiet_hours.window_around(quiet[0])
     if earlier:
-        return local_wall_time(start.date(), start.time(), zone) - QUIET_HOURS_MARGIN
+        return min(due_at, local_wall_time(start.date(), start.time(), zone) - QUIET_HOURS_MARGIN)
     return local_wall_time(end.date(), end.time(), zone)
 
 

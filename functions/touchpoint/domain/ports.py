@@ -7,6 +7,7 @@ from typing import Protocol
 
 from touchpoint.domain.appointment import Appointment, Job, JobState
 from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.inbound import Alert, ConsentChange, InboundSms, StatusCallback
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 
@@ -112,3 +113,53 @@ UNSUBSCRIBED_RECIPIENT = "21610"
 
 class SmsGateway(Protocol):
     def send(self, *, to: str, sender: str, body: str) -> SmsReceipt: ...
+
+
+class DuplicateDelivery(Exception):
+    """Twilio delivered this MessageSid before: it was processed then."""
+
+
+@dataclass(frozen=True)
+class InboundRecord:
+    """Everything one inbound SMS changes, written at once (or not at all, if it is a duplicate)."""
+
+    sms: InboundSms
+    at: datetime
+    clinic_id: str | None
+    patient: Patient | None
+    intent: str
+    inbound: MessageRecord
+    reply: MessageRecord | None
+    consent: ConsentChange | None
+    appointment: Appointment | None  # with its new status, when the reply changed it
+    clear_prompt: bool
+    alerts: tuple[Alert, ...]
+
+
+class InboxStore(Protocol):
+    def clinic_for_sender(self, sender: str) -> Clinic | None: ...
+    def patient_by_phone(self, clinic_id: str, phone: str) -> Patient | None: ...
+    def appointment(self, appointment_id: str) -> Appointment | None: ...
+    def record(self, record: InboundRecord) -> None:
+        """Store it all, once per MessageSid; raises DuplicateDelivery for a MessageSid seen before."""
+        ...
+
+    def reply_for(self, message_sid: str) -> str | None:
+        """The reply given the first time this MessageSid was processed."""
+        ...
+
+
+class StatusStore(Protocol):
+    def apply(self, callback: StatusCallback) -> MessageRecord | None:
+        """Update the message's status unless a later one is stored; the message, None if unknown."""
+        ...
+
+    def record_consent(self, change: ConsentChange) -> None: ...
+
+
+class AlertLog(Protocol):
+    def for_clinic(self, clinic_id: str) -> list[Alert]: ...
+
+
+class AlertPublisher(Protocol):
+    def publish(self, alert: Alert, clinic_name: str, first_name: str | None) -> None: ...

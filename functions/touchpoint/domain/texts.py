@@ -1,6 +1,7 @@
 """The words patients read. Short (one GSM-7 segment) and, in discreet mode, revealing nothing."""
 
-from datetime import datetime
+import unicodedata
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.clinic import ClinicSettings
@@ -67,23 +68,58 @@ def local_day_and_time(instant: datetime, zone: ZoneInfo, clinic_zone: ZoneInfo)
     local = instant.astimezone(zone)
     day = f"{local:%a %b} {local.day}"
     clock = f"{local.hour % 12 or 12}:{local:%M %p}"
-    abbreviation = local.tzname() or ""
-    if zone.key != clinic_zone.key and abbreviation.isalpha():
+    if zone.key != clinic_zone.key:
+        abbreviation = local.tzname() or ""
+        # Zones without a letter abbreviation ("-03") read as an offset: "UTC-3".
+        if not abbreviation.isalpha():
+            offset = local.utcoffset() or timedelta(0)
+            hours, seconds = divmod(abs(int(offset.total_seconds())), 3600)
+            sign = "-" if offset < timedelta(0) else "+"
+            abbreviation = f"UTC{sign}{hours}" + (f":{seconds // 60:02d}" if seconds else "")
         clock = f"{clock} {abbreviation}"
     return day, clock
 
 
+_GSM7_LOOKALIKES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+    }
+)
+
+
+def to_gsm7(text: str) -> str:
+    """The text in GSM-7 alone: curly quotes straightened, accents outside GSM-7 dropped
+    ("Zoë" -> "Zoe"), anything else left out, so that one character cannot turn the whole
+    SMS into UCS-2 and triple its cost."""
+    result = []
+    for char in text.translate(_GSM7_LOOKALIKES):
+        if gsm7_length(char) is not None:
+            result.append(char)
+            continue
+        base = unicodedata.normalize("NFKD", char)[:1]
+        if base and gsm7_length(base) is not None:
+            result.append(base)
+    return "".join(result)
+
+
 def reminder_text(first_name: str, settings: ClinicSettings, starts_at: datetime, zone: ZoneInfo) -> str:
+    """One segment: with the clinic's name if it fits, else without, else with the first name cut."""
     day, clock = local_day_and_time(starts_at, zone, settings.timezone)
+    name = to_gsm7(first_name).strip() or "there"
     label = clinic_label(settings)
-    candidates = []
-    if label:
-        candidates.append(f"Hi {first_name}, reminder: your appointment at {label} is {day} at {clock}. ")
-    candidates.append(f"Hi {first_name}, reminder: your appointment is {day} at {clock}. ")
-    for lead in candidates:
-        text = lead + REMINDER_ACTIONS
-        if len(text) <= SEGMENT_LIMIT:
+    where = [f" at {to_gsm7(label).strip()}"] if label and to_gsm7(label).strip() else []
+    for place in [*where, ""]:
+        text = f"Hi {name}, reminder: your appointment{place} is {day} at {clock}. {REMINDER_ACTIONS}"
+        if fits_one_segment(text):
             return text
-    lead = f"Reminder: your appointment is {day} at {clock}. "
-    room = SEGMENT_LIMIT - len(lead + REMINDER_ACTIONS) - len("Hi , ")
-    return f"Hi {first_name[:room]}, {lead[0].lower()}{lead[1:]}{REMINDER_ACTIONS}"
+    while name and not fits_one_segment(text):
+        name = name[:-1]
+        text = f"Hi {name}, reminder: your appointment is {day} at {clock}. {REMINDER_ACTIONS}"
+    return text

@@ -32,7 +32,14 @@ def run_scheduler_pass(
             claimed.append(ref)
         if due >= MAX_JOBS_PER_PASS:
             break  # the rest stay pending and are picked up by the next pass
-    not_queued = queue.enqueue(claimed) if claimed else []
+    try:
+        not_queued = queue.enqueue(claimed) if claimed else []
+    except BaseException:
+        # Claimed jobs left the due index: put them back, or no later pass would find them.
+        # Safe for any that did reach the queue: the sender only takes jobs still `queued`.
+        for ref in claimed:
+            jobs.release_to_pending(ref)
+        raise
     for ref in not_queued:
         jobs.release_to_pending(ref)
     return PassResult(due=due, queued=len(claimed) - len(not_queued), released=len(not_queued))

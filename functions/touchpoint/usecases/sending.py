@@ -41,7 +41,7 @@ class Sender:
     def deliver(self, ref: JobRef, now: datetime) -> Delivery:
         job = self.jobs.start_sending(ref, now)
         if isinstance(job, NotQueued):
-            return self._not_queued(job)
+            return self._not_queued(job, now)
         context = self.jobs.context(job)
         reason = reason_not_to_send(job, context.appointment, context.patient, context.clinic.settings, now)
         if reason:
@@ -76,13 +76,21 @@ class Sender:
         self.jobs.record_sent(job, _message(job, body, receipt.status, now, sid=receipt.sid))
         return Delivery("sent")
 
-    def _not_queued(self, refused: NotQueued) -> Delivery:
+    def _not_queued(self, refused: NotQueued, now: datetime) -> Delivery:
         if refused.job is None:
             return Delivery("ignored", "job_not_found")
         if refused.job.state is JobState.SENDING:
             # An earlier attempt stopped between claiming and recording: Twilio may have the
-            # message. Mark it for reconciliation instead of sending it a second time.
-            self.jobs.record_outcome(refused.job, JobState.UNKNOWN, reason="interrupted_while_sending")
+            # message. Mark it for reconciliation instead of sending it a second time, and show
+            # the clinic what the patient may have received.
+            job = refused.job
+            body = render(job, self.jobs.context(job))
+            self.jobs.record_outcome(
+                job,
+                JobState.UNKNOWN,
+                reason="interrupted_while_sending",
+                message=_message(job, body, "unknown", now),
+            )
             return Delivery("unknown", "interrupted_while_sending")
         return Delivery("ignored", f"already_{refused.job.state.value}")
 

@@ -1,0 +1,225 @@
+"""DynamoDB side of inbound SMS, status callbacks, the consent ledger and alerts.
+
+pk                     sk                      what
+INBOUND#{message sid}  INBOUND                 a processed inbound MessageSid and its reply (TTL)
+UNMATCHED#{clinic}     MSG#{at}#{message}      messages from numbers no patient of the clinic has
+PATIENT#{patient}      CONSENT#{at}#{id}       consent ledger: opt-out / opt-in, time and source
+CLINIC#{clinic}        ALERT#{at}#{alert}      alerts for the clinic
+"""
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from touchpoint.adapters.dynamodb import (
+    Table,
+    appointment_from_item,
+    clinic_from_item,
+    from_attributes,
+    message_item,
+    message_record,
+    patient_from_item,
+    patient_key,
+    to_attributes,
+)
+from touchpoint.domain.appointment import Appointment
+from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.inbound import Alert, ConsentChange, StatusCallback
+from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.patient import Patient
+from touchpoint.domain.ports import DuplicateDelivery, InboundRecord
+from touchpoint.domain.timeutil import parse_utc, utc_iso
+from touchpoint.usecases.ids import new_id
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+# Twilio redelivers within hours; a processed MessageSid is remembered for a month.
+DEDUPLICATION_WINDOW = timedelta(days=30)
+
+
+def consent_items(table: Table, change: ConsentChange) -> list["TransactWriteItemTypeDef"]:
+    """The patient's opt-out flag and the ledger line, written together."""
+    pk, sk = patient_key(change.clinic_id, change.patient_id)
+    update = "SET opted_out = :opted_out" + (
+        " REMOVE awaiting_appointment_id" if change.action == "opt_out" else ""
+    )
+    return [
+        {
+            "Update": {
+                "TableName": table.name,
+                "Key": to_attributes({"pk": pk, "sk": sk}),
+                "UpdateExpression": update,
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": to_attributes({":opted_out": change.action == "opt_out"}),
+            }
+        },
+        table.put_new(
+            {
+                "pk": f"PATIENT#{change.patient_id}",
+                "sk": f"CONSENT#{utc_iso(change.at)}#{new_id('cs')}",
+                "type": "consent",
+                "clinic_id": change.clinic_id,
+                "patient_id": change.patient_id,
+                "action": change.action,
+                "source": change.source,
+                "at": utc_iso(change.at),
+                "message_sid": change.message_sid,
+            }
+        ),
+    ]
+
+
+class DynamoInbox:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def clinic_for_sender(self, sender: str) -> Clinic | None:
+        owner = self.table.get(f"SENDER#{sender}", "SENDER")
+        if owner is None:
+            return None
+        item = self.table.get(f"CLINIC#{owner['clinic_id']}", "PROFILE")
+        return clinic_from_item(item) if item else None
+
+    def patient_by_phone(self, clinic_id: str, phone: str) -> Patient | None:
+        owner = self.table.get(f"CLINIC#{clinic_id}", f"PHONE#{phone}")
+        if owner is None:
+            return None
+        item = self.table.get(*patient_key(clinic_id, owner["patient_id"]))
+        return patient_from_item(item) if item else None
+
+    def appointment(self, appointment_id: str) -> Appointment | None:
+        item = self.table.get(f"APPT#{appointment_id}", "APPT")
+        return appointment_from_item(item) if item else None
+
+    def record(self, record: InboundRecord) -> None:
+        items: list[TransactWriteItemTypeDef] = [
+            self.table.put_new(
+                {
+                    "pk": f"INBOUND#{record.sms.message_sid}",
+                    "sk": "INBOUND",
+                    "type": "inbound",
+                    "intent": record.intent,
+                    "reply": record.reply.body if record.reply else None,
+                    "expires_at": int((record.at + DEDUPLICATION_WINDOW).timestamp()),
+                }
+            )
+        ]
+        partition = None if record.patient else f"UNMATCHED#{record.clinic_id or 'unrouted'}"
+        inbound = message_item(record.inbound, partition)
+        if record.patient is None:
+            # Kept so the clinic can call back a number it does not know yet.
+            inbound |= {"from": record.sms.sender, "to": record.sms.to}
+        items.append(self.table.put_new(inbound))
+        if record.reply:
+            items.append(self.table.put_new(message_item(record.reply, partition)))
+        if record.consent:
+            items += consent_items(self.table, record.consent)
+        elif record.clear_prompt and record.patient:
+            pk, sk = patient_key(record.patient.clinic_id, record.patient.patient_id)
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": to_attributes({"pk": pk, "sk": sk}),
+                        "UpdateExpression": "REMOVE awaiting_appointment_id",
+                    }
+                }
+            )
+        if record.appointment:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": to_attributes(
+                            {"pk": f"APPT#{record.appointment.appointment_id}", "sk": "APPT"}
+                        ),
+                        "UpdateExpression": "SET #status = :status",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": to_attributes(
+                            {":status": record.appointment.status.value}
+                        ),
+                    }
+                }
+            )
+        items += [self.table.put_new(alert_item(alert)) for alert in record.alerts]
+        try:
+            self.table.client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons", [])
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                raise DuplicateDelivery(record.sms.message_sid) from None
+            raise
+
+    def reply_for(self, message_sid: str) -> str | None:
+        item = self.table.get(f"INBOUND#{message_sid}", "INBOUND")
+        return item.get("reply") if item else None
+
+
+class DynamoStatuses:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def apply(self, callback: StatusCallback) -> MessageRecord | None:
+        owner = self.table.get(f"SID#{callback.message_sid}", "SID")
+        if owner is None:
+            return None
+        values: dict[str, Any] = {":status": callback.status, ":rank": callback.rank}
+        update = "SET #status = :status, status_rank = :rank"
+        if callback.error_code:
+            update += ", error_code = :error"
+            values[":error"] = callback.error_code
+        try:
+            response = self.table.client.update_item(
+                TableName=self.table.name,
+                Key=to_attributes({"pk": owner["message_pk"], "sk": owner["message_sk"]}),
+                UpdateExpression=update,
+                # A late callback never takes a message back to an earlier status.
+                ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(status_rank) OR status_rank < :rank)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_attributes(values),
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            old: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
+            return message_record(from_attributes(old)) if old else None
+        return message_record(from_attributes(response["Attributes"]))
+
+    def record_consent(self, change: ConsentChange) -> None:
+        self.table.client.transact_write_items(TransactItems=consent_items(self.table, change))
+
+
+def alert_item(alert: Alert) -> dict[str, Any]:
+    return {
+        "pk": f"CLINIC#{alert.clinic_id}",
+        "sk": f"ALERT#{utc_iso(alert.at)}#{alert.alert_id}",
+        "type": "alert",
+        **alert.to_dict(),
+    }
+
+
+class DynamoAlerts:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def for_clinic(self, clinic_id: str) -> list[Alert]:
+        items = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :alert)",
+            ExpressionAttributeValues=to_attributes({":pk": f"CLINIC#{clinic_id}", ":alert": "ALERT#"}),
+        )
+        return [
+            Alert(
+                item["alert_id"],
+                item["clinic_id"],
+                item.get("patient_id"),
+                item["kind"],
+                parse_utc(item["at"]),
+                item["text"],
+            )
+            for item in items
+        ]

@@ -1,0 +1,116 @@
+"""What Touchpoint answers to a patient's SMS, and what the reply changes. Pure: no I/O.
+
+Order matters and is fixed: crisis language first, in every state (opted out included);
+then opt-out, opt-in, silence for the opted out, HELP; then what the pending prompt asks.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from touchpoint.domain.appointment import Appointment, AppointmentStatus
+from touchpoint.domain.clinic import ClinicSettings
+from touchpoint.domain.lexicon import Intent, lexicon
+from touchpoint.domain.patient import Patient
+from touchpoint.domain.texts import local_day_and_time
+
+CRISIS_REPLY = (
+    "If you are thinking of harming yourself, call or text 988 (Suicide & Crisis Lifeline) now. "
+    "In danger, call 911. Your clinic has been alerted."
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    intent: Intent
+    reply: str | None
+    opt_out: bool = False
+    opt_in: bool = False
+    appointment_status: AppointmentStatus | None = None
+    alerts: tuple[str, ...] = field(default=())
+    clear_prompt: bool = False
+
+
+def decide(
+    text: str,
+    settings: ClinicSettings,
+    patient: Patient | None,
+    awaiting: Appointment | None,
+    now: datetime,
+) -> Decision:
+    """The answer to one inbound SMS. `awaiting` is the appointment a reminder asked to confirm."""
+    words = lexicon()
+    keyword = words.keyword(text)
+    if words.is_crisis(text):
+        return Decision(Intent.CRISIS, CRISIS_REPLY, alerts=("crisis",))
+    if patient is None:
+        return Decision(Intent.OTHER, unknown_number_reply(settings))
+    if words.is_opt_out(text):
+        if patient.opted_out:
+            return Decision(Intent.OPT_OUT, None)  # one confirmation only, then silence
+        return Decision(Intent.OPT_OUT, opt_out_reply(settings), opt_out=True, clear_prompt=True)
+    if patient.opted_out:
+        if keyword in words.opt_in_keywords:
+            return Decision(Intent.OPT_IN, opt_in_reply(settings), opt_in=True)
+        return Decision(Intent.OTHER, None)
+    if keyword in words.help_keywords:
+        return Decision(Intent.HELP, help_reply(settings))
+    if awaiting is not None and awaiting.is_open and now < awaiting.starts_at:
+        if keyword in words.confirm_keywords:
+            return Decision(
+                Intent.CONFIRM,
+                confirmed_reply(patient, settings, awaiting),
+                appointment_status=AppointmentStatus.CONFIRMED,
+                clear_prompt=True,
+            )
+        if keyword in words.reschedule_keywords:
+            return Decision(
+                Intent.RESCHEDULE,
+                reschedule_reply(patient, settings),
+                appointment_status=AppointmentStatus.RESCHEDULE_REQUESTED,
+                alerts=("reschedule_request",),
+                clear_prompt=True,
+            )
+        return Decision(Intent.OTHER, not_understood_reply(patient, settings, awaiting))
+    return Decision(Intent.OTHER, no_prompt_reply(settings))
+
+
+def _when(appointment: Appointment, zone: ZoneInfo, settings: ClinicSettings) -> str:
+    day, clock = local_day_and_time(appointment.starts_at, zone, settings.timezone)
+    return f"{day} at {clock}"
+
+
+def confirmed_reply(patient: Patient, settings: ClinicSettings, appointment: Appointment) -> str:
+    when = _when(appointment, patient.timezone, settings)
+    return f"Thanks {patient.first_name}, your appointment on {when} is confirmed. Reply R if you need to reschedule."
+
+
+def reschedule_reply(patient: Patient, settings: ClinicSettings) -> str:
+    return f"Thanks {patient.first_name}, the clinic will call you to find a new time. To reach us sooner, call {settings.phone}."
+
+
+def not_understood_reply(patient: Patient, settings: ClinicSettings, appointment: Appointment) -> str:
+    when = _when(appointment, patient.timezone, settings)
+    return f"Sorry, we did not understand. Reply C to confirm your appointment on {when}, R to reschedule, or HELP for help."
+
+
+def no_prompt_reply(settings: ClinicSettings) -> str:
+    return f"Thanks for your message. This number cannot answer questions: please call {settings.phone}. Reply HELP for help, STOP to opt out."
+
+
+def unknown_number_reply(settings: ClinicSettings) -> str:
+    return f"Sorry, we could not match your number. Please call {settings.phone}. Reply STOP to opt out."
+
+
+def help_reply(settings: ClinicSettings) -> str:
+    return f"{settings.name}: for help call {settings.phone}. Reply STOP to opt out, START to opt back in."
+
+
+def opt_out_reply(settings: ClinicSettings) -> str:
+    return (
+        f"You are unsubscribed and will get no more texts from {settings.name}. Reply START to resubscribe."
+    )
+
+
+def opt_in_reply(settings: ClinicSettings) -> str:
+    return f"You are resubscribed to texts from {settings.name}. Reply HELP for help, STOP to opt out."

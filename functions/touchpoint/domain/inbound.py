@@ -1,0 +1,76 @@
+"""Inbound SMS and Twilio status callbacks, as the domain sees them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from touchpoint.domain.timeutil import utc_iso
+
+# Twilio accepts at most 1,600 characters; anything longer is kept up to this bound.
+MAX_BODY_CHARS = 1600
+
+# Later statuses never give way to earlier ones arriving late; terminal ones share the top rank.
+STATUS_RANK = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "read": 5,
+}
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    message_sid: str
+    sender: str  # the patient's number, as Twilio gives it
+    to: str
+    messaging_service_sid: str | None
+    body: str
+
+
+@dataclass(frozen=True)
+class Alert:
+    alert_id: str
+    clinic_id: str
+    patient_id: str | None
+    kind: str  # crisis | severe_score | reschedule_request
+    at: datetime
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "alert_id": self.alert_id,
+            "clinic_id": self.clinic_id,
+            "patient_id": self.patient_id,
+            "kind": self.kind,
+            "at": utc_iso(self.at),
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class ConsentChange:
+    """One line of the consent ledger: who opted out or back in, when, and how."""
+
+    patient_id: str
+    clinic_id: str
+    action: str  # opt_out | opt_in
+    source: str  # keyword | twilio_21610 | admin
+    at: datetime
+    message_sid: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusCallback:
+    message_sid: str
+    status: str
+    error_code: str | None
+    at: datetime
+
+    @property
+    def rank(self) -> int:
+        return STATUS_RANK.get(self.status, 0)

@@ -1,0 +1,87 @@
+"""What a patient's reply means: crisis language, opt-out, opt-in, help, confirm, reschedule.
+
+The words themselves are data (touchpoint/lexicons/*.json), so they can be reviewed and
+extended without touching code.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from importlib.resources import files
+
+_APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`]")
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+class Intent(StrEnum):
+    CRISIS = "crisis"
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+    CONFIRM = "confirm"
+    RESCHEDULE = "reschedule"
+    OTHER = "other"
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Lower-cased words, apostrophes dropped ("don't" -> "dont"), punctuation and emoji removed."""
+    return tuple(_NOT_WORD.sub(" ", _APOSTROPHES.sub("", text.casefold())).split())
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    crisis_phrases: tuple[tuple[str, ...], ...]
+    opt_out_keywords: frozenset[str]
+    opt_out_phrases: tuple[tuple[str, ...], ...]
+    opt_in_keywords: frozenset[str]
+    help_keywords: frozenset[str]
+    confirm_keywords: frozenset[str]
+    reschedule_keywords: frozenset[str]
+    filler: frozenset[str]
+
+    def is_crisis(self, text: str) -> bool:
+        return _contains_any(words(text), self.crisis_phrases)
+
+    def is_opt_out(self, text: str) -> bool:
+        said = words(text)
+        return self._keyword(said) in self.opt_out_keywords or _contains_any(said, self.opt_out_phrases)
+
+    def keyword(self, text: str) -> str | None:
+        return self._keyword(words(text))
+
+    def _keyword(self, said: tuple[str, ...]) -> str | None:
+        """The reply's one word, ignoring polite filler ("stop please" -> "stop")."""
+        if len(said) == 1:
+            return said[0]
+        meaningful = [word for word in said if word not in self.filler]
+        return meaningful[0] if len(meaningful) == 1 else None
+
+
+def _contains_any(said: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    for phrase in phrases:
+        size = len(phrase)
+        if any(said[index : index + size] == phrase for index in range(len(said) - size + 1)):
+            return True
+    return False
+
+
+@cache
+def lexicon() -> Lexicon:
+    crisis = json.loads(files("touchpoint.lexicons").joinpath("crisis.json").read_text(encoding="utf-8"))
+    keywords = json.loads(files("touchpoint.lexicons").joinpath("keywords.json").read_text(encoding="utf-8"))
+
+    def phrases(items: list[str]) -> tuple[tuple[str, ...], ...]:
+        return tuple(words(item) for item in items)
+
+    return Lexicon(
+        crisis_phrases=phrases(crisis["phrases"]),
+        opt_out_keywords=frozenset(keywords["opt_out_keywords"]),
+        opt_out_phrases=phrases(keywords["opt_out_phrases"]),
+        opt_in_keywords=frozenset(keywords["opt_in_keywords"]),
+        help_keywords=frozenset(keywords["help_keywords"]),
+        confirm_keywords=frozenset(keywords["confirm_keywords"]),
+        reschedule_keywords=frozenset(keywords["reschedule_keywords"]),
+        filler=frozenset(keywords["filler"]),
+    )

@@ -1,0 +1,134 @@
+"""A patient's SMS arrives: understand it, answer it, keep it. Twilio's status callbacks too."""
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from touchpoint.domain.conversation import CRISIS_REPLY, Decision, decide
+from touchpoint.domain.errors import InvalidInput
+from touchpoint.domain.inbound import MAX_BODY_CHARS, Alert, ConsentChange, InboundSms, StatusCallback
+from touchpoint.domain.lexicon import Intent, lexicon
+from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.patient import Patient
+from touchpoint.domain.phones import to_e164
+from touchpoint.domain.ports import (
+    UNSUBSCRIBED_RECIPIENT,
+    AlertPublisher,
+    DuplicateDelivery,
+    InboundRecord,
+    InboxStore,
+    StatusStore,
+)
+from touchpoint.usecases.ids import new_id
+
+UNKNOWN = "unknown"
+# The reply is logged just after the message it answers, so the log reads in order.
+REPLY_DELAY = timedelta(microseconds=1)
+
+
+class Inbox:
+    def __init__(self, store: InboxStore, alerts: AlertPublisher) -> None:
+        self.store = store
+        self.alerts = alerts
+
+    def receive(self, sms: InboundSms, now: datetime) -> str | None:
+        """The reply to send back in the webhook's response, if any."""
+        sms = replace(sms, body=sms.body[:MAX_BODY_CHARS])
+        clinic = self.store.clinic_for_sender(sms.messaging_service_sid or sms.to)
+        if clinic is None and sms.messaging_service_sid:
+            clinic = self.store.clinic_for_sender(sms.to)
+        patient = self._patient(clinic.clinic_id, sms.sender) if clinic else None
+        awaiting = None
+        if patient and patient.awaiting_appointment_id:
+            awaiting = self.store.appointment(patient.awaiting_appointment_id)
+        if clinic is None:
+            crisis = lexicon().is_crisis(sms.body)
+            decision = Decision(Intent.CRISIS, CRISIS_REPLY) if crisis else Decision(Intent.OTHER, None)
+        else:
+            decision = decide(sms.body, clinic.settings, patient, awaiting, now)
+        clinic_id = clinic.clinic_id if clinic else None
+        record = InboundRecord(
+            sms=sms,
+            at=now,
+            clinic_id=clinic_id,
+            patient=patient,
+            intent=decision.intent.value,
+            inbound=_message(clinic_id, patient, "inbound", sms.body, "received", now, sms.message_sid),
+            reply=_message(clinic_id, patient, "outbound", decision.reply, "replied", now + REPLY_DELAY)
+            if decision.reply
+            else None,
+            consent=_consent(decision, patient, now, sms.message_sid),
+            appointment=replace(awaiting, status=decision.appointment_status)
+            if awaiting and decision.appointment_status
+            else None,
+            clear_prompt=decision.clear_prompt,
+            alerts=tuple(
+                Alert(new_id("al"), clinic_id, patient.patient_id if patient else None, kind, now, sms.body)
+                for kind in decision.alerts
+                if clinic_id
+            ),
+        )
+        try:
+            self.store.record(record)
+        except DuplicateDelivery:
+            return self.store.reply_for(sms.message_sid)
+        for alert in record.alerts:
+            self.alerts.publish(
+                alert, clinic.settings.name if clinic else "", patient.first_name if patient else None
+            )
+        return decision.reply
+
+    def _patient(self, clinic_id: str, sender: str) -> Patient | None:
+        try:
+            phone = to_e164(sender, "From")
+        except InvalidInput:
+            return None
+        return self.store.patient_by_phone(clinic_id, phone)
+
+
+def apply_status(store: StatusStore, callback: StatusCallback) -> bool:
+    """Record a delivery status; False when the SID is not one of ours."""
+    message = store.apply(callback)
+    if message is None:
+        return False
+    if callback.error_code == UNSUBSCRIBED_RECIPIENT:
+        store.record_consent(
+            ConsentChange(
+                message.patient_id,
+                message.clinic_id,
+                "opt_out",
+                "twilio_21610",
+                callback.at,
+                callback.message_sid,
+            )
+        )
+    return True
+
+
+def _consent(
+    decision: Decision, patient: Patient | None, now: datetime, message_sid: str
+) -> ConsentChange | None:
+    if patient is None or not (decision.opt_out or decision.opt_in):
+        return None
+    action = "opt_out" if decision.opt_out else "opt_in"
+    return ConsentChange(patient.patient_id, patient.clinic_id, action, "keyword", now, message_sid)
+
+
+def _message(
+    clinic_id: str | None,
+    patient: Patient | None,
+    direction: str,
+    body: str | None,
+    status: str,
+    now: datetime,
+    sid: str | None = None,
+) -> MessageRecord:
+    return MessageRecord(
+        message_id=new_id("msg"),
+        clinic_id=clinic_id or UNKNOWN,
+        patient_id=patient.patient_id if patient else UNKNOWN,
+        direction=direction,
+        body=body or "",
+        status=status,
+        at=now,
+        twilio_sid=sid,
+    )
