@@ -11,6 +11,7 @@ from datetime import datetime
 from touchpoint.domain.appointment import Appointment, Job, JobState
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.errors import Conflict, NotFound
+from touchpoint.domain.inbound import Alert, ConsentChange
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 
@@ -44,6 +45,7 @@ class MemoryClinics:
 class MemoryPatients:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Patient] = {}
+        self.ledger: list[ConsentChange] = []
 
     def add(self, patient: Patient) -> None:
         key = (patient.clinic_id, patient.patient_id)
@@ -60,9 +62,11 @@ class MemoryPatients:
         except KeyError:
             raise NotFound(f"no patient {patient_id!r} in this clinic", "patient_id") from None
 
-    def mark_opted_out(self, clinic_id: str, patient_id: str) -> None:
-        patient = self.get(clinic_id, patient_id)
-        self.items[(clinic_id, patient_id)] = replace(patient, opted_out=True)
+    def record_consent(self, change: ConsentChange) -> None:
+        patient = self.get(change.clinic_id, change.patient_id)
+        opted_out = change.action == "opt_out"
+        self.items[(change.clinic_id, change.patient_id)] = replace(patient, opted_out=opted_out)
+        self.ledger.append(change)
 
 
 @dataclass
@@ -140,3 +144,11 @@ class MemoryMessageLog:
             (record for record in self.records if record.patient_id == patient_id),
             key=lambda record: (record.at, record.message_id),
         )
+
+
+class MemoryAlerts:
+    def __init__(self) -> None:
+        self.items: list[Alert] = []
+
+    def for_clinic(self, clinic_id: str) -> list[Alert]:
+        return [alert for alert in self.items if alert.clinic_id == clinic_id]

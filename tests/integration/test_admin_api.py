@@ -19,6 +19,7 @@ from touchpoint.adapters.dynamodb import (
     DynamoPatients,
     Table,
 )
+from touchpoint.adapters.dynamodb_inbox import DynamoAlerts
 from touchpoint.domain.appointment import Job
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.ports import JobRef
@@ -123,7 +124,11 @@ def api(moto_table: tuple[DynamoDBClient, str], monkeypatch: pytest.MonkeyPatch)
     empty(client, table_name)
     table = Table(client, table_name)
     service = Admin(
-        DynamoClinics(table), DynamoPatients(table), DynamoAppointments(table), DynamoMessageLog(table)
+        DynamoClinics(table),
+        DynamoPatients(table),
+        DynamoAppointments(table),
+        DynamoMessageLog(table),
+        DynamoAlerts(table),
     )
     return Api(client, table, service)
 

@@ -21,6 +21,7 @@ from touchpoint.adapters.dynamodb import (
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
 from touchpoint.domain.clinic import Clinic, parse_clinic_settings
 from touchpoint.domain.errors import Conflict, NotFound
+from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.ports import JobRef, NotQueued
@@ -200,7 +201,7 @@ def test_a_patient_round_trips_and_can_opt_out(repos: Repos) -> None:
     repos.patients.add(stored)
 
     assert repos.patients.get("cl_1", "pt_1") == stored
-    repos.patients.mark_opted_out("cl_1", "pt_1")
+    repos.patients.record_consent(ConsentChange("pt_1", "cl_1", "opt_out", "admin", CREATED))
     assert repos.patients.get("cl_1", "pt_1") == replace(stored, opted_out=True)
 
 

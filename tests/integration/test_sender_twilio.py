@@ -27,8 +27,10 @@ from touchpoint.adapters.dynamodb import (
     DynamoPatients,
     Table,
 )
+from touchpoint.adapters.dynamodb_inbox import DynamoAlerts
 from touchpoint.adapters.sqs import SqsJobQueue, parse_job_message
 from touchpoint.domain.appointment import Job, JobState
+from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.ports import JobRef, SmsGateway, SmsReceipt
 from touchpoint.handlers import sender as sender_handler
 from touchpoint.usecases.admin import Admin
@@ -94,7 +96,9 @@ class World:
         self.jobs = DynamoJobs(self.table)
         self.log = DynamoMessageLog(self.table)
         self.queue = SqsJobQueue(self.sqs, self.queue_url)
-        self.admin = Admin(DynamoClinics(self.table), self.patients, self.appointments, self.log)
+        self.admin = Admin(
+            DynamoClinics(self.table), self.patients, self.appointments, self.log, DynamoAlerts(self.table)
+        )
         self.gateway = gateway
         self.twilio = twilio
 
@@ -612,7 +616,9 @@ def test_reminder_to_a_patient_who_opted_out_after_it_was_queued_is_skipped(
 ) -> None:
     booking = world.book(world.clinic())
     world.schedule()
-    world.patients.mark_opted_out(booking.clinic_id, booking.patient_id)
+    world.patients.record_consent(
+        ConsentChange(booking.patient_id, booking.clinic_id, "opt_out", "admin", BOOKED_AT)
+    )
 
     world.deliver(world.event(world.receive()))
 
@@ -752,7 +758,9 @@ def test_the_sender_policy_allows_every_dynamodb_call_of_its_deliveries(
     bookings = book_four(world)
     world.schedule()
     messages = world.receive()
-    world.patients.mark_opted_out(bookings[3].clinic_id, bookings[3].patient_id)
+    world.patients.record_consent(
+        ConsentChange(bookings[3].patient_id, bookings[3].clinic_id, "opt_out", "admin", BOOKED_AT)
+    )
     calls = record_dynamodb_calls(world)
     twilio.script(Reply.UNSUBSCRIBED, Reply.SERVER_ERROR, Reply.TOO_MANY_REQUESTS)
 

@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.memory import MemoryAppointments, MemoryClinics, MemoryMessageLog, MemoryPatients
+from tests.fakes.memory import (
+    MemoryAlerts,
+    MemoryAppointments,
+    MemoryClinics,
+    MemoryMessageLog,
+    MemoryPatients,
+)
 from tests.unit.builders import NEW_YORK, clinic_body, local, utc
 from touchpoint.domain.appointment import AppointmentStatus, JobKind, JobState
 from touchpoint.domain.errors import Conflict, InvalidInput, NotFound
@@ -52,7 +58,13 @@ def world() -> World:
         MemoryAppointments(),
         MemoryMessageLog(),
     )
-    return World(Admin(clinics, patients, appointments, messages), clinics, patients, appointments, messages)
+    return World(
+        Admin(clinics, patients, appointments, messages, MemoryAlerts()),
+        clinics,
+        patients,
+        appointments,
+        messages,
+    )
 
 
 def pending_dues(world: World, appointment_id: str) -> list[datetime]:

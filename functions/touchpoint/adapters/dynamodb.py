@@ -8,6 +8,7 @@ CLINIC#{clinic}      PHONE#{e164}           which patient has a phone in a clini
 APPT#{appointment}   APPT                   appointment (GSI by_clinic: clinic_pk / clinic_sk)
 APPT#{appointment}   JOB#{job}              planned message (GSI due, while pending: due_bucket / due_sk)
 PATIENT#{patient}    MSG#{at}#{message}     message log, oldest first
+PATIENT#{patient}    CONSENT#{at}#{id}      consent ledger: opt-out / opt-in, time and source
 SID#{twilio sid}     SID                    which message a Twilio SID belongs to
 """
 
@@ -24,11 +25,12 @@ from botocore.exceptions import ClientError
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
 from touchpoint.domain.clinic import Clinic, parse_clinic_settings
 from touchpoint.domain.errors import Conflict, NotFound
-from touchpoint.domain.inbound import STATUS_RANK
+from touchpoint.domain.inbound import STATUS_RANK, ConsentChange
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.ports import JobRef, NotQueued, SendContext
 from touchpoint.domain.timeutil import parse_utc, utc_iso
+from touchpoint.usecases.ids import new_id
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -235,15 +237,40 @@ class DynamoPatients:
             raise NotFound(f"no patient {patient_id!r} in this clinic", "patient_id")
         return patient_from_item(item)
 
-    def mark_opted_out(self, clinic_id: str, patient_id: str) -> None:
-        pk, sk = patient_key(clinic_id, patient_id)
-        self.table.client.update_item(
-            TableName=self.table.name,
-            Key=to_attributes({"pk": pk, "sk": sk}),
-            UpdateExpression="SET opted_out = :yes",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues=to_attributes({":yes": True}),
-        )
+    def record_consent(self, change: ConsentChange) -> None:
+        self.table.transact(consent_items(self.table, change), conflict=f"no patient {change.patient_id!r}")
+
+
+def consent_items(table: Table, change: ConsentChange) -> list["TransactWriteItemTypeDef"]:
+    """The patient's opt-out flag and the ledger line, written together."""
+    pk, sk = patient_key(change.clinic_id, change.patient_id)
+    update = "SET opted_out = :opted_out" + (
+        " REMOVE awaiting_appointment_id" if change.action == "opt_out" else ""
+    )
+    return [
+        {
+            "Update": {
+                "TableName": table.name,
+                "Key": to_attributes({"pk": pk, "sk": sk}),
+                "UpdateExpression": update,
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": to_attributes({":opted_out": change.action == "opt_out"}),
+            }
+        },
+        table.put_new(
+            {
+                "pk": f"PATIENT#{change.patient_id}",
+                "sk": f"CONSENT#{utc_iso(change.at)}#{new_id('cs')}",
+                "type": "consent",
+                "clinic_id": change.clinic_id,
+                "patient_id": change.patient_id,
+                "action": change.action,
+                "source": change.source,
+                "at": utc_iso(change.at),
+                "message_sid": change.message_sid,
+            }
+        ),
+    ]
 
 
 # ---- appointments and jobs ---------------------------------------------------------------

@@ -3,7 +3,6 @@
 pk                     sk                      what
 INBOUND#{message sid}  INBOUND                 a processed inbound MessageSid and its reply (TTL)
 UNMATCHED#{clinic}     MSG#{at}#{message}      messages from numbers no patient of the clinic has
-PATIENT#{patient}      CONSENT#{at}#{id}       consent ledger: opt-out / opt-in, time and source
 CLINIC#{clinic}        ALERT#{at}#{alert}      alerts for the clinic
 """
 
@@ -16,6 +15,7 @@ from touchpoint.adapters.dynamodb import (
     Table,
     appointment_from_item,
     clinic_from_item,
+    consent_items,
     from_attributes,
     message_item,
     message_record,
@@ -25,50 +25,17 @@ from touchpoint.adapters.dynamodb import (
 )
 from touchpoint.domain.appointment import Appointment
 from touchpoint.domain.clinic import Clinic
-from touchpoint.domain.inbound import Alert, ConsentChange, StatusCallback
+from touchpoint.domain.inbound import Alert, StatusCallback
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.ports import DuplicateDelivery, InboundRecord
 from touchpoint.domain.timeutil import parse_utc, utc_iso
-from touchpoint.usecases.ids import new_id
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 # Twilio redelivers within hours; a processed MessageSid is remembered for a month.
 DEDUPLICATION_WINDOW = timedelta(days=30)
-
-
-def consent_items(table: Table, change: ConsentChange) -> list["TransactWriteItemTypeDef"]:
-    """The patient's opt-out flag and the ledger line, written together."""
-    pk, sk = patient_key(change.clinic_id, change.patient_id)
-    update = "SET opted_out = :opted_out" + (
-        " REMOVE awaiting_appointment_id" if change.action == "opt_out" else ""
-    )
-    return [
-        {
-            "Update": {
-                "TableName": table.name,
-                "Key": to_attributes({"pk": pk, "sk": sk}),
-                "UpdateExpression": update,
-                "ConditionExpression": "attribute_exists(pk)",
-                "ExpressionAttributeValues": to_attributes({":opted_out": change.action == "opt_out"}),
-            }
-        },
-        table.put_new(
-            {
-                "pk": f"PATIENT#{change.patient_id}",
-                "sk": f"CONSENT#{utc_iso(change.at)}#{new_id('cs')}",
-                "type": "consent",
-                "clinic_id": change.clinic_id,
-                "patient_id": change.patient_id,
-                "action": change.action,
-                "source": change.source,
-                "at": utc_iso(change.at),
-                "message_sid": change.message_sid,
-            }
-        ),
-    ]
 
 
 class DynamoInbox:
@@ -189,9 +156,6 @@ class DynamoStatuses:
             old: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
             return message_record(from_attributes(old)) if old else None
         return message_record(from_attributes(response["Attributes"]))
-
-    def record_consent(self, change: ConsentChange) -> None:
-        self.table.client.transact_write_items(TransactItems=consent_items(self.table, change))
 
 
 def alert_item(alert: Alert) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from touchpoint.adapters.dynamodb import (
     DynamoPatients,
     Table,
 )
-from touchpoint.adapters.dynamodb_inbox import DynamoInbox, DynamoStatuses
+from touchpoint.adapters.dynamodb_inbox import DynamoAlerts, DynamoInbox, DynamoStatuses
 from touchpoint.adapters.sms import OutboxSms, TwilioSms
 from touchpoint.adapters.sqs import SqsJobQueue
 from touchpoint.domain.ports import AlertPublisher, SmsGateway
@@ -39,12 +39,17 @@ def table() -> Table:
     return Table(boto3.client("dynamodb"), settings().table_name)
 
 
+def patients() -> DynamoPatients:
+    return DynamoPatients(table())
+
+
 def admin() -> Admin:
     return Admin(
         DynamoClinics(table()),
         DynamoPatients(table()),
         DynamoAppointments(table()),
         DynamoMessageLog(table()),
+        DynamoAlerts(table()),
     )
 
 

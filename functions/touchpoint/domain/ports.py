@@ -41,7 +41,9 @@ class ClinicRepository(Protocol):
 class PatientRepository(Protocol):
     def add(self, patient: Patient) -> None: ...
     def get(self, clinic_id: str, patient_id: str) -> Patient: ...
-    def mark_opted_out(self, clinic_id: str, patient_id: str) -> None: ...
+    def record_consent(self, change: ConsentChange) -> None:
+        """Set the patient's opt-out flag and add the change to the consent ledger, together."""
+        ...
 
 
 class AppointmentRepository(Protocol):
@@ -153,8 +155,6 @@ class StatusStore(Protocol):
     def apply(self, callback: StatusCallback) -> MessageRecord | None:
         """Update the message's status unless a later one is stored; the message, None if unknown."""
         ...
-
-    def record_consent(self, change: ConsentChange) -> None: ...
 
 
 class AlertLog(Protocol):

@@ -101,6 +101,16 @@ def patient_messages(clinic_id: str, patient_id: str) -> dict[str, Any]:
     return {"items": [message.to_dict() for message in admin().messages_of(clinic_id, patient_id)]}
 
 
+@app.post("/admin/clinics/<clinic_id>/patients/<patient_id>/opt-out")
+def opt_out_patient(clinic_id: str, patient_id: str) -> dict[str, Any]:
+    return admin().opt_out(clinic_id, patient_id, now()).to_dict()
+
+
+@app.get("/admin/clinics/<clinic_id>/alerts")
+def clinic_alerts(clinic_id: str) -> dict[str, Any]:
+    return {"items": [alert.to_dict() for alert in admin().alerts_of(clinic_id)]}
+
+
 @app.post("/admin/clinics/<clinic_id>/appointments")
 def create_appointment(clinic_id: str) -> tuple[dict[str, Any], int]:
     return view(admin().create_appointment(clinic_id, body(), now())), 201

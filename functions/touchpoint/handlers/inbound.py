@@ -76,6 +76,7 @@ def handler(
         status = form.get("MessageStatus") or form.get("SmsStatus") or ""
         known = apply_status(
             factory.statuses(),
+            factory.patients(),
             StatusCallback(message_sid, status.lower(), form.get("ErrorCode") or None, now),
         )
         logger.info("status callback", extra={"message_sid": message_sid, "status": status, "known": known})

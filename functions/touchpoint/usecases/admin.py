@@ -16,7 +16,9 @@ from touchpoint.domain.errors import NotFound
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient, parse_new_patient
 from touchpoint.domain.planning import plan_messages, replan, to_job
+from touchpoint.domain.inbound import Alert, ConsentChange
 from touchpoint.domain.ports import (
+    AlertLog,
     AppointmentRepository,
     ClinicRepository,
     MessageLog,
@@ -41,11 +43,13 @@ class Admin:
         patients: PatientRepository,
         appointments: AppointmentRepository,
         messages: MessageLog,
+        alerts: AlertLog,
     ) -> None:
         self.clinics = clinics
         self.patients = patients
         self.appointments = appointments
         self.messages = messages
+        self.alerts = alerts
 
     def create_clinic(self, body: object, now: datetime) -> Clinic:
         clinic = Clinic(new_id("cl"), parse_clinic_settings(body), created_at=now, updated_at=now)
@@ -118,6 +122,20 @@ class Admin:
     def messages_of(self, clinic_id: str, patient_id: str) -> list[MessageRecord]:
         patient = self.get_patient(clinic_id, patient_id)
         return self.messages.for_patient(patient.patient_id)
+
+    def opt_out(self, clinic_id: str, patient_id: str, now: datetime) -> Patient:
+        """The clinic records that a patient asked (by phone, in person) to get no more texts.
+
+        There is no admin opt-in: only the patient can opt back in, by replying START.
+        """
+        patient = self.get_patient(clinic_id, patient_id)
+        if not patient.opted_out:
+            self.patients.record_consent(ConsentChange(patient_id, clinic_id, "opt_out", "admin", now))
+        return replace(patient, opted_out=True, awaiting_appointment_id=None)
+
+    def alerts_of(self, clinic_id: str) -> list[Alert]:
+        self.clinics.get(clinic_id)
+        return self.alerts.for_clinic(clinic_id)
 
     def _appointment(self, clinic_id: str, appointment_id: str) -> tuple[Appointment, list[Job]]:
         appointment, jobs = self.appointments.get(appointment_id)

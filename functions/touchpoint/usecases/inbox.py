@@ -16,6 +16,7 @@ from touchpoint.domain.ports import (
     DuplicateDelivery,
     InboundRecord,
     InboxStore,
+    PatientRepository,
     StatusStore,
 )
 from touchpoint.usecases.ids import new_id
@@ -85,13 +86,13 @@ class Inbox:
         return self.store.patient_by_phone(clinic_id, phone)
 
 
-def apply_status(store: StatusStore, callback: StatusCallback) -> bool:
+def apply_status(store: StatusStore, patients: PatientRepository, callback: StatusCallback) -> bool:
     """Record a delivery status; False when the SID is not one of ours."""
     message = store.apply(callback)
     if message is None:
         return False
     if callback.error_code == UNSUBSCRIBED_RECIPIENT:
-        store.record_consent(
+        patients.record_consent(
             ConsentChange(
                 message.patient_id,
                 message.clinic_id,

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from touchpoint.domain.appointment import Job, JobState
+from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.planning import reason_not_to_send
 from touchpoint.domain.ports import (
@@ -71,7 +72,9 @@ class Sender:
                 message=_message(job, body, "failed", now, error_code=rejected.code),
             )
             if rejected.code == UNSUBSCRIBED_RECIPIENT:
-                self.patients.mark_opted_out(job.clinic_id, job.patient_id)
+                self.patients.record_consent(
+                    ConsentChange(job.patient_id, job.clinic_id, "opt_out", "twilio_21610", now)
+                )
             return Delivery("failed", f"twilio_error_{rejected.code}")
         self.jobs.record_sent(job, _message(job, body, receipt.status, now, sid=receipt.sid))
         return Delivery("sent")
