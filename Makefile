@@ -90,6 +90,7 @@ deploy: build
 
 bench: $(VENV_STAMP)
 	$(RUN) tests/bench/run.py
+	$(RUN) tests/bench/inbound.py
 
 requirements: $(UV_STAMP)
 	$(UV) $(EXPORT_REQUIREMENTS) > functions/requirements.txt.tmp

@@ -3,21 +3,38 @@
 A clinic, three patients (one in another time zone), appointments on both sides of the next
 daylight-saving change, one reminder that falls in quiet hours, one cancelled appointment.
 The scheduler runs at each minute a message falls due; every SMS is shown as the patient
-would see it, with the patient's local time.
+would see it, with the patient's local time. Patients answer by SMS through the signed Twilio
+webhook: one confirms, one asks to reschedule, one asks for HELP then opts out (and gets no
+further reminder), one writes in crisis and is given 988 at once. The clinic's alerts close it.
 """
 
 import io
 import json
 import sys
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from infra.local_stack import LocalConfig, LocalStack
+from twilio.request_validator import RequestValidator
+
+from infra.local_stack import LOCAL_AUTH_TOKEN, LocalConfig, LocalStack
 
 CLINIC_ZONE = ZoneInfo("America/New_York")
 ADMIN_TOKEN = "demo-token"  # noqa: S105 (the in-process stack's own token)
+PUBLIC_URL = "http://127.0.0.1:3000"
+CLINIC_NUMBER = "+15005550006"
+
+# What each patient answers to their n-th SMS (1-based).
+REPLIES: dict[tuple[str, int], list[str]] = {
+    ("Ana", 1): ["c"],
+    ("Ana", 2): ["Honestly I can't go on. I want to end it all"],
+    ("Ben", 1): ["R"],
+    ("Cleo", 1): ["HELP"],
+    ("Cleo", 3): ["STOP"],
+}
 
 
 @dataclass
@@ -34,6 +51,7 @@ class Story:
         self.clinic_id = ""
         self.people: dict[str, Person] = {}
         self.appointments: dict[str, str] = {}  # label -> appointment_id
+        self.inbound_count = 0
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
@@ -57,6 +75,24 @@ class Story:
             note = f" ({message['reason']})" if message.get("reason") else ""
             print(f"          {message['rule']:<22} due {due:%a %b %d %H:%M %Z}  {message['state']}{note}")
         return appointment
+
+    def text_clinic(self, person: Person, body: str) -> str | None:
+        """The patient's SMS, as Twilio posts it to the webhook (signed); returns the reply."""
+        self.inbound_count += 1
+        form = {
+            "MessageSid": f"SM{self.inbound_count:032x}",
+            "AccountSid": "AC" + "0" * 32,
+            "From": person.phone,
+            "To": CLINIC_NUMBER,
+            "Body": body,
+        }
+        signature = RequestValidator(LOCAL_AUTH_TOKEN).compute_signature(f"{PUBLIC_URL}/twilio/inbound", form)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
+        status, _, raw = self.stack.http("POST", "/twilio/inbound", headers, urlencode(form).encode())
+        if status != 200:
+            raise SystemExit(f"demo: the webhook answered {status}")
+        message = ElementTree.fromstring(raw).find("Message")  # noqa: S314 (the stack's own TwiML)
+        return message.text if message is not None else None
 
     def pending_due_times(self) -> list[datetime]:
         due: list[datetime] = []
@@ -89,12 +125,13 @@ def at_minute(instant: datetime) -> datetime:
 
 
 def main() -> int:
-    config = LocalConfig(port=0, public_url="http://127.0.0.1:3000", admin_token=ADMIN_TOKEN, auto_tick=False)
+    config = LocalConfig(port=0, public_url=PUBLIC_URL, admin_token=ADMIN_TOKEN, auto_tick=False)
     with LocalStack(config) as stack:
         from touchpoint.adapters import factory
 
         outbox = factory.outbox()
         outbox.stream = io.StringIO()  # the demo prints each SMS itself, as the patient sees it
+        factory.printed_alerts().stream = sys.stdout
         return play(Story(stack), outbox)
 
 
@@ -108,7 +145,7 @@ def play(story: Story, outbox: Any) -> int:
         {
             "name": "Calm Waters",
             "timezone": CLINIC_ZONE.key,
-            "sender": "+15005550006",
+            "sender": CLINIC_NUMBER,
             "phone": "+12125550100",
             "quiet_hours": {"start": "21:00", "end": "08:00"},
             "reminders": [{"days_before": 2, "at": "18:00"}, {"before": "P1D"}, {"before": "PT2H"}],
@@ -145,6 +182,7 @@ def play(story: Story, outbox: Any) -> int:
     story.book("after the change", ana, clinic_time(change + timedelta(days=1), 10))
     story.book("early morning (quiet hours)", cleo, clinic_time(change + timedelta(days=2), 8, 30))
     story.book("later, then cancelled", ben, clinic_time(change + timedelta(days=3), 10))
+    story.book("second visit", cleo, clinic_time(change + timedelta(days=4), 10))
     cancelled = story.call(
         "PATCH",
         f"/admin/clinics/{story.clinic_id}/appointments/{story.appointments['later, then cancelled']}",
@@ -154,33 +192,71 @@ def play(story: Story, outbox: Any) -> int:
 
     print("Simulated time: the scheduler runs at each minute a message falls due.")
     shown = 0
+    received: dict[str, int] = {}
+    crisis_replies: list[str] = []
     while due := story.pending_due_times():
         instant = at_minute(due[0])
         result = story.stack.tick(instant)
         for entry in outbox.sent[shown:]:
             person = story.people[entry.to]
+            received[person.name] = received.get(person.name, 0) + 1
             local = instant.astimezone(person.zone)
             print(f"\n  [{person.name}'s phone, {local:%a %b %d %H:%M %Z}] from {entry.sender}")
             print(f"    {entry.body}")
             print(f"    ({len(entry.body)} characters)")
+            for text in REPLIES.get((person.name, received[person.name]), []):
+                print(f"    {person.name} replies: {text}")
+                reply = story.text_clinic(person, text)
+                print(f"    clinic answers: {reply}" if reply else "    (no answer: opted out)")
+                if reply and "988" in reply:
+                    crisis_replies.append(reply)
         shown = len(outbox.sent)
         if result.skipped or result.failed:
-            print(f"  (tick at {instant:%Y-%m-%d %H:%M}Z: {result.to_dict()})")
+            skipped = [f"{d['reason']}" for d in result.deliveries if d["outcome"] == "skipped"]
+            print(f"\n  (tick at {instant:%Y-%m-%d %H:%M}Z: not sent: {', '.join(skipped)})")
+    return outcome(story, outbox, crisis_replies)
 
+
+def outcome(story: Story, outbox: Any, crisis_replies: list[str]) -> int:
     print("\nOutcome:")
-    failures = sent_jobs = 0
+    sent_jobs = 0
+    states_of: dict[str, list[str]] = {}
     for label, appointment_id in story.appointments.items():
         appointment = story.call("GET", f"/admin/clinics/{story.clinic_id}/appointments/{appointment_id}")
-        states = [message["state"] for message in appointment["messages"]]
-        print(f"  {label:<28} {appointment['status']:<10} messages: {', '.join(states)}")
-        expected = "cancelled" if appointment["status"] == "cancelled" else "sent"
-        failures += sum(state != expected for state in states)
-        sent_jobs += states.count("sent")
+        states = [
+            message["state"] + (f" ({message['reason']})" if message.get("reason") else "")
+            for message in appointment["messages"]
+        ]
+        states_of[label] = [message["state"] for message in appointment["messages"]]
+        print(f"  {label:<28} {appointment['status']:<21} {', '.join(states)}")
+        sent_jobs += states_of[label].count("sent")
     bodies = [entry.body for entry in outbox.sent]
     duplicates = len(bodies) - sent_jobs
     print(f"  SMS sent: {len(bodies)}, duplicates: {duplicates}, longest: {max(map(len, bodies))} characters")
-    if failures or duplicates:
-        print("demo: the story did not end as it should", file=sys.stderr)
+    cleo = next(person for person in story.people.values() if person.name == "Cleo")
+    patient = story.call("GET", f"/admin/clinics/{story.clinic_id}/patients/{cleo.patient_id}")
+    print(f"  Cleo opted out: {patient['opted_out']}")
+
+    alerts = story.call("GET", f"/admin/clinics/{story.clinic_id}/alerts")["items"]
+    names = {person.patient_id: person.name for person in story.people.values()}
+    print("\nThe clinic's alerts:")
+    for alert in alerts:
+        print(
+            f'  {alert["at"]}  {alert["kind"]:<19} {names.get(alert["patient_id"], "?"):<5} "{alert["text"]}"'
+        )
+
+    checks = {
+        "no SMS sent twice": duplicates == 0,
+        "nothing sent for the cancelled appointment": set(states_of["later, then cancelled"])
+        == {"cancelled"},
+        "no reminder after STOP": patient["opted_out"] and "sent" not in states_of["second visit"],
+        "the crisis reply gives 988 and 911": bool(crisis_replies)
+        and all("911" in r for r in crisis_replies),
+        "the clinic was alerted": {"crisis", "reschedule_request"} <= {alert["kind"] for alert in alerts},
+    }
+    failed = [name for name, held in checks.items() if not held]
+    if failed:
+        print(f"demo: the story did not end as it should: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
 

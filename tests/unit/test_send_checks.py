@@ -67,10 +67,12 @@ def test_inside_quiet_hours_in_the_patients_zone_nothing_is_sent() -> None:
     assert reason(now=late_evening, zone=ZoneInfo("America/Los_Angeles")) is None
 
 
-@pytest.mark.parametrize(
-    "status",
-    [AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED, AppointmentStatus.RESCHEDULE_REQUESTED],
-)
+def test_no_reminder_goes_while_the_clinic_is_arranging_a_new_time() -> None:
+    assert reason(status=AppointmentStatus.RESCHEDULE_REQUESTED) == "reschedule_requested"
+    assert reason(status=AppointmentStatus.RESCHEDULE_REQUESTED, kind=JobKind.FOLLOW_UP) is None
+
+
+@pytest.mark.parametrize("status", [AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED])
 def test_otherwise_the_message_may_go(status: AppointmentStatus) -> None:
     assert reason(status=status) is None
     assert reason(status=status, now=STARTS - timedelta(minutes=1)) is None

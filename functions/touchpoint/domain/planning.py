@@ -112,6 +112,8 @@ def reason_not_to_send(
     if job.kind is JobKind.REMINDER:
         if appointment.status is AppointmentStatus.COMPLETED:
             return "appointment_completed"
+        if appointment.status is AppointmentStatus.RESCHEDULE_REQUESTED:
+            return "reschedule_requested"  # the clinic is calling to agree a new time
         if now >= appointment.starts_at:
             return "appointment_started"
     if settings.quiet_hours and settings.quiet_hours.contains(now.astimezone(patient.timezone)):

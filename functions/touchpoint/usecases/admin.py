@@ -13,10 +13,10 @@ from touchpoint.domain.appointment import (
 )
 from touchpoint.domain.clinic import Clinic, parse_clinic_settings
 from touchpoint.domain.errors import NotFound
+from touchpoint.domain.inbound import Alert, ConsentChange
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient, parse_new_patient
 from touchpoint.domain.planning import plan_messages, replan, to_job
-from touchpoint.domain.inbound import Alert, ConsentChange
 from touchpoint.domain.ports import (
     AlertLog,
     AppointmentRepository,
