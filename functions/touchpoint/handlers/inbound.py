@@ -22,6 +22,7 @@ logger = Logger()
 
 INBOUND_PATH = "/twilio/inbound"
 STATUS_PATH = "/twilio/status"
+ALERT_NOT_PUBLISHED = "alert not published"
 
 
 def webhook_url(event: dict[str, Any], public_url: str) -> str:
@@ -88,6 +89,9 @@ def handler(
         messaging_service_sid=form.get("MessagingServiceSid") or None,
         body=form.get("Body", ""),
     )
-    reply = (inbox or factory.inbox()).receive(sms, now)
-    logger.info("inbound message", extra={"message_sid": message_sid, "replied": reply is not None})
-    return twiml(reply)
+    received = (inbox or factory.inbox()).receive(sms, now)
+    if received.unpublished_alerts:
+        # Stored and listed by the admin API; the metric filter on this message raises an alarm.
+        logger.error(ALERT_NOT_PUBLISHED, extra={"alert_ids": list(received.unpublished_alerts)})
+    logger.info("inbound message", extra={"message_sid": message_sid, "replied": received.reply is not None})
+    return twiml(received.reply)

@@ -1,6 +1,6 @@
 """A patient's SMS arrives: understand it, answer it, keep it. Twilio's status callbacks too."""
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from touchpoint.domain.conversation import CRISIS_REPLY, Decision, decide
@@ -26,12 +26,18 @@ UNKNOWN = "unknown"
 REPLY_DELAY = timedelta(microseconds=1)
 
 
+@dataclass(frozen=True)
+class Received:
+    reply: str | None
+    unpublished_alerts: tuple[str, ...] = ()  # stored, but the notification could not be sent
+
+
 class Inbox:
     def __init__(self, store: InboxStore, alerts: AlertPublisher) -> None:
         self.store = store
         self.alerts = alerts
 
-    def receive(self, sms: InboundSms, now: datetime) -> str | None:
+    def receive(self, sms: InboundSms, now: datetime) -> Received:
         """The reply to send back in the webhook's response, if any."""
         sms = replace(sms, body=sms.body[:MAX_BODY_CHARS])
         clinic = self.store.clinic_for_sender(sms.messaging_service_sid or sms.to)
@@ -71,12 +77,16 @@ class Inbox:
         try:
             self.store.record(record)
         except DuplicateDelivery:
-            return self.store.reply_for(sms.message_sid)
+            return Received(self.store.reply_for(sms.message_sid))
+        unpublished = []
         for alert in record.alerts:
-            self.alerts.publish(
-                alert, clinic.settings.name if clinic else "", patient.first_name if patient else None
-            )
-        return decision.reply
+            try:
+                self.alerts.publish(
+                    alert, clinic.settings.name if clinic else "", patient.first_name if patient else None
+                )
+            except Exception:  # the patient's reply, 988 included, must not wait on the notification
+                unpublished.append(alert.alert_id)
+        return Received(decision.reply, tuple(unpublished))
 
     def _patient(self, clinic_id: str, sender: str) -> Patient | None:
         try:
