@@ -14,6 +14,7 @@ from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.inbound import Alert, ConsentChange
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
+from touchpoint.domain.surveys import Survey
 
 
 class MemoryClinics:
@@ -152,3 +153,11 @@ class MemoryAlerts:
 
     def for_clinic(self, clinic_id: str) -> list[Alert]:
         return [alert for alert in self.items if alert.clinic_id == clinic_id]
+
+
+class MemorySurveys:
+    def __init__(self) -> None:
+        self.items: list[Survey] = []
+
+    def for_patient(self, patient_id: str) -> list[Survey]:
+        return [survey for survey in self.items if survey.patient_id == patient_id]

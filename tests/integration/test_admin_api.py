@@ -17,6 +17,7 @@ from touchpoint.adapters.dynamodb import (
     DynamoJobs,
     DynamoMessageLog,
     DynamoPatients,
+    DynamoSurveys,
     Table,
 )
 from touchpoint.adapters.dynamodb_inbox import DynamoAlerts
@@ -129,6 +130,7 @@ def api(moto_table: tuple[DynamoDBClient, str], monkeypatch: pytest.MonkeyPatch)
         DynamoAppointments(table),
         DynamoMessageLog(table),
         DynamoAlerts(table),
+        DynamoSurveys(table),
     )
     return Api(client, table, service)
 
@@ -627,7 +629,8 @@ def test_patch_complete_marks_it_held(api: Api, booked: Booked) -> None:
 
     assert reply.status == 200
     assert reply.body["status"] == "completed"
-    assert "pending" not in {m["state"] for m in reply.body["messages"]}
+    assert "pending" not in {m["state"] for m in reply.body["messages"] if m["kind"] == "reminder"}
+    assert {m["state"] for m in reply.body["messages"] if m["kind"] == "follow_up"} <= {"pending", "skipped"}
     assert api.call("GET", booked.path).body["status"] == "completed"
 
 

@@ -25,6 +25,7 @@ from touchpoint.adapters.dynamodb import (
     DynamoJobs,
     DynamoMessageLog,
     DynamoPatients,
+    DynamoSurveys,
     Table,
 )
 from touchpoint.adapters.dynamodb_inbox import DynamoAlerts
@@ -97,7 +98,12 @@ class World:
         self.log = DynamoMessageLog(self.table)
         self.queue = SqsJobQueue(self.sqs, self.queue_url)
         self.admin = Admin(
-            DynamoClinics(self.table), self.patients, self.appointments, self.log, DynamoAlerts(self.table)
+            DynamoClinics(self.table),
+            self.patients,
+            self.appointments,
+            self.log,
+            DynamoAlerts(self.table),
+            DynamoSurveys(self.table),
         )
         self.gateway = gateway
         self.twilio = twilio

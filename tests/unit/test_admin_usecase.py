@@ -12,6 +12,7 @@ from tests.fakes.memory import (
     MemoryClinics,
     MemoryMessageLog,
     MemoryPatients,
+    MemorySurveys,
 )
 from tests.unit.builders import NEW_YORK, clinic_body, local, utc
 from touchpoint.domain.appointment import AppointmentStatus, JobKind, JobState
@@ -59,7 +60,7 @@ def world() -> World:
         MemoryMessageLog(),
     )
     return World(
-        Admin(clinics, patients, appointments, messages, MemoryAlerts()),
+        Admin(clinics, patients, appointments, messages, MemoryAlerts(), MemorySurveys()),
         clinics,
         patients,
         appointments,
@@ -68,7 +69,12 @@ def world() -> World:
 
 
 def pending_dues(world: World, appointment_id: str) -> list[datetime]:
-    return [job.due_at for job in world.appointments.jobs_of(appointment_id) if job.state is JobState.PENDING]
+    """Due times of the pending reminders (the follow-ups are checked on their own)."""
+    return [
+        job.due_at
+        for job in world.appointments.jobs_of(appointment_id)
+        if job.state is JobState.PENDING and job.kind is JobKind.REMINDER
+    ]
 
 
 # ---- clinics -------------------------------------------------------------------------------
@@ -213,7 +219,11 @@ def test_a_reminder_already_overdue_at_booking_is_stored_as_skipped(world: World
 
     appointment_id = world.book(clinic_id, patient_id, now=local(NEW_YORK, 2026, 12, 1, 9, 0))
 
-    states = {job.rule: (job.state, job.reason) for job in world.appointments.jobs_of(appointment_id)}
+    states = {
+        job.rule: (job.state, job.reason)
+        for job in world.appointments.jobs_of(appointment_id)
+        if job.kind is JobKind.REMINDER
+    }
     assert states == {
         "days_before:2@18:00": (JobState.SKIPPED, "overdue"),
         "before:P1D": (JobState.SKIPPED, "overdue"),
@@ -241,7 +251,8 @@ def test_get_appointment_returns_it_with_its_messages(world: World) -> None:
 
     assert view.appointment.appointment_id == appointment_id
     assert [job.due_at for job in view.messages] == sorted(job.due_at for job in view.messages)
-    assert len(view.messages) == 3
+    assert [job.kind for job in view.messages].count(JobKind.REMINDER) == 3
+    assert {job.survey for job in view.messages if job.kind is JobKind.FOLLOW_UP} == {"anxiety-now", "gad7"}
 
 
 def test_rescheduling_replaces_pending_messages_and_keeps_sent_ones(world: World) -> None:
@@ -316,6 +327,8 @@ def test_completing_marks_it_held_and_leaves_no_reminder_pending(world: World) -
 
     assert view.appointment.status is AppointmentStatus.COMPLETED
     assert pending_dues(world, appointment_id) == []
+    follow_ups = [job for job in view.messages if job.kind is JobKind.FOLLOW_UP]
+    assert {job.state for job in follow_ups} == {JobState.PENDING}, "a held session gets its check-ins"
 
 
 def test_a_bad_change_is_refused_and_changes_nothing(world: World) -> None:

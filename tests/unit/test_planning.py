@@ -401,10 +401,6 @@ def test_plan_is_oldest_first_with_rule_names_and_kind_reminder() -> None:
     assert {m.kind for m in messages} == {JobKind.REMINDER}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="follow-ups are planned by the follow-up check-ins issue (#4)",
-)
 def test_follow_ups_are_planned_after_the_end_and_moved_later_out_of_quiet_hours() -> None:
     starts_at = local(NEW_YORK, 2026, 12, 1, 15, 0)  # ends 16:00
 

@@ -6,14 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.unit.builders import NEW_YORK, local, settings
-from touchpoint.domain.texts import (
-    REMINDER_ACTIONS,
-    SENSITIVE_TERMS,
-    fits_one_segment,
-    gsm7_length,
-    is_discreet,
-    reminder_text,
-)
+from touchpoint.domain.gsm7 import fits_one_segment, gsm7_length
+from touchpoint.domain.texts import REMINDER_ACTIONS, SENSITIVE_TERMS, is_discreet, reminder_text
 
 STARTS = local(NEW_YORK, 2026, 12, 1, 15, 0)  # Tuesday
 ACTIONS = "Reply C to confirm or R to reschedule. Reply STOP to opt out."

@@ -9,10 +9,11 @@ APPT#{appointment}   APPT                   appointment (GSI by_clinic: clinic_p
 APPT#{appointment}   JOB#{job}              planned message (GSI due, while pending: due_bucket / due_sk)
 PATIENT#{patient}    MSG#{at}#{message}     message log, oldest first
 PATIENT#{patient}    CONSENT#{at}#{id}      consent ledger: opt-out / opt-in, time and source
+PATIENT#{patient}    SURVEY#{survey}        a survey sent after a session: answers, score, band
 SID#{twilio sid}     SID                    which message a Twilio SID belongs to
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -28,7 +29,9 @@ from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.inbound import STATUS_RANK, ConsentChange
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
+from touchpoint.domain.planning import NUDGE_RULE, is_nudge
 from touchpoint.domain.ports import JobRef, NotQueued, SendContext
+from touchpoint.domain.surveys import Survey, SurveyStatus
 from touchpoint.domain.timeutil import parse_utc, utc_iso
 from touchpoint.usecases.ids import new_id
 
@@ -195,6 +198,7 @@ def patient_from_item(item: Item) -> Patient:
         bool(item.get("opted_out", False)),
         created_at=parse_utc(item["created_at"]),
         awaiting_appointment_id=item.get("awaiting_appointment_id"),
+        active_survey_id=item.get("active_survey_id"),
     )
 
 
@@ -241,22 +245,40 @@ class DynamoPatients:
         self.table.transact(consent_items(self.table, change), conflict=f"no patient {change.patient_id!r}")
 
 
-def consent_items(table: Table, change: ConsentChange) -> list["TransactWriteItemTypeDef"]:
+def patient_update(
+    table: Table,
+    clinic_id: str,
+    patient_id: str,
+    *,
+    opted_out: bool | None = None,
+    remove: Iterable[str] = (),
+) -> "TransactWriteItemTypeDef":
+    """One update of the patient item (a transaction may touch an item once): the opt-out flag,
+    and prompts that no longer apply."""
+    pk, sk = patient_key(clinic_id, patient_id)
+    update: dict[str, Any] = {
+        "TableName": table.name,
+        "Key": to_attributes({"pk": pk, "sk": sk}),
+        "ConditionExpression": "attribute_exists(pk)",
+    }
+    expression = ""
+    if opted_out is not None:
+        expression = "SET opted_out = :opted_out"
+        update["ExpressionAttributeValues"] = to_attributes({":opted_out": opted_out})
+    if removed := sorted(set(remove)):
+        expression += " REMOVE " + ", ".join(removed)
+    update["UpdateExpression"] = expression.strip()
+    return {"Update": update}  # type: ignore[typeddict-item]
+
+
+def consent_items(
+    table: Table, change: ConsentChange, remove: Iterable[str] = ()
+) -> list["TransactWriteItemTypeDef"]:
     """The patient's opt-out flag and the ledger line, written together."""
-    pk, sk = patient_key(change.clinic_id, change.patient_id)
-    update = "SET opted_out = :opted_out" + (
-        " REMOVE awaiting_appointment_id" if change.action == "opt_out" else ""
-    )
+    opting_out = change.action == "opt_out"
+    removed = {*remove, "awaiting_appointment_id"} if opting_out else set(remove)
     return [
-        {
-            "Update": {
-                "TableName": table.name,
-                "Key": to_attributes({"pk": pk, "sk": sk}),
-                "UpdateExpression": update,
-                "ConditionExpression": "attribute_exists(pk)",
-                "ExpressionAttributeValues": to_attributes({":opted_out": change.action == "opt_out"}),
-            }
-        },
+        patient_update(table, change.clinic_id, change.patient_id, opted_out=opting_out, remove=removed),
         table.put_new(
             {
                 "pk": f"PATIENT#{change.patient_id}",
@@ -485,6 +507,10 @@ class DynamoJobs:
             dict(zip(("pk", "sk"), patient_key(job.clinic_id, job.patient_id), strict=True)),
             {"pk": f"APPT#{job.appointment_id}", "sk": "APPT"},
         ]
+        if is_nudge(job):
+            keys.append(
+                {"pk": f"PATIENT#{job.patient_id}", "sk": f"SURVEY#{job.rule.removeprefix(NUDGE_RULE)}"}
+            )
         request = {self.table.name: {"Keys": [to_attributes(key) for key in keys], "ConsistentRead": True}}
         found: dict[str, Item] = {}
         while request:
@@ -500,27 +526,52 @@ class DynamoJobs:
             clinic_from_item(found["clinic"]),
             patient_from_item(found["patient"]),
             appointment_from_item(found["appointment"]),
+            survey_from_item(found["survey"]) if "survey" in found else None,
         )
 
-    def record_sent(self, job: Job, message: MessageRecord) -> None:
+    def record_sent(
+        self, job: Job, message: MessageRecord, *, survey: Survey | None = None, nudge: Job | None = None
+    ) -> None:
         items = [
             self._finish(job, JobState.SENT, twilio_sid=message.twilio_sid, at=message.at),
             *self._log(message),
         ]
+        # What a reply means from now on: "C"/"R" is about this appointment, a number answers
+        # this survey.
+        prompt = None
         if job.kind is JobKind.REMINDER:
-            # A reply "C" or "R" from now on is about this appointment.
+            prompt = ("awaiting_appointment_id", job.appointment_id)
+        elif survey is not None and not survey.nudged:
+            prompt = ("active_survey_id", survey.survey_id)
+            items.append(self.table.put_new(survey_item(survey)))
+        elif survey is not None:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.table.name,
+                        "Key": to_attributes(
+                            {"pk": f"PATIENT#{survey.patient_id}", "sk": f"SURVEY#{survey.survey_id}"}
+                        ),
+                        "UpdateExpression": "SET nudged = :yes",
+                        "ExpressionAttributeValues": to_attributes({":yes": True}),
+                    }
+                }
+            )
+        if prompt:
             pk, sk = patient_key(job.clinic_id, job.patient_id)
             items.append(
                 {
                     "Update": {
                         "TableName": self.table.name,
                         "Key": to_attributes({"pk": pk, "sk": sk}),
-                        "UpdateExpression": "SET awaiting_appointment_id = :appointment",
+                        "UpdateExpression": f"SET {prompt[0]} = :prompt",
                         "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeValues": to_attributes({":appointment": job.appointment_id}),
+                        "ExpressionAttributeValues": to_attributes({":prompt": prompt[1]}),
                     }
                 }
             )
+        if nudge is not None:
+            items.append(self.table.put_new(_job_item(nudge)))
         self.table.transact(items, conflict="the job was no longer sending")
 
     def record_outcome(
@@ -628,6 +679,58 @@ class DynamoJobs:
                 )
             )
         return items
+
+
+# ---- surveys -----------------------------------------------------------------------------
+
+
+def survey_item(survey: Survey) -> Item:
+    return {
+        "pk": f"PATIENT#{survey.patient_id}",
+        "sk": f"SURVEY#{survey.survey_id}",
+        "type": "survey",
+        "clinic_id": survey.clinic_id,
+        "patient_id": survey.patient_id,
+        "instrument_id": survey.instrument_id,
+        "stored_status": survey.status.value,
+        "answered": len(survey.answers),
+        **{
+            key: value
+            for key, value in survey.to_dict(survey.invited_at).items()
+            if key not in ("status", "survey")
+        },
+    }
+
+
+def survey_from_item(item: Item) -> Survey:
+    return Survey(
+        survey_id=item["survey_id"],
+        clinic_id=item["clinic_id"],
+        patient_id=item["patient_id"],
+        appointment_id=item["appointment_id"],
+        instrument_id=item["instrument_id"],
+        status=SurveyStatus(item["stored_status"]),
+        answers=tuple(item.get("answers") or ()),
+        invited_at=parse_utc(item["invited_at"]),
+        expires_at=parse_utc(item["expires_at"]),
+        session_at=parse_utc(item["session_at"]),
+        score=item.get("score"),
+        severity=item.get("severity"),
+        completed_at=parse_utc(item["completed_at"]) if item.get("completed_at") else None,
+        nudged=bool(item.get("nudged", False)),
+    )
+
+
+class DynamoSurveys:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def for_patient(self, patient_id: str) -> list[Survey]:
+        items = self.table.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :survey)",
+            ExpressionAttributeValues=to_attributes({":pk": f"PATIENT#{patient_id}", ":survey": "SURVEY#"}),
+        )
+        return sorted(map(survey_from_item, items), key=lambda survey: survey.invited_at)
 
 
 # ---- message log -------------------------------------------------------------------------

@@ -21,6 +21,9 @@ from touchpoint.adapters.dynamodb import (
     message_record,
     patient_from_item,
     patient_key,
+    patient_update,
+    survey_from_item,
+    survey_item,
     to_attributes,
 )
 from touchpoint.domain.appointment import Appointment
@@ -29,6 +32,7 @@ from touchpoint.domain.inbound import Alert, StatusCallback
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.ports import DuplicateDelivery, InboundRecord
+from touchpoint.domain.surveys import OPEN, Survey
 from touchpoint.domain.timeutil import parse_utc, utc_iso
 
 if TYPE_CHECKING:
@@ -81,16 +85,26 @@ class DynamoInbox:
         items.append(self.table.put_new(inbound))
         if record.reply:
             items.append(self.table.put_new(message_item(record.reply, partition)))
+        remove = []
+        if record.clear_prompt:
+            remove.append("awaiting_appointment_id")
+        if record.survey and record.survey.status not in OPEN:
+            remove.append("active_survey_id")
         if record.consent:
-            items += consent_items(self.table, record.consent)
-        elif record.clear_prompt and record.patient:
-            pk, sk = patient_key(record.patient.clinic_id, record.patient.patient_id)
+            items += consent_items(self.table, record.consent, remove)
+        elif remove and record.patient:
+            items.append(
+                patient_update(self.table, record.patient.clinic_id, record.patient.patient_id, remove=remove)
+            )
+        if record.survey:
+            # Two replies to one question cannot both be written: the survey must be as it was read.
             items.append(
                 {
-                    "Update": {
+                    "Put": {
                         "TableName": self.table.name,
-                        "Key": to_attributes({"pk": pk, "sk": sk}),
-                        "UpdateExpression": "REMOVE awaiting_appointment_id",
+                        "Item": to_attributes(survey_item(record.survey)),
+                        "ConditionExpression": "answered = :before",
+                        "ExpressionAttributeValues": to_attributes({":before": record.answered_before}),
                     }
                 }
             )
@@ -119,6 +133,10 @@ class DynamoInbox:
             if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
                 raise DuplicateDelivery(record.sms.message_sid) from None
             raise
+
+    def survey(self, patient_id: str, survey_id: str) -> Survey | None:
+        item = self.table.get(f"PATIENT#{patient_id}", f"SURVEY#{survey_id}")
+        return survey_from_item(item) if item else None
 
     def reply_for(self, message_sid: str) -> str | None:
         item = self.table.get(f"INBOUND#{message_sid}", "INBOUND")

@@ -12,6 +12,7 @@ from touchpoint.adapters.dynamodb import (
     DynamoJobs,
     DynamoMessageLog,
     DynamoPatients,
+    DynamoSurveys,
     Table,
 )
 from touchpoint.adapters.dynamodb_inbox import DynamoAlerts, DynamoInbox, DynamoStatuses
@@ -50,6 +51,7 @@ def admin() -> Admin:
         DynamoAppointments(table()),
         DynamoMessageLog(table()),
         DynamoAlerts(table()),
+        DynamoSurveys(table()),
     )
 
 

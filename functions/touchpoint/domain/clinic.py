@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.errors import InvalidInput
+from touchpoint.domain.instruments import instruments
 from touchpoint.domain.phones import to_e164, to_sender
 from touchpoint.domain.timeutil import (
     format_duration,
@@ -18,7 +19,8 @@ from touchpoint.domain.timeutil import (
 MAX_REMINDER_LEAD = timedelta(days=30)
 MAX_FOLLOW_UP_DELAY = timedelta(days=90)
 MAX_RULES = 10
-SURVEY_IDS = ("anxiety-now", "gad7", "phq9")
+DEFAULT_SURVEY_EXPIRY_HOURS = 24
+MAX_SURVEY_EXPIRY_HOURS = 7 * 24
 
 DEFAULT_QUIET_HOURS = {"start": "21:00", "end": "08:00"}
 DEFAULT_REMINDERS: list[dict[str, Any]] = [{"before": "P1D"}]
@@ -84,6 +86,7 @@ class ClinicSettings:
     reminders: tuple[ReminderRule, ...]
     follow_ups: tuple[FollowUpRule, ...] = ()
     discreet: bool = True
+    survey_expiry: timedelta = timedelta(hours=DEFAULT_SURVEY_EXPIRY_HOURS)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +98,7 @@ class ClinicSettings:
             "reminders": [rule.to_dict() for rule in self.reminders],
             "follow_ups": [rule.to_dict() for rule in self.follow_ups],
             "discreet": self.discreet,
+            "survey_expiry_hours": int(self.survey_expiry.total_seconds() // 3600),
         }
 
 
@@ -123,6 +127,7 @@ _CLINIC_FIELDS = {
     "reminders",
     "follow_ups",
     "discreet",
+    "survey_expiry_hours",
 }
 
 
@@ -147,6 +152,7 @@ def parse_clinic_settings(body: object) -> ClinicSettings:
             for index, rule in enumerate(_list(data.get("follow_ups", []), "follow_ups"))
         ),
         discreet=_bool(data.get("discreet", True), "discreet"),
+        survey_expiry=timedelta(hours=_hours(data.get("survey_expiry_hours", DEFAULT_SURVEY_EXPIRY_HOURS))),
     )
 
 
@@ -167,6 +173,15 @@ def _text(value: object, field: str, *, maximum: int) -> str:
 def _bool(value: object, field: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidInput(f"{field} must be true or false", field)
+    return value
+
+
+def _hours(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SURVEY_EXPIRY_HOURS:
+        raise InvalidInput(
+            f"survey_expiry_hours must be a whole number of hours from 1 to {MAX_SURVEY_EXPIRY_HOURS}",
+            "survey_expiry_hours",
+        )
     return value
 
 
@@ -215,8 +230,9 @@ def _follow_up(value: object, field: str) -> FollowUpRule:
     if set(data) != {"after", "survey"}:
         raise InvalidInput(f"{field} takes 'after' and 'survey'", field)
     survey = data["survey"]
-    if survey not in SURVEY_IDS:
-        raise InvalidInput(f"{field}.survey must be one of {', '.join(SURVEY_IDS)}", f"{field}.survey")
+    known = sorted(instruments())
+    if survey not in known:
+        raise InvalidInput(f"{field}.survey must be one of {', '.join(known)}", f"{field}.survey")
     return FollowUpRule(
         after=parse_duration(data["after"], f"{field}.after", maximum=MAX_FOLLOW_UP_DELAY),
         survey=survey,

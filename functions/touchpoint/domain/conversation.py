@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 from touchpoint.domain.appointment import Appointment, AppointmentStatus
 from touchpoint.domain.clinic import ClinicSettings
+from touchpoint.domain.instruments import instruments
 from touchpoint.domain.lexicon import Intent, lexicon
 from touchpoint.domain.patient import Patient
+from touchpoint.domain.surveys import Survey, answer
 from touchpoint.domain.texts import local_day_and_time
 
 CRISIS_REPLY = (
@@ -29,6 +31,7 @@ class Decision:
     appointment_status: AppointmentStatus | None = None
     alerts: tuple[str, ...] = field(default=())
     clear_prompt: bool = False
+    survey: Survey | None = None  # the open survey, with what the reply did to it
 
 
 def decide(
@@ -37,8 +40,10 @@ def decide(
     patient: Patient | None,
     awaiting: Appointment | None,
     now: datetime,
+    survey: Survey | None = None,
 ) -> Decision:
-    """The answer to one inbound SMS. `awaiting` is the appointment a reminder asked to confirm."""
+    """The answer to one inbound SMS. `awaiting` is the appointment a reminder asked to confirm;
+    `survey` the one a follow-up opened, which takes precedence while it is open."""
     words = lexicon()
     keyword = words.keyword(text)
     if words.is_crisis(text):
@@ -55,6 +60,11 @@ def decide(
         return Decision(Intent.OTHER, None)
     if keyword in words.help_keywords:
         return Decision(Intent.HELP, help_reply(settings))
+    if survey is not None:
+        step = answer(survey, instruments()[survey.instrument_id], text, patient.first_name, now)
+        # A PHQ-9 item 9 above 0 gets the same help at once as crisis words do.
+        reply = CRISIS_REPLY if "crisis" in step.alerts else step.reply
+        return Decision(Intent.SURVEY_ANSWER, reply, alerts=step.alerts, survey=step.survey)
     if awaiting is not None and awaiting.is_open and now < awaiting.starts_at:
         if keyword in words.confirm_keywords:
             return Decision(

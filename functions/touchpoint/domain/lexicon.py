@@ -22,6 +22,7 @@ class Intent(StrEnum):
     HELP = "help"
     CONFIRM = "confirm"
     RESCHEDULE = "reschedule"
+    SURVEY_ANSWER = "survey_answer"
     OTHER = "other"
 
 
@@ -40,13 +41,16 @@ class Lexicon:
     confirm_keywords: frozenset[str]
     reschedule_keywords: frozenset[str]
     filler: frozenset[str]
+    negations: tuple[tuple[str, ...], ...] = ()
 
     def is_crisis(self, text: str) -> bool:
         return _contains_any(words(text), self.crisis_phrases)
 
     def is_opt_out(self, text: str) -> bool:
         said = words(text)
-        return self._keyword(said) in self.opt_out_keywords or _contains_any(said, self.opt_out_phrases)
+        if self._keyword(said) in self.opt_out_keywords:
+            return True
+        return _contains_any(said, self.opt_out_phrases, unless_after=self.negations)
 
     def keyword(self, text: str) -> str | None:
         return self._keyword(words(text))
@@ -59,11 +63,21 @@ class Lexicon:
         return meaningful[0] if len(meaningful) == 1 else None
 
 
-def _contains_any(said: tuple[str, ...], phrases: tuple[tuple[str, ...], ...]) -> bool:
+def _contains_any(
+    said: tuple[str, ...],
+    phrases: tuple[tuple[str, ...], ...],
+    unless_after: tuple[tuple[str, ...], ...] = (),
+) -> bool:
     for phrase in phrases:
         size = len(phrase)
-        if any(said[index : index + size] == phrase for index in range(len(said) - size + 1)):
-            return True
+        for index in range(len(said) - size + 1):
+            if said[index : index + size] != phrase:
+                continue
+            before = said[:index]
+            if not any(
+                before[len(before) - len(negation) :] == negation for negation in unless_after if negation
+            ):
+                return True
     return False
 
 
@@ -84,4 +98,5 @@ def lexicon() -> Lexicon:
         confirm_keywords=frozenset(keywords["confirm_keywords"]),
         reschedule_keywords=frozenset(keywords["reschedule_keywords"]),
         filler=frozenset(keywords["filler"]),
+        negations=phrases(keywords.get("negations", [])),
     )

@@ -41,23 +41,44 @@ class PlannedMessage:
 def plan_messages(
     appointment: Appointment, settings: ClinicSettings, patient_zone: ZoneInfo, now: datetime
 ) -> list[PlannedMessage]:
-    """Every message the clinic's settings call for, oldest first: pending, or skipped with a reason."""
-    if appointment.status not in _REMINDABLE:
+    """Every message the clinic's settings call for, oldest first: pending, or skipped with a reason.
+
+    Reminders for an appointment still ahead; follow-ups after it ends, held or not yet marked
+    held; nothing for a cancelled one.
+    """
+    if appointment.status is AppointmentStatus.CANCELLED:
         return []
     planned: list[PlannedMessage] = []
-    taken: set[datetime] = set()
-    for rule in settings.reminders:
-        due_at = reminder_due_at(rule, appointment.starts_at, patient_zone, settings.quiet_hours)
+    taken: set[tuple[JobKind, datetime]] = set()
+
+    def plan(kind: JobKind, rule: str, due_at: datetime, survey: str | None = None) -> None:
         reason = None
-        if due_at >= appointment.starts_at:
+        if kind is JobKind.REMINDER and appointment.status is AppointmentStatus.COMPLETED:
+            reason = "appointment_completed"
+        elif kind is JobKind.REMINDER and due_at >= appointment.starts_at:
             reason = "after_start"
         elif due_at <= now:
             reason = "overdue"
-        elif due_at in taken:
+        elif (kind, due_at) in taken:
             reason = "duplicate"
-        taken.add(due_at)
+        taken.add((kind, due_at))
         state = JobState.SKIPPED if reason else JobState.PENDING
-        planned.append(PlannedMessage(JobKind.REMINDER, rule_name(rule), due_at, state, reason))
+        planned.append(PlannedMessage(kind, rule, due_at, state, reason, survey))
+
+    if appointment.status in _REMINDABLE:
+        for rule in settings.reminders:
+            due_at = reminder_due_at(rule, appointment.starts_at, patient_zone, settings.quiet_hours)
+            plan(JobKind.REMINDER, rule_name(rule), due_at)
+    for follow_up in settings.follow_ups:
+        due_at = move_out_of_quiet_hours(
+            appointment.ends_at + follow_up.after, patient_zone, settings.quiet_hours, earlier=False
+        )
+        plan(
+            JobKind.FOLLOW_UP,
+            f"after:{format_duration(follow_up.after)}:{follow_up.survey}",
+            due_at,
+            follow_up.survey,
+        )
     return sorted(planned, key=lambda message: message.due_at)
 
 
@@ -135,25 +156,32 @@ def replan(
 ) -> Replan:
     """Replace every message not yet attempted with the new plan; keep what was attempted.
 
-    A cancelled or completed appointment keeps its messages; those still pending become `cancelled`.
+    A cancelled appointment keeps its messages; those still pending become `cancelled`. A
+    survey's nudge belongs to the survey, not to the plan, and is left alone.
     """
-    if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.COMPLETED):
-        reason = f"appointment_{appointment.status.value}"
+    if appointment.status is AppointmentStatus.CANCELLED:
         cancelled = [
-            replace(job, state=JobState.CANCELLED, reason=reason)
+            replace(job, state=JobState.CANCELLED, reason="appointment_cancelled")
             for job in jobs
             if job.state is JobState.PENDING
         ]
         return Replan(remove=[], put=cancelled)
     attempted = {(job.rule, job.due_at) for job in jobs if job.state not in UNATTEMPTED}
     return Replan(
-        remove=[job for job in jobs if job.state in UNATTEMPTED],
+        remove=[job for job in jobs if job.state in UNATTEMPTED and not is_nudge(job)],
         put=[
             to_job(message, appointment, new_job_id())
             for message in planned
             if (message.rule, message.due_at) not in attempted
         ],
     )
+
+
+NUDGE_RULE = "nudge:"
+
+
+def is_nudge(job: Job) -> bool:
+    return job.rule.startswith(NUDGE_RULE)
 
 
 def to_job(message: PlannedMessage, appointment: Appointment, job_id: str) -> Job:

@@ -10,6 +10,7 @@ from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.inbound import Alert, ConsentChange, InboundSms, StatusCallback
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
+from touchpoint.domain.surveys import Survey
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class SendContext:
     clinic: Clinic
     patient: Patient
     appointment: Appointment
+    survey: Survey | None = None  # the open survey a nudge is about
 
 
 class ClinicRepository(Protocol):
@@ -65,7 +67,13 @@ class JobRepository(Protocol):
         ...
 
     def context(self, job: Job) -> SendContext: ...
-    def record_sent(self, job: Job, message: MessageRecord) -> None: ...
+    def record_sent(
+        self, job: Job, message: MessageRecord, *, survey: Survey | None = None, nudge: Job | None = None
+    ) -> None:
+        """The job `sent`, its message logged; a follow-up's survey opened (or a nudged one
+        marked), with the job of its one nudge."""
+        ...
+
     def record_outcome(
         self,
         job: Job,
@@ -136,12 +144,15 @@ class InboundRecord:
     appointment: Appointment | None  # with its new status, when the reply changed it
     clear_prompt: bool
     alerts: tuple[Alert, ...]
+    survey: Survey | None = None  # with the answers the reply gave
+    answered_before: int = 0  # the survey's answers as read, so that two replies cannot both write
 
 
 class InboxStore(Protocol):
     def clinic_for_sender(self, sender: str) -> Clinic | None: ...
     def patient_by_phone(self, clinic_id: str, phone: str) -> Patient | None: ...
     def appointment(self, appointment_id: str) -> Appointment | None: ...
+    def survey(self, patient_id: str, survey_id: str) -> Survey | None: ...
     def record(self, record: InboundRecord) -> None:
         """Store it all, once per MessageSid; raises DuplicateDelivery for a MessageSid seen before."""
         ...
@@ -163,3 +174,7 @@ class AlertLog(Protocol):
 
 class AlertPublisher(Protocol):
     def publish(self, alert: Alert, clinic_name: str, first_name: str | None) -> None: ...
+
+
+class SurveyLog(Protocol):
+    def for_patient(self, patient_id: str) -> list[Survey]: ...

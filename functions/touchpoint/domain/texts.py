@@ -1,12 +1,10 @@
 """The words patients read. Short (one GSM-7 segment) and, in discreet mode, revealing nothing."""
 
-import unicodedata
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.clinic import ClinicSettings
-
-SEGMENT_LIMIT = 160
+from touchpoint.domain.gsm7 import fits_one_segment, to_gsm7
 
 # Words that would tell whoever glances at the phone what the appointment is for.
 SENSITIVE_TERMS = (
@@ -24,31 +22,7 @@ SENSITIVE_TERMS = (
     "suicid",
 )
 
-_GSM7_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM7_EXTENDED = "^{}\\[~]|€\f"
-
 REMINDER_ACTIONS = "Reply C to confirm or R to reschedule. Reply STOP to opt out."
-
-
-def gsm7_length(text: str) -> int | None:
-    """Septets the text takes in GSM-7, or None when it needs UCS-2 (emoji, curly quotes...)."""
-    length = 0
-    for char in text:
-        if char in _GSM7_BASIC:
-            length += 1
-        elif char in _GSM7_EXTENDED:
-            length += 2
-        else:
-            return None
-    return length
-
-
-def fits_one_segment(text: str) -> bool:
-    length = gsm7_length(text)
-    return length is not None and length <= SEGMENT_LIMIT
 
 
 def is_discreet(text: str) -> bool:
@@ -78,35 +52,6 @@ def local_day_and_time(instant: datetime, zone: ZoneInfo, clinic_zone: ZoneInfo)
             abbreviation = f"UTC{sign}{hours}" + (f":{seconds // 60:02d}" if seconds else "")
         clock = f"{clock} {abbreviation}"
     return day, clock
-
-
-_GSM7_LOOKALIKES = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u02bc": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u00a0": " ",
-    }
-)
-
-
-def to_gsm7(text: str) -> str:
-    """The text in GSM-7 alone: curly quotes straightened, accents outside GSM-7 dropped
-    ("Zoë" -> "Zoe"), anything else left out, so that one character cannot turn the whole
-    SMS into UCS-2 and triple its cost."""
-    result = []
-    for char in text.translate(_GSM7_LOOKALIKES):
-        if gsm7_length(char) is not None:
-            result.append(char)
-            continue
-        base = unicodedata.normalize("NFKD", char)[:1]
-        if base and gsm7_length(base) is not None:
-            result.append(base)
-    return "".join(result)
 
 
 def reminder_text(first_name: str, settings: ClinicSettings, starts_at: datetime, zone: ZoneInfo) -> str:

@@ -106,6 +106,17 @@ def opt_out_patient(clinic_id: str, patient_id: str) -> dict[str, Any]:
     return admin().opt_out(clinic_id, patient_id, now()).to_dict()
 
 
+@app.get("/admin/clinics/<clinic_id>/patients/<patient_id>/surveys")
+def patient_surveys(clinic_id: str, patient_id: str) -> dict[str, Any]:
+    at = now()
+    return {"items": [survey.to_dict(at) for survey in admin().surveys_of(clinic_id, patient_id)]}
+
+
+@app.get("/admin/clinics/<clinic_id>/patients/<patient_id>/outcomes")
+def patient_outcomes(clinic_id: str, patient_id: str) -> dict[str, Any]:
+    return {"items": admin().outcomes_of(clinic_id, patient_id)}
+
+
 @app.get("/admin/clinics/<clinic_id>/alerts")
 def clinic_alerts(clinic_id: str) -> dict[str, Any]:
     return {"items": [alert.to_dict() for alert in admin().alerts_of(clinic_id)]}

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from touchpoint.domain.appointment import (
     Appointment,
@@ -14,7 +15,9 @@ from touchpoint.domain.appointment import (
 from touchpoint.domain.clinic import Clinic, parse_clinic_settings
 from touchpoint.domain.errors import NotFound
 from touchpoint.domain.inbound import Alert, ConsentChange
+from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.outcomes import outcomes
 from touchpoint.domain.patient import Patient, parse_new_patient
 from touchpoint.domain.planning import plan_messages, replan, to_job
 from touchpoint.domain.ports import (
@@ -23,7 +26,9 @@ from touchpoint.domain.ports import (
     ClinicRepository,
     MessageLog,
     PatientRepository,
+    SurveyLog,
 )
+from touchpoint.domain.surveys import Survey
 from touchpoint.usecases.ids import new_id
 
 # Appointments that started up to this long ago may still have messages to re-plan.
@@ -44,12 +49,14 @@ class Admin:
         appointments: AppointmentRepository,
         messages: MessageLog,
         alerts: AlertLog,
+        surveys: SurveyLog,
     ) -> None:
         self.clinics = clinics
         self.patients = patients
         self.appointments = appointments
         self.messages = messages
         self.alerts = alerts
+        self.surveys = surveys
 
     def create_clinic(self, body: object, now: datetime) -> Clinic:
         clinic = Clinic(new_id("cl"), parse_clinic_settings(body), created_at=now, updated_at=now)
@@ -132,6 +139,13 @@ class Admin:
         if not patient.opted_out:
             self.patients.record_consent(ConsentChange(patient_id, clinic_id, "opt_out", "admin", now))
         return replace(patient, opted_out=True, awaiting_appointment_id=None)
+
+    def surveys_of(self, clinic_id: str, patient_id: str) -> list[Survey]:
+        patient = self.get_patient(clinic_id, patient_id)
+        return self.surveys.for_patient(patient.patient_id)
+
+    def outcomes_of(self, clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
+        return outcomes(self.surveys_of(clinic_id, patient_id), instruments())
 
     def alerts_of(self, clinic_id: str) -> list[Alert]:
         self.clinics.get(clinic_id)

@@ -44,14 +44,16 @@ class Inbox:
         if clinic is None and sms.messaging_service_sid:
             clinic = self.store.clinic_for_sender(sms.to)
         patient = self._patient(clinic.clinic_id, sms.sender) if clinic else None
-        awaiting = None
-        if patient and patient.awaiting_appointment_id:
+        awaiting = survey = None
+        if patient and patient.active_survey_id:
+            survey = self.store.survey(patient.patient_id, patient.active_survey_id)
+        if patient and patient.awaiting_appointment_id and survey is None:
             awaiting = self.store.appointment(patient.awaiting_appointment_id)
         if clinic is None:
             crisis = lexicon().is_crisis(sms.body)
             decision = Decision(Intent.CRISIS, CRISIS_REPLY) if crisis else Decision(Intent.OTHER, None)
         else:
-            decision = decide(sms.body, clinic.settings, patient, awaiting, now)
+            decision = decide(sms.body, clinic.settings, patient, awaiting, now, survey)
         clinic_id = clinic.clinic_id if clinic else None
         record = InboundRecord(
             sms=sms,
@@ -68,6 +70,8 @@ class Inbox:
             if awaiting and decision.appointment_status
             else None,
             clear_prompt=decision.clear_prompt,
+            survey=decision.survey,
+            answered_before=len(survey.answers) if survey else 0,
             alerts=tuple(
                 Alert(new_id("al"), clinic_id, patient.patient_id if patient else None, kind, now, sms.body)
                 for kind in decision.alerts

@@ -1,12 +1,13 @@
 """Sending one queued job: check it may still go, render it, hand it to the SMS gateway."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from touchpoint.domain.appointment import Job, JobState
+from touchpoint.domain.appointment import Job, JobKind, JobState
 from touchpoint.domain.inbound import ConsentChange
+from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
-from touchpoint.domain.planning import reason_not_to_send
+from touchpoint.domain.planning import NUDGE_RULE, is_nudge, move_out_of_quiet_hours, reason_not_to_send
 from touchpoint.domain.ports import (
     UNSUBSCRIBED_RECIPIENT,
     JobRef,
@@ -19,6 +20,7 @@ from touchpoint.domain.ports import (
     SmsRejected,
     SmsRetryLater,
 )
+from touchpoint.domain.surveys import OPEN, Survey, nudge_due, nudge_text, open_survey
 from touchpoint.domain.texts import reminder_text
 from touchpoint.usecases.ids import new_id
 
@@ -45,10 +47,12 @@ class Sender:
             return self._not_queued(job, now)
         context = self.jobs.context(job)
         reason = reason_not_to_send(job, context.appointment, context.patient, context.clinic.settings, now)
-        if reason:
+        outgoing = None if reason else render(job, context, now)
+        if outgoing is None:
+            reason = reason or "survey_closed"
             self.jobs.record_outcome(job, JobState.SKIPPED, reason=reason)
             return Delivery("skipped", reason)
-        body = render(job, context)
+        body = outgoing.body
         try:
             receipt = self.sms.send(
                 to=context.patient.phone, sender=context.clinic.settings.sender, body=body
@@ -76,7 +80,12 @@ class Sender:
                     ConsentChange(job.patient_id, job.clinic_id, "opt_out", "twilio_21610", now)
                 )
             return Delivery("failed", f"twilio_error_{rejected.code}")
-        self.jobs.record_sent(job, _message(job, body, receipt.status, now, sid=receipt.sid))
+        self.jobs.record_sent(
+            job,
+            _message(job, body, receipt.status, now, sid=receipt.sid),
+            survey=outgoing.survey,
+            nudge=outgoing.nudge,
+        )
         return Delivery("sent")
 
     def _not_queued(self, refused: NotQueued, now: datetime) -> Delivery:
@@ -87,24 +96,65 @@ class Sender:
             # message. Mark it for reconciliation instead of sending it a second time, and show
             # the clinic what the patient may have received.
             job = refused.job
-            body = render(job, self.jobs.context(job))
+            outgoing = render(job, self.jobs.context(job), now)
             self.jobs.record_outcome(
                 job,
                 JobState.UNKNOWN,
                 reason="interrupted_while_sending",
-                message=_message(job, body, "unknown", now),
+                message=_message(job, outgoing.body if outgoing else "", "unknown", now),
             )
             return Delivery("unknown", "interrupted_while_sending")
         return Delivery("ignored", f"already_{refused.job.state.value}")
 
 
-def render(job: Job, context: SendContext) -> str:
-    return reminder_text(
-        context.patient.first_name,
-        context.clinic.settings,
-        context.appointment.starts_at,
-        context.patient.timezone,
+@dataclass(frozen=True)
+class Outgoing:
+    body: str
+    survey: Survey | None = None  # opened by this SMS, or nudged by it
+    nudge: Job | None = None  # the one nudge of the survey it opens
+
+
+def render(job: Job, context: SendContext, now: datetime) -> Outgoing | None:
+    """The SMS a job sends; None for a nudge whose survey has closed meanwhile."""
+    patient, settings = context.patient, context.clinic.settings
+    if job.kind is JobKind.REMINDER:
+        return Outgoing(
+            reminder_text(patient.first_name, settings, context.appointment.starts_at, patient.timezone)
+        )
+    if is_nudge(job):
+        survey = context.survey
+        if survey is None or survey.status_at(now) not in OPEN or survey.nudged:
+            return None
+        instrument = instruments()[survey.instrument_id]
+        return Outgoing(nudge_text(survey, instrument, patient.first_name), replace(survey, nudged=True))
+    assert job.survey is not None
+    survey, body = open_survey(
+        new_id("sv"),
+        instruments()[job.survey],
+        settings,
+        patient.first_name,
+        clinic_id=job.clinic_id,
+        patient_id=job.patient_id,
+        appointment_id=job.appointment_id,
+        session_at=context.appointment.starts_at,
+        now=now,
     )
+    nudge_at = move_out_of_quiet_hours(
+        nudge_due(survey), patient.timezone, settings.quiet_hours, earlier=False
+    )
+    nudge = None
+    if nudge_at < survey.expires_at:
+        nudge = replace(
+            job,
+            job_id=new_id("jb"),
+            rule=NUDGE_RULE + survey.survey_id,
+            due_at=nudge_at,
+            state=JobState.PENDING,
+            reason=None,
+            twilio_sid=None,
+            error_code=None,
+        )
+    return Outgoing(body, survey, nudge)
 
 
 def _message(

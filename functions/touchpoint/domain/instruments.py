@@ -1,0 +1,172 @@
+"""Survey instruments as data (touchpoint/instruments/*.json): items, choices, scoring, bands,
+alert rules. Adding an instrument is adding a file; every file is validated at cold start."""
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from touchpoint.domain.gsm7 import to_gsm7
+from touchpoint.domain.lexicon import words
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Band:
+    low: int
+    high: int
+    label: str
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    kind: str
+    score_at_least: int | None = None
+    item: int | None = None  # 1-based
+    answer_above: int | None = None
+
+    def fires(self, answers: tuple[int, ...], score: int | None) -> bool:
+        if self.score_at_least is not None:
+            return score is not None and score >= self.score_at_least
+        assert self.item is not None
+        assert self.answer_above is not None
+        return len(answers) >= self.item and answers[self.item - 1] > self.answer_above
+
+
+@dataclass(frozen=True)
+class Instrument:
+    instrument_id: str
+    name: str
+    question_lead: str
+    items: tuple[str, ...]
+    choices: tuple[Choice, ...]
+    choices_hint: str | None
+    bands: tuple[Band, ...]
+    alert_rules: tuple[AlertRule, ...]
+    remission_below: int | None
+    response_drop_percent: int
+
+    @property
+    def single_digit_answers(self) -> bool:
+        return all(0 <= choice.value <= 9 for choice in self.choices)
+
+    def choices_text(self) -> str:
+        if self.choices_hint:
+            return self.choices_hint
+        return ", ".join(f"{choice.value} {choice.label}" for choice in self.choices)
+
+    def question(self, index: int) -> str:
+        """Question `index` (0-based) as one SMS: its number, the item's words, the choices.
+
+        The stem leads the first question only, so the others fit one segment. Typography
+        outside GSM-7 (the PHQ-9's dashes) is folded, the words stay as published.
+        """
+        lead = f"{self.question_lead} " if self.question_lead and index == 0 else ""
+        item = self.items[index]
+        mark = "" if item.endswith("?") else "?"
+        return to_gsm7(f"Q{index + 1}/{len(self.items)} {lead}{item}{mark} Reply {self.choices_text()}")
+
+    def parse_answers(self, text: str, remaining: int) -> tuple[int, ...] | None:
+        """The answers a reply gives: one label, or numbers ("1 2 0" or "120"); None if unclear.
+
+        Never more than the questions remaining, and every answer one of the choices.
+        """
+        said = " ".join(words(text))
+        by_label = {" ".join(words(choice.label)): choice.value for choice in self.choices}
+        if said in by_label:
+            return (by_label[said],)
+        if not re.fullmatch(r"[\d\s.,;/-]+", text.strip()):
+            return None
+        numbers = re.findall(r"\d+", text)
+        if len(numbers) == 1 and len(numbers[0]) > 1 and self.single_digit_answers:
+            numbers = list(numbers[0])  # "1203110": one digit an answer
+        values = {choice.value for choice in self.choices}
+        answers = tuple(int(number) for number in numbers)
+        if not answers or len(answers) > remaining or any(answer not in values for answer in answers):
+            return None
+        return answers
+
+    def score(self, answers: tuple[int, ...]) -> int | None:
+        return sum(answers) if len(answers) == len(self.items) else None
+
+    def band(self, score: int | None) -> str | None:
+        if score is None:
+            return None
+        return next((band.label for band in self.bands if band.low <= score <= band.high), None)
+
+    def alerts(self, answers: tuple[int, ...], score: int | None) -> tuple[str, ...]:
+        return tuple(rule.kind for rule in self.alert_rules if rule.fires(answers, score))
+
+
+class InstrumentError(ValueError):
+    """An instrument file that does not hold together: refused at cold start."""
+
+
+def parse_instrument(data: dict[str, Any]) -> Instrument:
+    try:
+        choices = tuple(Choice(int(choice["value"]), str(choice["label"])) for choice in data["choices"])
+        bands = tuple(Band(int(band["from"]), int(band["to"]), str(band["label"])) for band in data["bands"])
+        rules = tuple(AlertRule(**rule) for rule in data["alerts"])
+        instrument = Instrument(
+            instrument_id=str(data["id"]),
+            name=str(data["name"]),
+            question_lead=str(data.get("question_lead", "")),
+            items=tuple(str(item) for item in data["items"]),
+            choices=choices,
+            choices_hint=data.get("choices_hint"),
+            bands=bands,
+            alert_rules=rules,
+            remission_below=data.get("remission_below"),
+            response_drop_percent=int(data.get("response_drop_percent", 50)),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise InstrumentError(f"instrument {data.get('id')!r}: {error}") from None
+    _check(instrument, data.get("scoring"))
+    return instrument
+
+
+def _check(instrument: Instrument, scoring: object) -> None:
+    name = instrument.instrument_id
+    if scoring != "sum":
+        raise InstrumentError(f"instrument {name!r}: scoring must be 'sum'")
+    if not instrument.items or not instrument.choices:
+        raise InstrumentError(f"instrument {name!r}: needs items and choices")
+    values = [choice.value for choice in instrument.choices]
+    if len(set(values)) != len(values):
+        raise InstrumentError(f"instrument {name!r}: choice values repeat")
+    if instrument.bands:
+        lowest = min(values) * len(instrument.items)
+        highest = max(values) * len(instrument.items)
+        covered = sorted((band.low, band.high) for band in instrument.bands)
+        expected = lowest
+        for low, high in covered:
+            if low != expected or high < low:
+                raise InstrumentError(
+                    f"instrument {name!r}: bands must cover {lowest}-{highest} without gaps"
+                )
+            expected = high + 1
+        if expected != highest + 1:
+            raise InstrumentError(f"instrument {name!r}: bands must cover {lowest}-{highest} without gaps")
+    for rule in instrument.alert_rules:
+        by_score = rule.score_at_least is not None
+        by_item = rule.item is not None and rule.answer_above is not None
+        if by_score == by_item or (rule.item is not None and not 1 <= rule.item <= len(instrument.items)):
+            raise InstrumentError(f"instrument {name!r}: alert {rule.kind!r} needs a score or an item rule")
+
+
+@cache
+def instruments() -> dict[str, Instrument]:
+    folder = files("touchpoint.instruments")
+    loaded = [
+        parse_instrument(json.loads(entry.read_text(encoding="utf-8")))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".json")
+    ]
+    return {instrument.instrument_id: instrument for instrument in loaded}
