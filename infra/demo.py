@@ -1,18 +1,25 @@
-"""`make demo`: one clinic's week, end to end, in simulated time, through the real handlers.
+"""`make demo`: three clinics' weeks, end to end, in simulated time, through the real handlers.
 
-A clinic, three patients (one in another time zone), appointments on both sides of the next
-daylight-saving change, one reminder that falls in quiet hours, one cancelled appointment.
-The scheduler runs at each minute a message falls due; every SMS is shown as the patient
-would see it, with the patient's local time. Patients answer by SMS through the signed Twilio
-webhook: one confirms, one asks to reschedule, one asks for HELP then opts out (and gets no
-further reminder), one writes in crisis and is given 988 at once. The clinic's alerts close it.
+1. Calm Waters, reminders: three patients (one in another time zone), appointments on both
+   sides of the next daylight-saving change, a reminder that falls in quiet hours, one
+   cancelled appointment. Patients answer by SMS through the signed Twilio webhook: one
+   confirms, one asks to reschedule, one asks for HELP then opts out (and gets no further
+   reminder), one writes in crisis and is given 988 at once.
+2. Cedar Grove, check-ins: across three weekly sessions Eli answers the 0-10 check-in hours
+   after each one and the GAD-7 days later; it goes from severe to mild, and the clinic reads
+   the outcome table.
+3. Harbor Light, PHQ-9: Dev's answer to item 9 takes the crisis path.
+
+The scheduler runs at each minute a message falls due; every SMS is shown as the patient would
+see it, with the patient's local time. The clinics' alerts close the story.
 """
 
 import io
 import json
 import sys
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -22,19 +29,12 @@ from twilio.request_validator import RequestValidator
 
 from infra.local_stack import LOCAL_AUTH_TOKEN, LocalConfig, LocalStack
 
-CLINIC_ZONE = ZoneInfo("America/New_York")
+NEW_YORK = ZoneInfo("America/New_York")
 ADMIN_TOKEN = "demo-token"  # noqa: S105 (the in-process stack's own token)
 PUBLIC_URL = "http://127.0.0.1:3000"
-CLINIC_NUMBER = "+15005550006"
+MAX_EXCHANGE = 12  # replies in one back-and-forth, at most
 
-# What each patient answers to their n-th SMS (1-based).
-REPLIES: dict[tuple[str, int], list[str]] = {
-    ("Ana", 1): ["c"],
-    ("Ana", 2): ["Honestly I can't go on. I want to end it all"],
-    ("Ben", 1): ["R"],
-    ("Cleo", 1): ["HELP"],
-    ("Cleo", 3): ["STOP"],
-}
+Responder = Callable[["Person", str, int], str | None]
 
 
 @dataclass
@@ -42,16 +42,26 @@ class Person:
     name: str
     phone: str
     zone: ZoneInfo
+    clinic: str
+    respond: Responder
     patient_id: str = ""
+    received: int = 0  # scheduled SMS so far
 
 
+@dataclass
+class Clinic:
+    clinic_id: str
+    sender: str
+
+
+@dataclass
 class Story:
-    def __init__(self, stack: LocalStack) -> None:
-        self.stack = stack
-        self.clinic_id = ""
-        self.people: dict[str, Person] = {}
-        self.appointments: dict[str, str] = {}  # label -> appointment_id
-        self.inbound_count = 0
+    stack: LocalStack
+    clinics: dict[str, Clinic] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)  # by phone
+    appointments: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (clinic, id)
+    inbound_count: int = 0
+    crisis_replies: list[str] = field(default_factory=list)
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
@@ -61,20 +71,42 @@ class Story:
             raise SystemExit(f"demo: {method} {path} answered {status}: {payload}")
         return payload
 
-    def book(self, label: str, person: Person, starts_at: datetime) -> dict[str, Any]:
+    def add_clinic(self, key: str, settings: dict[str, Any]) -> None:
+        clinic = self.call("POST", "/admin/clinics", settings)
+        self.clinics[key] = Clinic(clinic["clinic_id"], clinic["sender"])
+        rules = [json.dumps(rule) for rule in clinic["reminders"] + clinic["follow_ups"]]
+        print(
+            f"Clinic {clinic['name']} ({clinic['timezone']}, discreet: {clinic['discreet']}), quiet hours "
+            f"{clinic['quiet_hours']['start']}-{clinic['quiet_hours']['end']}: {', '.join(rules)}"
+        )
+
+    def add_patient(self, person: Person) -> Person:
+        patient = self.call(
+            "POST",
+            f"/admin/clinics/{self.clinics[person.clinic].clinic_id}/patients",
+            {"first_name": person.name, "phone": person.phone, "timezone": person.zone.key},
+        )
+        person.patient_id = patient["patient_id"]
+        self.people[person.phone] = person
+        print(f"  patient {person.name:<5} {person.zone.key}")
+        return person
+
+    def path(self, clinic: str, rest: str = "") -> str:
+        return f"/admin/clinics/{self.clinics[clinic].clinic_id}{rest}"
+
+    def book(self, label: str, person: Person, starts_at: datetime) -> None:
         appointment = self.call(
             "POST",
-            f"/admin/clinics/{self.clinic_id}/appointments",
+            self.path(person.clinic, "/appointments"),
             {"patient_id": person.patient_id, "starts_at": starts_at.isoformat(), "duration_minutes": 60},
         )
-        self.appointments[label] = appointment["appointment_id"]
+        self.appointments[label] = (person.clinic, appointment["appointment_id"])
         local = starts_at.astimezone(person.zone)
         print(f"  booked  {label:<28} {person.name:<5} {local:%a %b %d %H:%M %Z}")
         for message in appointment["messages"]:
             due = datetime.fromisoformat(message["due_at"]).astimezone(person.zone)
             note = f" ({message['reason']})" if message.get("reason") else ""
-            print(f"          {message['rule']:<22} due {due:%a %b %d %H:%M %Z}  {message['state']}{note}")
-        return appointment
+            print(f"          {message['rule']:<26} due {due:%a %b %d %H:%M %Z}  {message['state']}{note}")
 
     def text_clinic(self, person: Person, body: str) -> str | None:
         """The patient's SMS, as Twilio posts it to the webhook (signed); returns the reply."""
@@ -83,7 +115,7 @@ class Story:
             "MessageSid": f"SM{self.inbound_count:032x}",
             "AccountSid": "AC" + "0" * 32,
             "From": person.phone,
-            "To": CLINIC_NUMBER,
+            "To": self.clinics[person.clinic].sender,
             "Body": body,
         }
         signature = RequestValidator(LOCAL_AUTH_TOKEN).compute_signature(f"{PUBLIC_URL}/twilio/inbound", form)
@@ -94,16 +126,63 @@ class Story:
         message = ElementTree.fromstring(raw).find("Message")  # noqa: S314 (the stack's own TwiML)
         return message.text if message is not None else None
 
+    def converse(self, person: Person, text: str, nth: int) -> None:
+        """The patient answers what they got, and goes on answering the replies."""
+        for _ in range(MAX_EXCHANGE):
+            answer = person.respond(person, text, nth)
+            if answer is None:
+                return
+            print(f"    {person.name} replies: {answer}")
+            reply = self.text_clinic(person, answer)
+            print(f"    clinic answers: {reply}" if reply else "    (no answer)")
+            if reply is None:
+                return
+            if "988" in reply:
+                self.crisis_replies.append(reply)
+            text, nth = reply, 0
+
     def pending_due_times(self) -> list[datetime]:
         due: list[datetime] = []
-        for appointment_id in self.appointments.values():
-            appointment = self.call("GET", f"/admin/clinics/{self.clinic_id}/appointments/{appointment_id}")
+        for clinic, appointment_id in self.appointments.values():
+            appointment = self.call("GET", self.path(clinic, f"/appointments/{appointment_id}"))
             due += [
                 datetime.fromisoformat(message["due_at"])
                 for message in appointment["messages"]
                 if message["state"] == "pending"
             ]
         return sorted(due)
+
+
+# ---- what each patient answers ---------------------------------------------------------------
+
+
+def by_count(script: dict[int, str]) -> Responder:
+    """Answers the n-th scheduled SMS (replies to replies get no answer)."""
+    return lambda person, text, nth: script.get(nth)
+
+
+def check_in_answers(anxiety: list[str], gad7: list[str]) -> Responder:
+    """Y to an invitation, then this week's answers; C to a reminder."""
+
+    def respond(person: Person, text: str, nth: int) -> str | None:
+        if "Reply Y to begin" in text:
+            return "Y"
+        if text.startswith("Q1/1 "):
+            return anxiety.pop(0)
+        if text.startswith("Q1/7 "):
+            return gad7.pop(0)
+        if "Reply C to confirm" in text:
+            return "C"
+        return None
+
+    return respond
+
+
+def phq9_answers(person: Person, text: str, nth: int) -> str | None:
+    return "2 2 1 2 1 1 1 0 1" if text.startswith("Q1/9 ") else None
+
+
+# ---- the story -----------------------------------------------------------------------------
 
 
 def next_dst_change(zone: ZoneInfo, after: date) -> date:
@@ -124,6 +203,174 @@ def at_minute(instant: datetime) -> datetime:
     return whole if whole == instant else whole + timedelta(minutes=1)
 
 
+def local_time(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=NEW_YORK)
+
+
+def set_up(story: Story, change: date) -> None:
+    quiet = {"start": "21:00", "end": "08:00"}
+    story.add_clinic(
+        "calm",
+        {
+            "name": "Calm Waters",
+            "timezone": NEW_YORK.key,
+            "sender": "+15005550006",
+            "phone": "+12125550100",
+            "quiet_hours": quiet,
+            "reminders": [{"days_before": 2, "at": "18:00"}, {"before": "P1D"}, {"before": "PT2H"}],
+        },
+    )
+    ana = story.add_patient(
+        Person(
+            "Ana",
+            "+15551230001",
+            NEW_YORK,
+            "calm",
+            by_count({1: "c", 2: "Honestly I can't go on. I want to end it all"}),
+        )
+    )
+    ben = story.add_patient(
+        Person("Ben", "+15551230002", ZoneInfo("America/Los_Angeles"), "calm", by_count({1: "R"}))
+    )
+    cleo = story.add_patient(
+        Person("Cleo", "+15551230003", NEW_YORK, "calm", by_count({1: "HELP", 3: "STOP"}))
+    )
+    story.add_clinic(
+        "cedar",
+        {
+            "name": "Cedar Grove",
+            "timezone": NEW_YORK.key,
+            "sender": "+15005550007",
+            "phone": "+12125550111",
+            "quiet_hours": quiet,
+            "reminders": [{"before": "P1D"}],
+            "follow_ups": [{"after": "PT4H", "survey": "anxiety-now"}, {"after": "P6D", "survey": "gad7"}],
+        },
+    )
+    eli = story.add_patient(
+        Person(
+            "Eli",
+            "+15551230004",
+            NEW_YORK,
+            "cedar",
+            check_in_answers(["8", "5", "3"], ["3 3 3 2 3 2 2", "2202212", "1 1 1 1 1 0 1"]),
+        )
+    )
+    story.add_clinic(
+        "harbor",
+        {
+            "name": "Harbor Light",
+            "timezone": NEW_YORK.key,
+            "sender": "+15005550008",
+            "phone": "+12125550122",
+            "quiet_hours": quiet,
+            "reminders": [],
+            "follow_ups": [{"after": "P1D", "survey": "phq9"}],
+            "discreet": False,
+        },
+    )
+    dev = story.add_patient(Person("Dev", "+15551230005", NEW_YORK, "harbor", phq9_answers))
+
+    print("\nBookings (each planned message with its due time in the patient's zone):")
+    story.book("before the change", ben, local_time(change - timedelta(days=1), 14))
+    story.book("after the change", ana, local_time(change + timedelta(days=1), 10))
+    story.book("early morning (quiet hours)", cleo, local_time(change + timedelta(days=2), 8, 30))
+    story.book("later, then cancelled", ben, local_time(change + timedelta(days=3), 10))
+    story.book("second visit", cleo, local_time(change + timedelta(days=4), 10))
+    clinic, appointment_id = story.appointments["later, then cancelled"]
+    cancelled = story.call(
+        "PATCH", story.path(clinic, f"/appointments/{appointment_id}"), {"status": "cancelled"}
+    )
+    print(f"  cancelled 'later, then cancelled': {len(cancelled['messages'])} messages now cancelled")
+    for week in range(3):
+        story.book(f"Eli, session {week + 1}", eli, local_time(change + timedelta(days=7 * week + 1), 11))
+    story.book("Dev, session", dev, local_time(change + timedelta(days=2), 9))
+
+
+def run(story: Story, outbox: Any) -> None:
+    print("\nSimulated time: the scheduler runs at each minute a message falls due.")
+    shown = 0
+    while due := story.pending_due_times():
+        instant = at_minute(due[0])
+        result = story.stack.tick(instant)
+        for entry in outbox.sent[shown:]:
+            person = story.people[entry.to]
+            person.received += 1
+            local = instant.astimezone(person.zone)
+            print(f"\n  [{person.name}'s phone, {local:%a %b %d %H:%M %Z}] from {entry.sender}")
+            print(f"    {entry.body}")
+            story.converse(person, entry.body, person.received)
+        shown = len(outbox.sent)
+        skipped = [
+            d["reason"]
+            for d in result.deliveries
+            if d["outcome"] == "skipped" and d["reason"] != "survey_closed"
+        ]
+        if skipped:
+            print(f"\n  (tick at {instant:%Y-%m-%d %H:%M}Z: not sent: {', '.join(skipped)})")
+
+
+def outcome(story: Story, outbox: Any) -> int:
+    print("\nOutcome:")
+    states_of: dict[str, list[str]] = {}
+    sent_jobs = 0
+    for label, (clinic, appointment_id) in story.appointments.items():
+        appointment = story.call("GET", story.path(clinic, f"/appointments/{appointment_id}"))
+        messages = [m for m in appointment["messages"] if not m["rule"].startswith("nudge:")]
+        states_of[label] = [m["state"] for m in messages]
+        shown = [m["state"] + (f" ({m['reason']})" if m.get("reason") else "") for m in messages]
+        print(f"  {label:<28} {appointment['status']:<21} {', '.join(shown)}")
+        sent_jobs += sum(m["state"] == "sent" for m in appointment["messages"])
+    duplicates = len(outbox.sent) - sent_jobs
+    print(f"  SMS sent by the scheduler: {len(outbox.sent)}, duplicates: {duplicates}")
+
+    eli = next(person for person in story.people.values() if person.name == "Eli")
+    rows = story.call("GET", story.path("cedar", f"/patients/{eli.patient_id}/outcomes"))["items"]
+    print("\nEli's outcomes, session by session (GET .../outcomes):")
+    print(f"  {'survey':<12} {'baseline':<14} {'latest':<14} {'change':>8}  response  remission  series")
+    for row in rows:
+        series = " -> ".join(str(point["score"]) for point in row["series"])
+        remission = "-" if row["remission"] is None else ("yes" if row["remission"] else "no")
+        baseline = f"{row['baseline']['score']} {row['baseline']['severity'] or ''}".strip()
+        latest = f"{row['latest']['score']} {row['latest']['severity'] or ''}".strip()
+        print(
+            f"  {row['survey']:<12} {baseline:<14} {latest:<14} {row['change_percent']:>7}%  "
+            f"{'yes' if row['response'] else 'no':<9} {remission:<10} {series}"
+        )
+
+    names = {person.patient_id: person.name for person in story.people.values()}
+    alerts = []
+    print("\nThe clinics' alerts (GET /admin/clinics/{id}/alerts):")
+    for key in story.clinics:
+        for alert in story.call("GET", story.path(key, "/alerts"))["items"]:
+            alerts.append(alert)
+            print(
+                f'  {alert["at"]}  {alert["kind"]:<19} {names.get(alert["patient_id"], "?"):<5} "{alert["text"]}"'
+            )
+
+    cleo = next(person for person in story.people.values() if person.name == "Cleo")
+    cleo_now = story.call("GET", story.path("calm", f"/patients/{cleo.patient_id}"))
+    gad7 = next((row for row in rows if row["survey"] == "gad7"), None)
+    checks = {
+        "no SMS sent twice": duplicates == 0,
+        "nothing sent for the cancelled appointment": set(states_of["later, then cancelled"])
+        == {"cancelled"},
+        "no reminder after STOP": cleo_now["opted_out"] and "sent" not in states_of["second visit"],
+        "the crisis replies give 988 and 911": len(story.crisis_replies) == 2
+        and all("911" in reply for reply in story.crisis_replies),
+        "GAD-7 went from severe to mild": gad7 is not None
+        and (gad7["baseline"]["severity"], gad7["latest"]["severity"]) == ("severe", "mild"),
+        "the clinics were alerted": {"crisis", "reschedule_request", "severe_score"}
+        <= {a["kind"] for a in alerts},
+    }
+    failed = [name for name, held in checks.items() if not held]
+    if failed:
+        print(f"demo: the story did not end as it should: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    print("\nAll as it should be: " + "; ".join(checks) + ".")
+    return 0
+
+
 def main() -> int:
     config = LocalConfig(port=0, public_url=PUBLIC_URL, admin_token=ADMIN_TOKEN, auto_tick=False)
     with LocalStack(config) as stack:
@@ -131,134 +378,15 @@ def main() -> int:
 
         outbox = factory.outbox()
         outbox.stream = io.StringIO()  # the demo prints each SMS itself, as the patient sees it
-        factory.printed_alerts().stream = sys.stdout
-        return play(Story(stack), outbox)
-
-
-def play(story: Story, outbox: Any) -> int:
-    change = next_dst_change(CLINIC_ZONE, datetime.now(UTC).date() + timedelta(days=4))
-    print(f"Touchpoint demo: Calm Waters, the week of the daylight-saving change on {change:%a %b %d %Y}\n")
-
-    clinic = story.call(
-        "POST",
-        "/admin/clinics",
-        {
-            "name": "Calm Waters",
-            "timezone": CLINIC_ZONE.key,
-            "sender": CLINIC_NUMBER,
-            "phone": "+12125550100",
-            "quiet_hours": {"start": "21:00", "end": "08:00"},
-            "reminders": [{"days_before": 2, "at": "18:00"}, {"before": "P1D"}, {"before": "PT2H"}],
-            "discreet": True,
-        },
-    )
-    story.clinic_id = clinic["clinic_id"]
-    print(
-        f"Clinic {clinic['name']} ({clinic['timezone']}), quiet hours "
-        f"{clinic['quiet_hours']['start']}-{clinic['quiet_hours']['end']}, reminders "
-        + ", ".join(json.dumps(rule) for rule in clinic["reminders"])
-        + "\n"
-    )
-    for person in (
-        Person("Ana", "+15551230001", CLINIC_ZONE),
-        Person("Ben", "+15551230002", ZoneInfo("America/Los_Angeles")),
-        Person("Cleo", "+15551230003", CLINIC_ZONE),
-    ):
-        patient = story.call(
-            "POST",
-            f"/admin/clinics/{story.clinic_id}/patients",
-            {"first_name": person.name, "phone": person.phone, "timezone": person.zone.key},
-        )
-        person.patient_id = patient["patient_id"]
-        story.people[person.phone] = person
-        print(f"Patient {person.name:<5} {person.zone.key}")
-    ana, ben, cleo = story.people.values()
-
-    def clinic_time(day: date, hour: int, minute: int = 0) -> datetime:
-        return datetime.combine(day, time(hour, minute), tzinfo=CLINIC_ZONE)
-
-    print("\nBookings (each planned message with its due time in the patient's zone):")
-    story.book("before the change", ben, clinic_time(change - timedelta(days=1), 14))
-    story.book("after the change", ana, clinic_time(change + timedelta(days=1), 10))
-    story.book("early morning (quiet hours)", cleo, clinic_time(change + timedelta(days=2), 8, 30))
-    story.book("later, then cancelled", ben, clinic_time(change + timedelta(days=3), 10))
-    story.book("second visit", cleo, clinic_time(change + timedelta(days=4), 10))
-    cancelled = story.call(
-        "PATCH",
-        f"/admin/clinics/{story.clinic_id}/appointments/{story.appointments['later, then cancelled']}",
-        {"status": "cancelled"},
-    )
-    print(f"  cancelled 'later, then cancelled': {len(cancelled['messages'])} messages now cancelled\n")
-
-    print("Simulated time: the scheduler runs at each minute a message falls due.")
-    shown = 0
-    received: dict[str, int] = {}
-    crisis_replies: list[str] = []
-    while due := story.pending_due_times():
-        instant = at_minute(due[0])
-        result = story.stack.tick(instant)
-        for entry in outbox.sent[shown:]:
-            person = story.people[entry.to]
-            received[person.name] = received.get(person.name, 0) + 1
-            local = instant.astimezone(person.zone)
-            print(f"\n  [{person.name}'s phone, {local:%a %b %d %H:%M %Z}] from {entry.sender}")
-            print(f"    {entry.body}")
-            print(f"    ({len(entry.body)} characters)")
-            for text in REPLIES.get((person.name, received[person.name]), []):
-                print(f"    {person.name} replies: {text}")
-                reply = story.text_clinic(person, text)
-                print(f"    clinic answers: {reply}" if reply else "    (no answer: opted out)")
-                if reply and "988" in reply:
-                    crisis_replies.append(reply)
-        shown = len(outbox.sent)
-        if result.skipped or result.failed:
-            skipped = [f"{d['reason']}" for d in result.deliveries if d["outcome"] == "skipped"]
-            print(f"\n  (tick at {instant:%Y-%m-%d %H:%M}Z: not sent: {', '.join(skipped)})")
-    return outcome(story, outbox, crisis_replies)
-
-
-def outcome(story: Story, outbox: Any, crisis_replies: list[str]) -> int:
-    print("\nOutcome:")
-    sent_jobs = 0
-    states_of: dict[str, list[str]] = {}
-    for label, appointment_id in story.appointments.items():
-        appointment = story.call("GET", f"/admin/clinics/{story.clinic_id}/appointments/{appointment_id}")
-        states = [
-            message["state"] + (f" ({message['reason']})" if message.get("reason") else "")
-            for message in appointment["messages"]
-        ]
-        states_of[label] = [message["state"] for message in appointment["messages"]]
-        print(f"  {label:<28} {appointment['status']:<21} {', '.join(states)}")
-        sent_jobs += states_of[label].count("sent")
-    bodies = [entry.body for entry in outbox.sent]
-    duplicates = len(bodies) - sent_jobs
-    print(f"  SMS sent: {len(bodies)}, duplicates: {duplicates}, longest: {max(map(len, bodies))} characters")
-    cleo = next(person for person in story.people.values() if person.name == "Cleo")
-    patient = story.call("GET", f"/admin/clinics/{story.clinic_id}/patients/{cleo.patient_id}")
-    print(f"  Cleo opted out: {patient['opted_out']}")
-
-    alerts = story.call("GET", f"/admin/clinics/{story.clinic_id}/alerts")["items"]
-    names = {person.patient_id: person.name for person in story.people.values()}
-    print("\nThe clinic's alerts:")
-    for alert in alerts:
+        factory.printed_alerts().stream = io.StringIO()  # the alerts are read back at the end
+        story = Story(stack)
+        change = next_dst_change(NEW_YORK, datetime.now(UTC).date() + timedelta(days=4))
         print(
-            f'  {alert["at"]}  {alert["kind"]:<19} {names.get(alert["patient_id"], "?"):<5} "{alert["text"]}"'
+            f"Touchpoint demo: three clinics, from the week of the daylight-saving change on {change:%a %b %d %Y}\n"
         )
-
-    checks = {
-        "no SMS sent twice": duplicates == 0,
-        "nothing sent for the cancelled appointment": set(states_of["later, then cancelled"])
-        == {"cancelled"},
-        "no reminder after STOP": patient["opted_out"] and "sent" not in states_of["second visit"],
-        "the crisis reply gives 988 and 911": bool(crisis_replies)
-        and all("911" in r for r in crisis_replies),
-        "the clinic was alerted": {"crisis", "reschedule_request"} <= {alert["kind"] for alert in alerts},
-    }
-    failed = [name for name, held in checks.items() if not held]
-    if failed:
-        print(f"demo: the story did not end as it should: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
+        set_up(story, change)
+        run(story, outbox)
+        return outcome(story, outbox)
 
 
 if __name__ == "__main__":

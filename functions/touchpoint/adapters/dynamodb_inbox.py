@@ -6,7 +6,7 @@ UNMATCHED#{clinic}     MSG#{at}#{message}      messages from numbers no patient 
 CLINIC#{clinic}        ALERT#{at}#{alert}      alerts for the clinic
 """
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -29,11 +29,10 @@ from touchpoint.adapters.dynamodb import (
 from touchpoint.domain.appointment import Appointment
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.inbound import Alert, StatusCallback
-from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
-from touchpoint.domain.ports import DuplicateDelivery, InboundRecord
+from touchpoint.domain.ports import DuplicateDelivery, InboundRecord, StatusApplied
 from touchpoint.domain.surveys import OPEN, Survey
-from touchpoint.domain.timeutil import parse_utc, utc_iso
+from touchpoint.domain.timeutil import parse_utc
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -147,7 +146,7 @@ class DynamoStatuses:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def apply(self, callback: StatusCallback) -> MessageRecord | None:
+    def apply(self, callback: StatusCallback) -> StatusApplied | None:
         owner = self.table.get(f"SID#{callback.message_sid}", "SID")
         if owner is None:
             return None
@@ -172,14 +171,14 @@ class DynamoStatuses:
             if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
             old: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
-            return message_record(from_attributes(old)) if old else None
-        return message_record(from_attributes(response["Attributes"]))
+            return StatusApplied(message_record(from_attributes(old)), applied=False) if old else None
+        return StatusApplied(message_record(from_attributes(response["Attributes"])), applied=True)
 
 
 def alert_item(alert: Alert) -> dict[str, Any]:
     return {
         "pk": f"CLINIC#{alert.clinic_id}",
-        "sk": f"ALERT#{utc_iso(alert.at)}#{alert.alert_id}",
+        "sk": f"ALERT#{alert.at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{alert.alert_id}",
         "type": "alert",
         **alert.to_dict(),
     }
@@ -202,6 +201,7 @@ class DynamoAlerts:
                 item["kind"],
                 parse_utc(item["at"]),
                 item["text"],
+                phone=item.get("phone"),
             )
             for item in items
         ]

@@ -10,16 +10,18 @@ from zoneinfo import ZoneInfo
 
 from touchpoint.domain.appointment import Appointment, AppointmentStatus
 from touchpoint.domain.clinic import ClinicSettings
+from touchpoint.domain.gsm7 import to_gsm7
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.lexicon import Intent, lexicon
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.surveys import Survey, answer
-from touchpoint.domain.texts import local_day_and_time
+from touchpoint.domain.texts import clinic_label, local_day_and_time
 
-CRISIS_REPLY = (
+CRISIS_HELP = (
     "If you are thinking of harming yourself, call or text 988 (Suicide & Crisis Lifeline) now. "
-    "In danger, call 911. Your clinic has been alerted."
+    "In danger, call 911."
 )
+CRISIS_REPLY = CRISIS_HELP + " Your clinic has been alerted."
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ def decide(
     if words.is_crisis(text):
         return Decision(Intent.CRISIS, CRISIS_REPLY, alerts=("crisis",))
     if patient is None:
+        if words.is_opt_out(text):
+            return Decision(Intent.OPT_OUT, None)  # nobody to opt out: this number is never texted
         return Decision(Intent.OTHER, unknown_number_reply(settings))
     if words.is_opt_out(text):
         if patient.opted_out:
@@ -92,11 +96,11 @@ def _when(appointment: Appointment, zone: ZoneInfo, settings: ClinicSettings) ->
 
 def confirmed_reply(patient: Patient, settings: ClinicSettings, appointment: Appointment) -> str:
     when = _when(appointment, patient.timezone, settings)
-    return f"Thanks {patient.first_name}, your appointment on {when} is confirmed. Reply R if you need to reschedule."
+    return f"Thanks {to_gsm7(patient.first_name)}, your appointment on {when} is confirmed. Reply R if you need to reschedule."
 
 
 def reschedule_reply(patient: Patient, settings: ClinicSettings) -> str:
-    return f"Thanks {patient.first_name}, the clinic will call you to find a new time. To reach us sooner, call {settings.phone}."
+    return f"Thanks {to_gsm7(patient.first_name)}, the clinic will call you to find a new time. To reach us sooner, call {settings.phone}."
 
 
 def not_understood_reply(patient: Patient, settings: ClinicSettings, appointment: Appointment) -> str:
@@ -113,14 +117,15 @@ def unknown_number_reply(settings: ClinicSettings) -> str:
 
 
 def help_reply(settings: ClinicSettings) -> str:
-    return f"{settings.name}: for help call {settings.phone}. Reply STOP to opt out, START to opt back in."
+    """Names the clinic even in discreet mode: the patient asked who is texting (a carrier rule too)."""
+    return f"{to_gsm7(settings.name)}: for help call {settings.phone}. Reply STOP to opt out, START to opt back in."
 
 
 def opt_out_reply(settings: ClinicSettings) -> str:
-    return (
-        f"You are unsubscribed and will get no more texts from {settings.name}. Reply START to resubscribe."
-    )
+    sender = clinic_label(settings) or "us"
+    return f"You are unsubscribed and will get no more texts from {sender}. Reply START to resubscribe."
 
 
 def opt_in_reply(settings: ClinicSettings) -> str:
-    return f"You are resubscribed to texts from {settings.name}. Reply HELP for help, STOP to opt out."
+    sender = clinic_label(settings) or "your clinic"
+    return f"You are resubscribed to texts from {sender}. Reply HELP for help, STOP to opt out."

@@ -40,6 +40,7 @@ class Alert:
     kind: str  # crisis | severe_score | reschedule_request
     at: datetime
     text: str
+    phone: str | None = None  # only for a number no patient has, so the clinic can call back
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,6 +50,7 @@ class Alert:
             "kind": self.kind,
             "at": utc_iso(self.at),
             "text": self.text,
+            "phone": self.phone,
         }
 
 

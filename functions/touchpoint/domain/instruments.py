@@ -82,7 +82,7 @@ class Instrument:
         by_label = {" ".join(words(choice.label)): choice.value for choice in self.choices}
         if said in by_label:
             return (by_label[said],)
-        if not re.fullmatch(r"[\d\s.,;/-]+", text.strip()):
+        if not re.fullmatch(r"[\d\s.,;/]+", text.strip()):  # no "-": "-1" is no answer
             return None
         numbers = re.findall(r"\d+", text)
         if len(numbers) == 1 and len(numbers[0]) > 1 and self.single_digit_answers:

@@ -162,9 +162,15 @@ class InboxStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StatusApplied:
+    message: MessageRecord
+    applied: bool  # False: a later status was stored already, this one came late
+
+
 class StatusStore(Protocol):
-    def apply(self, callback: StatusCallback) -> MessageRecord | None:
-        """Update the message's status unless a later one is stored; the message, None if unknown."""
+    def apply(self, callback: StatusCallback) -> StatusApplied | None:
+        """Update the message's status unless a later one is stored; None for a SID not ours."""
         ...
 
 

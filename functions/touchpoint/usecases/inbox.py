@@ -3,7 +3,7 @@
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from touchpoint.domain.conversation import CRISIS_REPLY, Decision, decide
+from touchpoint.domain.conversation import CRISIS_HELP, Decision, decide
 from touchpoint.domain.errors import InvalidInput
 from touchpoint.domain.inbound import MAX_BODY_CHARS, Alert, ConsentChange, InboundSms, StatusCallback
 from touchpoint.domain.lexicon import Intent, lexicon
@@ -51,7 +51,8 @@ class Inbox:
             awaiting = self.store.appointment(patient.awaiting_appointment_id)
         if clinic is None:
             crisis = lexicon().is_crisis(sms.body)
-            decision = Decision(Intent.CRISIS, CRISIS_REPLY) if crisis else Decision(Intent.OTHER, None)
+            # No clinic to alert: the help alone, without saying anyone was told.
+            decision = Decision(Intent.CRISIS, CRISIS_HELP) if crisis else Decision(Intent.OTHER, None)
         else:
             decision = decide(sms.body, clinic.settings, patient, awaiting, now, survey)
         clinic_id = clinic.clinic_id if clinic else None
@@ -73,7 +74,15 @@ class Inbox:
             survey=decision.survey,
             answered_before=len(survey.answers) if survey else 0,
             alerts=tuple(
-                Alert(new_id("al"), clinic_id, patient.patient_id if patient else None, kind, now, sms.body)
+                Alert(
+                    new_id("al"),
+                    clinic_id,
+                    patient.patient_id if patient else None,
+                    kind,
+                    now,
+                    sms.body,
+                    phone=None if patient else sms.sender,
+                )
                 for kind in decision.alerts
                 if clinic_id
             ),
@@ -102,10 +111,12 @@ class Inbox:
 
 def apply_status(store: StatusStore, patients: PatientRepository, callback: StatusCallback) -> bool:
     """Record a delivery status; False when the SID is not one of ours."""
-    message = store.apply(callback)
-    if message is None:
+    outcome = store.apply(callback)
+    if outcome is None:
         return False
-    if callback.error_code == UNSUBSCRIBED_RECIPIENT:
+    message = outcome.message
+    # A late callback changes nothing: not the status, and not consent (a START may have come since).
+    if outcome.applied and callback.error_code == UNSUBSCRIBED_RECIPIENT:
         patients.record_consent(
             ConsentChange(
                 message.patient_id,
