@@ -331,7 +331,7 @@ class LocalStack:
 
     def auto_tick(self, stop: threading.Event) -> None:
         while not stop.wait(TICK_INTERVAL_SECONDS):
-            result = self.tick(self.clock.now())
+            result = self.tick(datetime.now(UTC).replace(microsecond=0))
             if result.queued:
                 print(f"[tick] {json.dumps(result.to_dict())}", flush=True)
 

@@ -66,6 +66,8 @@ class MemoryPatients:
     def record_consent(self, change: ConsentChange) -> None:
         patient = self.get(change.clinic_id, change.patient_id)
         opted_out = change.action == "opt_out"
+        if patient.opted_out == opted_out:
+            raise Conflict(f"the patient is {'opted out' if opted_out else 'opted in'} already")
         self.items[(change.clinic_id, change.patient_id)] = replace(patient, opted_out=opted_out)
         self.ledger.append(change)
 

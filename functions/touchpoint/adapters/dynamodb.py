@@ -263,8 +263,14 @@ def patient_update(
     }
     expression = ""
     if opted_out is not None:
+        # Only a change counts: two STOPs at once write one ledger line and confirm once.
         expression = "SET opted_out = :opted_out"
-        update["ExpressionAttributeValues"] = to_attributes({":opted_out": opted_out})
+        update["ConditionExpression"] += " AND " + (
+            "(attribute_not_exists(opted_out) OR opted_out = :no)" if opted_out else "opted_out = :yes"
+        )
+        update["ExpressionAttributeValues"] = to_attributes(
+            {":opted_out": opted_out} | ({":no": False} if opted_out else {":yes": True})
+        )
     if removed := sorted(set(remove)):
         expression += " REMOVE " + ", ".join(removed)
     update["UpdateExpression"] = expression.strip()

@@ -28,6 +28,7 @@ from touchpoint.adapters.dynamodb import (
 )
 from touchpoint.domain.appointment import Appointment
 from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.errors import Conflict
 from touchpoint.domain.inbound import Alert, StatusCallback
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.ports import DuplicateDelivery, InboundRecord, StatusApplied
@@ -116,10 +117,11 @@ class DynamoInbox:
                             {"pk": f"APPT#{record.appointment.appointment_id}", "sk": "APPT"}
                         ),
                         "UpdateExpression": "SET #status = :status",
-                        "ConditionExpression": "attribute_exists(pk)",
+                        # Not over a status the clinic set meanwhile (a cancel, say).
+                        "ConditionExpression": "#status = :seen",
                         "ExpressionAttributeNames": {"#status": "status"},
                         "ExpressionAttributeValues": to_attributes(
-                            {":status": record.appointment.status.value}
+                            {":status": record.appointment.status.value, ":seen": record.appointment_seen}
                         ),
                     }
                 }
@@ -131,6 +133,10 @@ class DynamoInbox:
             reasons = error.response.get("CancellationReasons", [])
             if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
                 raise DuplicateDelivery(record.sms.message_sid) from None
+            if any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons):
+                raise Conflict(
+                    "the patient, appointment or survey changed while the reply was read"
+                ) from None
             raise
 
     def survey(self, patient_id: str, survey_id: str) -> Survey | None:

@@ -4,7 +4,7 @@ Order matters and is fixed: crisis language first, in every state (opted out inc
 then opt-out, opt-in, silence for the opted out, HELP; then what the pending prompt asks.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from touchpoint.domain.gsm7 import to_gsm7
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.lexicon import Intent, lexicon
 from touchpoint.domain.patient import Patient
-from touchpoint.domain.surveys import Survey, answer
+from touchpoint.domain.surveys import OPEN, Survey, SurveyStatus, answer
 from touchpoint.domain.texts import clinic_label, local_day_and_time
 
 CRISIS_HELP = (
@@ -65,11 +65,27 @@ def decide(
     if keyword in words.help_keywords:
         return Decision(Intent.HELP, help_reply(settings))
     if survey is not None:
-        step = answer(survey, instruments()[survey.instrument_id], text, patient.first_name, now)
-        # A PHQ-9 item 9 above 0 gets the same help at once as crisis words do.
-        reply = CRISIS_REPLY if "crisis" in step.alerts else step.reply
-        return Decision(Intent.SURVEY_ANSWER, reply, alerts=step.alerts, survey=step.survey)
-    if awaiting is not None and awaiting.is_open and now < awaiting.starts_at:
+        if survey.status_at(now) in OPEN or not _awaits_confirmation(awaiting, now):
+            step = answer(survey, instruments()[survey.instrument_id], text, patient.first_name, now)
+            # A PHQ-9 item 9 above 0 gets the same help at once as crisis words do.
+            reply = CRISIS_REPLY if "crisis" in step.alerts else step.reply
+            return Decision(Intent.SURVEY_ANSWER, reply, alerts=step.alerts, survey=step.survey)
+        # The survey expired and a reminder came since: the reply is about the appointment.
+        closed = replace(survey, status=SurveyStatus.EXPIRED)
+        return replace(_about_appointment(text, settings, patient, awaiting, now), survey=closed)
+    return _about_appointment(text, settings, patient, awaiting, now)
+
+
+def _awaits_confirmation(awaiting: Appointment | None, now: datetime) -> bool:
+    return awaiting is not None and awaiting.is_open and now < awaiting.starts_at
+
+
+def _about_appointment(
+    text: str, settings: ClinicSettings, patient: Patient, awaiting: Appointment | None, now: datetime
+) -> Decision:
+    words = lexicon()
+    keyword = words.keyword(text)
+    if awaiting is not None and _awaits_confirmation(awaiting, now):
         if keyword in words.confirm_keywords:
             return Decision(
                 Intent.CONFIRM,
@@ -122,10 +138,10 @@ def help_reply(settings: ClinicSettings) -> str:
 
 
 def opt_out_reply(settings: ClinicSettings) -> str:
-    sender = clinic_label(settings) or "us"
+    sender = to_gsm7(clinic_label(settings) or "us")
     return f"You are unsubscribed and will get no more texts from {sender}. Reply START to resubscribe."
 
 
 def opt_in_reply(settings: ClinicSettings) -> str:
-    sender = clinic_label(settings) or "your clinic"
+    sender = to_gsm7(clinic_label(settings) or "your clinic")
     return f"You are resubscribed to texts from {sender}. Reply HELP for help, STOP to opt out."

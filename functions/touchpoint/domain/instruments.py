@@ -79,7 +79,12 @@ class Instrument:
         Never more than the questions remaining, and every answer one of the choices.
         """
         said = " ".join(words(text))
-        by_label = {" ".join(words(choice.label)): choice.value for choice in self.choices}
+        # Labels in words only ("several days"): a label that is a number is read as a number.
+        by_label = {
+            " ".join(words(choice.label)): choice.value
+            for choice in self.choices
+            if not choice.label.isdigit()
+        }
         if said in by_label:
             return (by_label[said],)
         if not re.fullmatch(r"[\d\s.,;/]+", text.strip()):  # no "-": "-1" is no answer

@@ -44,7 +44,8 @@ class PatientRepository(Protocol):
     def add(self, patient: Patient) -> None: ...
     def get(self, clinic_id: str, patient_id: str) -> Patient: ...
     def record_consent(self, change: ConsentChange) -> None:
-        """Set the patient's opt-out flag and add the change to the consent ledger, together."""
+        """Set the patient's opt-out flag and add the change to the consent ledger, together;
+        Conflict if the patient is in that state already (one ledger line per change)."""
         ...
 
 
@@ -142,6 +143,7 @@ class InboundRecord:
     reply: MessageRecord | None
     consent: ConsentChange | None
     appointment: Appointment | None  # with its new status, when the reply changed it
+    appointment_seen: str | None  # its status as read, which the change must still find
     clear_prompt: bool
     alerts: tuple[Alert, ...]
     survey: Survey | None = None  # with the answers the reply gave
@@ -154,7 +156,8 @@ class InboxStore(Protocol):
     def appointment(self, appointment_id: str) -> Appointment | None: ...
     def survey(self, patient_id: str, survey_id: str) -> Survey | None: ...
     def record(self, record: InboundRecord) -> None:
-        """Store it all, once per MessageSid; raises DuplicateDelivery for a MessageSid seen before."""
+        """Store it all, once per MessageSid; raises DuplicateDelivery for a MessageSid seen before,
+        Conflict when what the reply changes moved on after it was read."""
         ...
 
     def reply_for(self, message_sid: str) -> str | None:

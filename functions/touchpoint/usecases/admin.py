@@ -1,5 +1,6 @@
 """What a clinic admin does: configure the clinic, register patients, book appointments."""
 
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from touchpoint.domain.appointment import (
     parse_new_appointment,
 )
 from touchpoint.domain.clinic import Clinic, parse_clinic_settings
-from touchpoint.domain.errors import NotFound
+from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.inbound import Alert, ConsentChange
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
@@ -137,7 +138,8 @@ class Admin:
         """
         patient = self.get_patient(clinic_id, patient_id)
         if not patient.opted_out:
-            self.patients.record_consent(ConsentChange(patient_id, clinic_id, "opt_out", "admin", now))
+            with suppress(Conflict):  # the patient's own STOP got there first
+                self.patients.record_consent(ConsentChange(patient_id, clinic_id, "opt_out", "admin", now))
         return replace(patient, opted_out=True, awaiting_appointment_id=None)
 
     def surveys_of(self, clinic_id: str, patient_id: str) -> list[Survey]:

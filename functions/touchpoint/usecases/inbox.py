@@ -1,10 +1,11 @@
 """A patient's SMS arrives: understand it, answer it, keep it. Twilio's status callbacks too."""
 
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from touchpoint.domain.conversation import CRISIS_HELP, Decision, decide
-from touchpoint.domain.errors import InvalidInput
+from touchpoint.domain.errors import Conflict, InvalidInput
 from touchpoint.domain.inbound import MAX_BODY_CHARS, Alert, ConsentChange, InboundSms, StatusCallback
 from touchpoint.domain.lexicon import Intent, lexicon
 from touchpoint.domain.messages import MessageRecord
@@ -39,6 +40,13 @@ class Inbox:
 
     def receive(self, sms: InboundSms, now: datetime) -> Received:
         """The reply to send back in the webhook's response, if any."""
+        try:
+            return self._receive(sms, now)
+        except Conflict:
+            # Something the reply changes moved on (a second STOP, a cancel): read again, once.
+            return self._receive(sms, now)
+
+    def _receive(self, sms: InboundSms, now: datetime) -> Received:
         sms = replace(sms, body=sms.body[:MAX_BODY_CHARS])
         clinic = self.store.clinic_for_sender(sms.messaging_service_sid or sms.to)
         if clinic is None and sms.messaging_service_sid:
@@ -47,7 +55,7 @@ class Inbox:
         awaiting = survey = None
         if patient and patient.active_survey_id:
             survey = self.store.survey(patient.patient_id, patient.active_survey_id)
-        if patient and patient.awaiting_appointment_id and survey is None:
+        if patient and patient.awaiting_appointment_id:
             awaiting = self.store.appointment(patient.awaiting_appointment_id)
         if clinic is None:
             crisis = lexicon().is_crisis(sms.body)
@@ -67,6 +75,7 @@ class Inbox:
             if decision.reply
             else None,
             consent=_consent(decision, patient, now, sms.message_sid),
+            appointment_seen=awaiting.status.value if awaiting else None,
             appointment=replace(awaiting, status=decision.appointment_status)
             if awaiting and decision.appointment_status
             else None,
@@ -117,16 +126,17 @@ def apply_status(store: StatusStore, patients: PatientRepository, callback: Stat
     message = outcome.message
     # A late callback changes nothing: not the status, and not consent (a START may have come since).
     if outcome.applied and callback.error_code == UNSUBSCRIBED_RECIPIENT:
-        patients.record_consent(
-            ConsentChange(
-                message.patient_id,
-                message.clinic_id,
-                "opt_out",
-                "twilio_21610",
-                callback.at,
-                callback.message_sid,
+        with suppress(Conflict):  # opted out already
+            patients.record_consent(
+                ConsentChange(
+                    message.patient_id,
+                    message.clinic_id,
+                    "opt_out",
+                    "twilio_21610",
+                    callback.at,
+                    callback.message_sid,
+                )
             )
-        )
     return True
 
 

@@ -1,9 +1,11 @@
 """Sending one queued job: check it may still go, render it, hand it to the SMS gateway."""
 
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from touchpoint.domain.appointment import Job, JobKind, JobState
+from touchpoint.domain.errors import Conflict
 from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
@@ -76,9 +78,10 @@ class Sender:
                 message=_message(job, body, "failed", now, error_code=rejected.code),
             )
             if rejected.code == UNSUBSCRIBED_RECIPIENT:
-                self.patients.record_consent(
-                    ConsentChange(job.patient_id, job.clinic_id, "opt_out", "twilio_21610", now)
-                )
+                with suppress(Conflict):  # opted out already
+                    self.patients.record_consent(
+                        ConsentChange(job.patient_id, job.clinic_id, "opt_out", "twilio_21610", now)
+                    )
             return Delivery("failed", f"twilio_error_{rejected.code}")
         self.jobs.record_sent(
             job,
