@@ -365,11 +365,18 @@ def test_two_rules_moved_to_the_same_quiet_hours_edge_are_duplicates() -> None:
     assert [m.state for m in messages].count(JobState.PENDING) == 1
 
 
-@pytest.mark.parametrize("status", [AppointmentStatus.CANCELLED, AppointmentStatus.COMPLETED])
-def test_a_cancelled_or_completed_appointment_plans_nothing(status: AppointmentStatus) -> None:
+def test_a_cancelled_appointment_plans_nothing() -> None:
     starts_at = local(NEW_YORK, 2026, 12, 1, 15, 0)
 
-    assert plan([{"before": "P1D"}], starts_at, status=status) == []
+    assert plan([{"before": "P1D"}], starts_at, status=AppointmentStatus.CANCELLED) == []
+
+
+def test_a_completed_appointment_keeps_its_reminders_as_skipped() -> None:
+    starts_at = local(NEW_YORK, 2026, 12, 1, 15, 0)
+
+    (message,) = plan([{"before": "P1D"}], starts_at, status=AppointmentStatus.COMPLETED)
+
+    assert (message.state, message.reason) == (JobState.SKIPPED, "appointment_completed")
 
 
 @pytest.mark.parametrize(

@@ -199,6 +199,7 @@ def patient_from_item(item: Item) -> Patient:
         created_at=parse_utc(item["created_at"]),
         awaiting_appointment_id=item.get("awaiting_appointment_id"),
         active_survey_id=item.get("active_survey_id"),
+        awaiting_since=parse_utc(item["awaiting_since"]) if item.get("awaiting_since") else None,
     )
 
 
@@ -544,11 +545,11 @@ class DynamoJobs:
         ]
         # What a reply means from now on: "C"/"R" is about this appointment, a number answers
         # this survey.
-        prompt = None
+        prompt: dict[str, str] = {}
         if job.kind is JobKind.REMINDER:
-            prompt = ("awaiting_appointment_id", job.appointment_id)
+            prompt = {"awaiting_appointment_id": job.appointment_id, "awaiting_since": utc_iso(message.at)}
         elif survey is not None and not survey.nudged:
-            prompt = ("active_survey_id", survey.survey_id)
+            prompt = {"active_survey_id": survey.survey_id}
             items.append(self.table.put_new(survey_item(survey)))
         elif survey is not None:
             items.append(
@@ -570,9 +571,11 @@ class DynamoJobs:
                     "Update": {
                         "TableName": self.table.name,
                         "Key": to_attributes({"pk": pk, "sk": sk}),
-                        "UpdateExpression": f"SET {prompt[0]} = :prompt",
+                        "UpdateExpression": "SET " + ", ".join(f"{name} = :{name}" for name in prompt),
                         "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeValues": to_attributes({":prompt": prompt[1]}),
+                        "ExpressionAttributeValues": to_attributes(
+                            {f":{name}": value for name, value in prompt.items()}
+                        ),
                     }
                 }
             )

@@ -65,14 +65,23 @@ def decide(
     if keyword in words.help_keywords:
         return Decision(Intent.HELP, help_reply(settings))
     if survey is not None:
-        if survey.status_at(now) in OPEN or not _awaits_confirmation(awaiting, now):
+        still_open = survey.status_at(now) in OPEN
+        confirming = _awaits_confirmation(awaiting, now)
+        # A reminder sent after the survey opened takes the C or R meant for it.
+        for_the_reminder = (
+            confirming
+            and keyword in words.confirm_keywords | words.reschedule_keywords
+            and patient.awaiting_since is not None
+            and patient.awaiting_since > survey.invited_at
+        )
+        if not for_the_reminder and (still_open or not confirming):
             step = answer(survey, instruments()[survey.instrument_id], text, patient.first_name, now)
             # A PHQ-9 item 9 above 0 gets the same help at once as crisis words do.
             reply = CRISIS_REPLY if "crisis" in step.alerts else step.reply
             return Decision(Intent.SURVEY_ANSWER, reply, alerts=step.alerts, survey=step.survey)
-        # The survey expired and a reminder came since: the reply is about the appointment.
-        closed = replace(survey, status=SurveyStatus.EXPIRED)
-        return replace(_about_appointment(text, settings, patient, awaiting, now), survey=closed)
+        if not still_open:  # expired, and a reminder came since: the survey closes as it is
+            closed = replace(survey, status=SurveyStatus.EXPIRED)
+            return replace(_about_appointment(text, settings, patient, awaiting, now), survey=closed)
     return _about_appointment(text, settings, patient, awaiting, now)
 
 

@@ -24,6 +24,7 @@ class Patient:
     created_at: datetime
     # The appointment whose reminder went out last: what a reply "C" or "R" is about.
     awaiting_appointment_id: str | None = None
+    awaiting_since: datetime | None = None  # when that reminder went out
     # The survey a reply answers, while one is open.
     active_survey_id: str | None = None
 

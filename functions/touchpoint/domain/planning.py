@@ -65,7 +65,7 @@ def plan_messages(
         state = JobState.SKIPPED if reason else JobState.PENDING
         planned.append(PlannedMessage(kind, rule, due_at, state, reason, survey))
 
-    if appointment.status in _REMINDABLE:
+    if appointment.status in (*_REMINDABLE, AppointmentStatus.COMPLETED):
         for rule in settings.reminders:
             due_at = reminder_due_at(rule, appointment.starts_at, patient_zone, settings.quiet_hours)
             plan(JobKind.REMINDER, rule_name(rule), due_at)
