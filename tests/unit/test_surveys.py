@@ -605,3 +605,47 @@ def test_a_reply_after_the_survey_expired_answers_a_reminder_sent_since() -> Non
     assert decision.survey is not None
     assert decision.survey.status is SurveyStatus.EXPIRED  # closed, its answers kept
     assert decision.survey.answers == (1, 2)
+
+
+# ---- two prompts at once: an open survey and a reminder -------------------------------------
+
+
+def test_c_answers_a_reminder_sent_after_the_survey_opened_and_leaves_the_survey_open() -> None:
+    survey, _ = start("gad7", DISCREET)
+    reminded = replace(
+        patient(), awaiting_appointment_id="ap_next", awaiting_since=INVITED + timedelta(hours=1)
+    )
+    next_session = appointment(INVITED + timedelta(days=1), appointment_id="ap_next")
+
+    decision = decide("C", DISCREET, reminded, next_session, INVITED + timedelta(hours=2), survey)
+
+    assert decision.intent is Intent.CONFIRM
+    assert decision.survey is None  # untouched: still open for its Y
+
+
+def test_a_survey_opened_after_the_reminder_takes_the_reply() -> None:
+    survey, _ = start("gad7", DISCREET)
+    reminded = replace(
+        patient(), awaiting_appointment_id="ap_next", awaiting_since=INVITED - timedelta(hours=1)
+    )
+    next_session = appointment(INVITED + timedelta(days=1), appointment_id="ap_next")
+
+    decision = decide("Y", DISCREET, reminded, next_session, INVITED + timedelta(minutes=5), survey)
+
+    assert decision.intent is Intent.SURVEY_ANSWER
+    assert decision.survey is not None
+    assert decision.survey.status is SurveyStatus.IN_PROGRESS
+
+
+def test_numbers_still_answer_an_open_survey_after_a_newer_reminder() -> None:
+    survey = started("gad7")
+    reminded = replace(
+        patient(), awaiting_appointment_id="ap_next", awaiting_since=INVITED + timedelta(hours=1)
+    )
+    next_session = appointment(INVITED + timedelta(days=1), appointment_id="ap_next")
+
+    decision = decide("2", DISCREET, reminded, next_session, INVITED + timedelta(hours=2), survey)
+
+    assert decision.intent is Intent.SURVEY_ANSWER
+    assert decision.survey is not None
+    assert decision.survey.answers == (2,)
