@@ -28,13 +28,14 @@ from touchpoint.adapters.dynamodb import (
     DynamoSurveys,
     Table,
 )
-from touchpoint.adapters.dynamodb_inbox import DynamoAlerts
+from touchpoint.adapters.dynamodb_inbox import DynamoAlerts, DynamoStatuses
 from touchpoint.adapters.sqs import SqsJobQueue, parse_job_message
 from touchpoint.domain.appointment import Job, JobState
-from touchpoint.domain.inbound import ConsentChange
+from touchpoint.domain.inbound import ConsentChange, StatusCallback
 from touchpoint.domain.ports import JobRef, SmsGateway, SmsReceipt
 from touchpoint.handlers import sender as sender_handler
 from touchpoint.usecases.admin import Admin
+from touchpoint.usecases.inbox import apply_status
 from touchpoint.usecases.scheduling import PassResult, run_scheduler_pass
 from touchpoint.usecases.sending import Sender
 
@@ -775,3 +776,83 @@ def test_the_sender_policy_allows_every_dynamodb_call_of_its_deliveries(
 
     assert {call[0] for call in calls} >= {"dynamodb:UpdateItem", "dynamodb:BatchGetItem", "dynamodb:PutItem"}
     assert denied("SenderFunction", calls) == set()
+
+
+# ---- reconciling a send that timed out ----
+
+
+def status_callback(
+    sid: str, status: str, at: datetime, *, to: str, sender: str = CLINIC_NUMBER
+) -> StatusCallback:
+    return StatusCallback(sid, status, None, at, to=to, sender=sender)
+
+
+def test_a_callback_for_a_sid_never_seen_settles_the_one_unknown_send_to_that_number(
+    world: World, twilio: FakeTwilio
+) -> None:
+    booking = world.book(world.clinic())
+    twilio.script(Reply.SERVER_ERROR)
+    world.queue_and_deliver()
+    assert world.job(booking).state is JobState.UNKNOWN
+    statuses = DynamoStatuses(world.table)
+    sid = "SM" + "7" * 32
+
+    known = apply_status(
+        statuses,
+        world.patients,
+        status_callback(sid, "sent", DUE_AT + timedelta(minutes=1), to=booking.phone),
+    )
+    later = apply_status(
+        statuses,
+        world.patients,
+        status_callback(sid, "delivered", DUE_AT + timedelta(minutes=2), to=booking.phone),
+    )
+
+    assert known
+    assert later
+    job = world.job(booking)
+    assert (job.state, job.twilio_sid, job.reason) == (JobState.SENT, sid, "reconciled_from_status_callback")
+    [logged] = world.log.for_patient(booking.patient_id)
+    assert (logged.twilio_sid, logged.status) == (sid, "delivered")
+
+
+def test_a_callback_for_a_sid_never_seen_adopts_nothing_when_two_sends_to_that_number_are_unknown(
+    world: World, twilio: FakeTwilio
+) -> None:
+    booking = world.book(world.clinic())
+    later_start = (datetime.fromisoformat(STARTS_AT) + timedelta(hours=1)).isoformat()
+    world.admin.create_appointment(
+        booking.clinic_id, {"patient_id": booking.patient_id, "starts_at": later_start}, BOOKED_AT
+    )
+    twilio.script(Reply.SERVER_ERROR, Reply.SERVER_ERROR)
+    world.queue_and_deliver(DUE_AT + timedelta(hours=1))
+    statuses = DynamoStatuses(world.table)
+
+    ambiguous = apply_status(
+        statuses,
+        world.patients,
+        status_callback("SM" + "8" * 32, "sent", DUE_AT + timedelta(hours=1), to=booking.phone),
+    )
+
+    assert not ambiguous  # which of the two? left for the clinic to judge
+    assert world.job(booking).state is JobState.UNKNOWN
+
+
+def test_a_callback_for_a_sid_never_seen_adopts_nothing_for_another_number_or_a_mere_queued(
+    world: World, twilio: FakeTwilio
+) -> None:
+    booking = world.book(world.clinic())
+    twilio.script(Reply.SERVER_ERROR)
+    world.queue_and_deliver()
+    statuses = DynamoStatuses(world.table)
+
+    for_someone_else = apply_status(
+        statuses, world.patients, status_callback("SM" + "8" * 32, "sent", DUE_AT, to="+15559990000")
+    )
+    queued_only = apply_status(
+        statuses, world.patients, status_callback("SM" + "9" * 32, "queued", DUE_AT, to=booking.phone)
+    )
+
+    assert not for_someone_else
+    assert not queued_only  # "queued" says nothing of the send: Twilio may still refuse it
+    assert world.job(booking).state is JobState.UNKNOWN

@@ -69,7 +69,10 @@ def test_inside_quiet_hours_in_the_patients_zone_nothing_is_sent() -> None:
 
 def test_no_reminder_goes_while_the_clinic_is_arranging_a_new_time() -> None:
     assert reason(status=AppointmentStatus.RESCHEDULE_REQUESTED) == "reschedule_requested"
-    assert reason(status=AppointmentStatus.RESCHEDULE_REQUESTED, kind=JobKind.FOLLOW_UP) is None
+    assert (
+        reason(status=AppointmentStatus.RESCHEDULE_REQUESTED, kind=JobKind.FOLLOW_UP)
+        == "reschedule_requested"
+    )
 
 
 @pytest.mark.parametrize("status", [AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED])

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
 HEADLINES = {
-    "crisis": "URGENT: crisis language in a patient's reply",
+    "crisis": "URGENT: a patient's reply signals a crisis",
     "severe_score": "A patient's questionnaire score is in the severe range",
     "reschedule_request": "A patient asked to reschedule",
 }

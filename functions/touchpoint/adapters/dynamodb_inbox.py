@@ -6,6 +6,7 @@ UNMATCHED#{clinic}     MSG#{at}#{message}      messages from numbers no patient 
 CLINIC#{clinic}        ALERT#{at}#{alert}      alerts for the clinic
 """
 
+from dataclasses import replace
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +27,10 @@ from touchpoint.adapters.dynamodb import (
     survey_item,
     to_attributes,
 )
-from touchpoint.domain.appointment import Appointment
+from touchpoint.domain.appointment import Appointment, JobState
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.errors import Conflict
-from touchpoint.domain.inbound import Alert, StatusCallback
+from touchpoint.domain.inbound import RECONCILE_WINDOW, STATUS_RANK, Alert, StatusCallback
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.ports import DuplicateDelivery, InboundRecord, StatusApplied
 from touchpoint.domain.surveys import OPEN, Survey
@@ -103,8 +104,10 @@ class DynamoInbox:
                     "Put": {
                         "TableName": self.table.name,
                         "Item": to_attributes(survey_item(record.survey)),
-                        "ConditionExpression": "answered = :before",
-                        "ExpressionAttributeValues": to_attributes({":before": record.answered_before}),
+                        "ConditionExpression": "answered = :before AND nudged = :nudged",
+                        "ExpressionAttributeValues": to_attributes(
+                            {":before": record.answered_before, ":nudged": record.survey.nudged}
+                        ),
                     }
                 }
             )
@@ -179,6 +182,86 @@ class DynamoStatuses:
             old: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
             return StatusApplied(message_record(from_attributes(old)), applied=False) if old else None
         return StatusApplied(message_record(from_attributes(response["Attributes"])), applied=True)
+
+    def adopt(self, callback: StatusCallback) -> StatusApplied | None:
+        if not (callback.to and callback.sender) or callback.rank < STATUS_RANK["sent"]:
+            return None
+        owner = self.table.get(f"SENDER#{callback.sender}", "SENDER")
+        phone = owner and self.table.get(f"CLINIC#{owner['clinic_id']}", f"PHONE#{callback.to}")
+        if not phone:
+            return None
+        since = callback.at - RECONCILE_WINDOW
+        candidates = [
+            item
+            for item in self.table.query(
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+                ExpressionAttributeValues=to_attributes(
+                    {
+                        ":pk": f"PATIENT#{phone['patient_id']}",
+                        ":from": f"MSG#{since:%Y-%m-%dT%H:%M:%S}",
+                        ":to": f"MSG#{callback.at:%Y-%m-%dT%H:%M:%S}~",
+                    }
+                ),
+            )
+            if item["direction"] == "outbound" and item["status"] == "unknown" and "twilio_sid" not in item
+        ]
+        if len(candidates) != 1 or not candidates[0].get("job_id"):
+            return None  # none, or more than one it could be: left for the clinic to judge
+        item = candidates[0]
+        message = replace(message_record(item), twilio_sid=callback.message_sid, status=callback.status)
+        job_key = {"pk": f"APPT#{item['appointment_id']}", "sk": f"JOB#{item['job_id']}"}
+        try:
+            self.table.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.table.name,
+                            "Key": to_attributes({"pk": item["pk"], "sk": item["sk"]}),
+                            "UpdateExpression": "SET twilio_sid = :sid, #status = :status, status_rank = :rank",
+                            "ConditionExpression": "attribute_not_exists(twilio_sid)",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": to_attributes(
+                                {
+                                    ":sid": callback.message_sid,
+                                    ":status": callback.status,
+                                    ":rank": callback.rank,
+                                }
+                            ),
+                        }
+                    },
+                    self.table.put_new(
+                        {
+                            "pk": f"SID#{callback.message_sid}",
+                            "sk": "SID",
+                            "type": "sid",
+                            "message_pk": item["pk"],
+                            "message_sk": item["sk"],
+                        }
+                    ),
+                    {
+                        "Update": {
+                            "TableName": self.table.name,
+                            "Key": to_attributes(job_key),
+                            "UpdateExpression": "SET #state = :sent, twilio_sid = :sid, reason = :reason",
+                            "ConditionExpression": "#state = :unknown",
+                            "ExpressionAttributeNames": {"#state": "state"},
+                            "ExpressionAttributeValues": to_attributes(
+                                {
+                                    ":sent": JobState.SENT.value,
+                                    ":unknown": JobState.UNKNOWN.value,
+                                    ":sid": callback.message_sid,
+                                    ":reason": "reconciled_from_status_callback",
+                                }
+                            ),
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                return None  # adopted meanwhile by another callback for it
+            raise
+        return StatusApplied(message, applied=True)
 
 
 def alert_item(alert: Alert) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from touchpoint.adapters.dynamodb import (
 from touchpoint.adapters.dynamodb_inbox import DynamoAlerts, DynamoInbox, DynamoStatuses
 from touchpoint.adapters.sms import OutboxSms, TwilioSms
 from touchpoint.adapters.sqs import SqsJobQueue
+from touchpoint.domain.instruments import instruments
 from touchpoint.domain.ports import AlertPublisher, SmsGateway
 from touchpoint.settings import Settings
 from touchpoint.usecases.admin import Admin
@@ -37,6 +38,9 @@ def settings() -> Settings:
 
 @cache
 def table() -> Table:
+    # Every function reads the table: the place to validate the instrument files once per cold
+    # start, so that a broken one fails loudly before any patient's survey depends on it.
+    instruments()
     return Table(boto3.client("dynamodb"), settings().table_name)
 
 

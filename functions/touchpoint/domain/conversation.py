@@ -138,7 +138,7 @@ def no_prompt_reply(settings: ClinicSettings) -> str:
 
 
 def unknown_number_reply(settings: ClinicSettings) -> str:
-    return f"Sorry, we could not match your number. Please call {settings.phone}. Reply STOP to opt out."
+    return f"Sorry, we could not match your number. Please call {settings.phone}."
 
 
 def help_reply(settings: ClinicSettings) -> str:

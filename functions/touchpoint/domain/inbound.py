@@ -1,10 +1,14 @@
 """Inbound SMS and Twilio status callbacks, as the domain sees them."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from touchpoint.domain.timeutil import utc_iso
+
+# A message whose send timed out is matched to a callback for a SID we never saw, if it went
+# out this long before the callback at most.
+RECONCILE_WINDOW = timedelta(hours=24)
 
 # Twilio accepts at most 1,600 characters; anything longer is kept up to this bound.
 MAX_BODY_CHARS = 1600
@@ -72,6 +76,8 @@ class StatusCallback:
     status: str
     error_code: str | None
     at: datetime
+    to: str | None = None  # the patient's number
+    sender: str | None = None  # the clinic's number or Messaging Service SID
 
     @property
     def rank(self) -> int:

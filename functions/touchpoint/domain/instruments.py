@@ -65,7 +65,8 @@ class Instrument:
     def question(self, index: int) -> str:
         """Question `index` (0-based) as one SMS: its number, the item's words, the choices.
 
-        The stem leads the first question only, to keep the others short. Typography
+        The lead (the stem, shortened) comes with the first question only, to keep the others
+        short. Typography
         outside GSM-7 (the PHQ-9's dashes) is folded, the words stay as published.
         """
         lead = f"{self.question_lead} " if self.question_lead and index == 0 else ""

@@ -130,11 +130,13 @@ def reason_not_to_send(
         return "opted_out"
     if appointment.status is AppointmentStatus.CANCELLED:
         return "appointment_cancelled"
+    if appointment.status is AppointmentStatus.RESCHEDULE_REQUESTED:
+        # The clinic is calling to agree a new time: no reminder of the old one, and no
+        # check-in about a session that has not happened.
+        return "reschedule_requested"
     if job.kind is JobKind.REMINDER:
         if appointment.status is AppointmentStatus.COMPLETED:
             return "appointment_completed"
-        if appointment.status is AppointmentStatus.RESCHEDULE_REQUESTED:
-            return "reschedule_requested"  # the clinic is calling to agree a new time
         if now >= appointment.starts_at:
             return "appointment_started"
     if settings.quiet_hours and settings.quiet_hours.contains(now.astimezone(patient.timezone)):

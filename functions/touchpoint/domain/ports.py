@@ -176,6 +176,11 @@ class StatusStore(Protocol):
         """Update the message's status unless a later one is stored; None for a SID not ours."""
         ...
 
+    def adopt(self, callback: StatusCallback) -> StatusApplied | None:
+        """A callback for a SID we never saw: if it is the one `unknown` message (a send that
+        timed out) to that number lately, that message is sent after all: take its SID."""
+        ...
+
 
 class AlertLog(Protocol):
     def for_clinic(self, clinic_id: str) -> list[Alert]: ...

@@ -14,7 +14,7 @@ from touchpoint.domain.texts import clinic_label
 from touchpoint.domain.timeutil import utc_iso
 
 START_KEYWORDS = frozenset({"y", "yes", "yep", "yeah", "ok", "okay", "start", "begin", "sure"})
-LATER_KEYWORDS = frozenset({"n", "no", "later", "not now", "skip"})
+LATER_KEYWORDS = frozenset({"n", "no", "later", "not", "skip"})  # "not now": "now" is filler
 
 
 class SurveyStatus(StrEnum):
@@ -144,9 +144,7 @@ def answer(survey: Survey, instrument: Instrument, text: str, first_name: str, n
         if keyword in START_KEYWORDS:
             return SurveyStep(instrument.question(0), replace(survey, status=SurveyStatus.IN_PROGRESS))
         if keyword in LATER_KEYWORDS:
-            return SurveyStep(
-                "No problem. Reply Y whenever you are ready today. Reply STOP to opt out.", survey
-            )
+            return SurveyStep("No problem. Reply Y whenever you are ready. Reply STOP to opt out.", survey)
         return SurveyStep("Reply Y to begin your check-in, or STOP to opt out.", survey)
     position = len(survey.answers)
     given = instrument.parse_answers(text, len(instrument.items) - position)

@@ -78,7 +78,14 @@ def handler(
         known = apply_status(
             factory.statuses(),
             factory.patients(),
-            StatusCallback(message_sid, status.lower(), form.get("ErrorCode") or None, now),
+            StatusCallback(
+                message_sid,
+                status.lower(),
+                form.get("ErrorCode") or None,
+                now,
+                to=form.get("To") or None,
+                sender=form.get("MessagingServiceSid") or form.get("From") or None,
+            ),
         )
         logger.info("status callback", extra={"message_sid": message_sid, "status": status, "known": known})
         return respond(200)

@@ -120,7 +120,7 @@ class Inbox:
 
 def apply_status(store: StatusStore, patients: PatientRepository, callback: StatusCallback) -> bool:
     """Record a delivery status; False when the SID is not one of ours."""
-    outcome = store.apply(callback)
+    outcome = store.apply(callback) or store.adopt(callback)
     if outcome is None:
         return False
     message = outcome.message

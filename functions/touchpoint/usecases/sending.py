@@ -126,8 +126,9 @@ def render(job: Job, context: SendContext, now: datetime) -> Outgoing | None:
         )
     if is_nudge(job):
         survey = context.survey
-        if survey is None or survey.status_at(now) not in OPEN or survey.nudged:
-            return None
+        superseded = patient.active_survey_id != survey.survey_id if survey else True
+        if survey is None or superseded or survey.status_at(now) not in OPEN or survey.nudged:
+            return None  # done, expired, nudged already, or a newer check-in took its place
         instrument = instruments()[survey.instrument_id]
         return Outgoing(nudge_text(survey, instrument, patient.first_name), replace(survey, nudged=True))
     assert job.survey is not None
