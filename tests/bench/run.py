@@ -58,6 +58,7 @@ def scenario(future_jobs: int) -> dict[str, Any]:
             ddb.DynamoAppointments(table),
             ddb.DynamoMessageLog(table),
             DynamoAlerts(table),
+            ddb.DynamoSurveys(table),
         )
         booked_at = NOW - timedelta(days=3)
         clinic = admin.create_clinic(
