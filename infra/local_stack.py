@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -62,24 +62,28 @@ class LocalConfig:
 
 
 class LocalClock:
-    """Wall-clock time, moved forward by simulated ticks: after a tick at a future instant,
-    time goes on from that instant at the wall clock's pace (it never goes back).
+    """The stack's time: the wall clock until the first simulated tick; after a simulated tick
+    at instant T (earlier or later than before), T plus the wall-clock time elapsed since.
 
-    Admin requests and deliveries take their time from here, so that a message booked after a
-    simulated tick is planned against the same "now" the scheduler sees.
+    Admin requests and webhooks take their time from here, so that a message booked after a
+    simulated tick is planned against the same "now" the scheduler saw, and a reply sent a
+    few seconds after it is stamped a few seconds later. The clock follows the latest tick
+    wherever it goes, so a tick back to an earlier instant brings the stack back with it.
     """
 
-    def __init__(self) -> None:
-        self._ahead = timedelta(0)
+    def __init__(self, wall: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._wall = wall
+        self._offset = timedelta(0)
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
         with self._lock:
-            return datetime.now(UTC) + self._ahead
+            return self._wall() + self._offset
 
-    def advance_to(self, instant: datetime) -> None:
+    def set_to(self, instant: datetime) -> None:
+        """A simulated tick at `instant`: time goes on from there at the wall clock's pace."""
         with self._lock:
-            self._ahead = max(self._ahead, instant - datetime.now(UTC))
+            self._offset = instant - self._wall()
 
 
 @dataclass
@@ -243,11 +247,16 @@ class LocalStack:
 
     # ---- the scheduler and the sender ----
 
-    def tick(self, now: datetime) -> TickResult:
-        """One scheduler pass at `now`, then every message it queued, through the sender."""
+    def tick(self, now: datetime, *, simulated: bool = True) -> TickResult:
+        """One scheduler pass at `now`, then every message it queued, through the sender.
+
+        A simulated tick (`POST /_local/tick`, the demo) sets the stack's clock to `now`; the
+        automatic tick runs on the wall clock and leaves the stack's clock alone.
+        """
         from touchpoint.handlers import scheduler
 
-        self.clock.advance_to(now)
+        if simulated:
+            self.clock.set_to(now)
         result = TickResult()
         with self._invocations:
             scheduled = scheduler.handler(
@@ -278,12 +287,13 @@ class LocalStack:
 
         base = factory.sender()
         recording = RecordingSender(base.jobs, base.patients, base.sms)
+        to_retry: list[str] = []
         while True:
             received = sqs.receive_message(
                 QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]
             ).get("Messages", [])
             if not received:
-                return
+                break
             event = sqs_event(received, self.queue_url)
             response = sender.handler(
                 event,
@@ -294,8 +304,16 @@ class LocalStack:
             failed = {failure["itemIdentifier"] for failure in response["batchItemFailures"]}
             result.retried += len(failed)
             for message in received:
-                if message["MessageId"] not in failed:
+                if message["MessageId"] in failed:
+                    to_retry.append(message["ReceiptHandle"])
+                else:
                     sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        # A record the sender gave back (Twilio 429, 401, 403) would stay invisible for the
+        # queue's visibility timeout, 180 s of real time; in simulated time the next tick is
+        # the next retry. Released only once the queue is drained, so a lasting 429 cannot
+        # keep this loop going.
+        for receipt in to_retry:
+            sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=0)
 
     def _tick_request(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
         try:
@@ -331,7 +349,7 @@ class LocalStack:
 
     def auto_tick(self, stop: threading.Event) -> None:
         while not stop.wait(TICK_INTERVAL_SECONDS):
-            result = self.tick(datetime.now(UTC).replace(microsecond=0))
+            result = self.tick(datetime.now(UTC).replace(microsecond=0), simulated=False)
             if result.queued:
                 print(f"[tick] {json.dumps(result.to_dict())}", flush=True)
 

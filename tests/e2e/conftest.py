@@ -1,6 +1,7 @@
 """The local stack as a real process (`python -m infra.local_stack`), with SMS going to a fake
 Twilio server over HTTP. One stack per session: tests keep apart by using their own clinic,
-patients and phone numbers, and take "now" from the stack (it only moves forward)."""
+patients and phone numbers, and take "now" from the stack (the latest tick's instant plus the
+real time elapsed since)."""
 
 import os
 import subprocess

@@ -208,7 +208,7 @@ def test_patient_messages_lists_the_outbound_reminder(api: Api, twilio: FakeTwil
     assert item.get("twilio_sid", sms.sid) == sms.sid
 
 
-def test_a_reminder_twilio_throttles_keeps_the_tick_answering_and_stays_queued(
+def test_a_reminder_twilio_throttles_stays_queued_and_the_next_tick_sends_it_once(
     api: Api, twilio: FakeTwilio
 ) -> None:
     clinic = api.clinic()
@@ -221,6 +221,13 @@ def test_a_reminder_twilio_throttles_keeps_the_tick_answering_and_stays_queued(
         twilio.clear_script()
 
     assert response.status_code == 200, response.text
+    assert response.json()["retried"] >= 1
     assert sms_to(twilio, patient) == []
     [message] = clinic.get_appointment(appointment)["messages"]
     assert message["state"] == "queued"
+
+    api.tick(due + timedelta(minutes=1))  # Twilio accepts again
+
+    assert len(sms_to(twilio, patient)) == 1
+    [message] = clinic.get_appointment(appointment)["messages"]
+    assert message["state"] == "sent"

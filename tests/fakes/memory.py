@@ -8,7 +8,7 @@ re-plan never deletes or overwrites a job that moved on meanwhile.
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from touchpoint.domain.appointment import Appointment, Job, JobState
+from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobState
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.inbound import Alert, ConsentChange
@@ -94,11 +94,13 @@ class MemoryAppointments:
             raise NotFound(f"no appointment {appointment_id!r}", "appointment_id") from None
         return stored.appointment, list(stored.jobs.values())
 
-    def save_plan(self, appointment: Appointment, *, remove: list[Job], put: list[Job]) -> None:
+    def save_plan(
+        self, appointment: Appointment, *, seen: AppointmentStatus, remove: list[Job], put: list[Job]
+    ) -> None:
         """All or nothing, under the same conditions as the DynamoDB transaction."""
         stored = self.items.get(appointment.appointment_id)
         conflict = Conflict("a message of this appointment changed meanwhile; try again")
-        if stored is None:
+        if stored is None or stored.appointment.status is not seen:
             raise conflict
         for job in remove:
             current = stored.jobs.get(job.job_id)
@@ -120,7 +122,7 @@ class MemoryAppointments:
                 for stored in self.items.values()
                 if stored.appointment.clinic_id == clinic_id
                 and stored.appointment.starts_at >= starting_after
-                and stored.appointment.is_open
+                and stored.appointment.status is not AppointmentStatus.CANCELLED
             ),
             key=lambda appointment: (appointment.starts_at, appointment.appointment_id),
         )

@@ -262,7 +262,7 @@ def test_an_appointment_is_added_once(repos: Repos) -> None:
     assert [j.job_id for j in repos.appointments.get("ap_1")[1]] == ["jb_1"]
 
 
-def test_open_for_clinic_lists_the_open_appointments_starting_after_an_instant(repos: Repos) -> None:
+def test_open_for_clinic_lists_the_appointments_not_cancelled_starting_after_an_instant(repos: Repos) -> None:
     for appointment_id, starts, status, clinic_id in [
         ("ap_past", "2026-11-20T15:00:00Z", AppointmentStatus.SCHEDULED, "cl_1"),
         ("ap_late", "2026-12-09T15:00:00Z", AppointmentStatus.CONFIRMED, "cl_1"),
@@ -278,7 +278,8 @@ def test_open_for_clinic_lists_the_open_appointments_starting_after_an_instant(r
 
     found = repos.appointments.open_for_clinic("cl_1", NOW)
 
-    assert [a.appointment_id for a in found] == ["ap_soon", "ap_call", "ap_late"]
+    # A held appointment is listed too: its follow-ups are re-planned with the clinic's settings.
+    assert [a.appointment_id for a in found] == ["ap_held", "ap_soon", "ap_call", "ap_late"]
 
 
 def test_save_plan_stores_the_appointment_removes_and_puts_jobs(repos: Repos) -> None:
@@ -287,7 +288,7 @@ def test_save_plan_stores_the_appointment_removes_and_puts_jobs(repos: Repos) ->
     moved = replace(appointment(), starts_at=parse_utc("2026-12-04T20:00:00Z"))
     new = [job("jb_3", parse_utc("2026-12-03T20:00:00Z"))]
 
-    repos.appointments.save_plan(moved, remove=old, put=new)
+    repos.appointments.save_plan(moved, seen=AppointmentStatus.SCHEDULED, remove=old, put=new)
 
     read, jobs = repos.appointments.get("ap_1")
     assert read == moved
@@ -304,7 +305,12 @@ def test_save_plan_refuses_to_remove_a_job_claimed_meanwhile(repos: Repos) -> No
     moved = replace(appointment(), starts_at=parse_utc("2026-12-04T20:00:00Z"))
 
     with pytest.raises(Conflict):
-        repos.appointments.save_plan(moved, remove=[pending], put=[job("jb_2", NOW + timedelta(days=2))])
+        repos.appointments.save_plan(
+            moved,
+            seen=AppointmentStatus.SCHEDULED,
+            remove=[pending],
+            put=[job("jb_2", NOW + timedelta(days=2))],
+        )
 
     read, jobs = repos.appointments.get("ap_1")
     assert read == appointment()
@@ -320,6 +326,7 @@ def test_save_plan_refuses_to_overwrite_a_job_claimed_meanwhile(repos: Repos) ->
     with pytest.raises(Conflict):
         repos.appointments.save_plan(
             cancelled,
+            seen=AppointmentStatus.SCHEDULED,
             remove=[],
             put=[replace(pending, state=JobState.CANCELLED, reason="appointment_cancelled")],
         )
@@ -334,15 +341,35 @@ def test_save_plan_cancels_a_job_still_pending_and_takes_it_off_the_due_index(re
     repos.appointments.add(appointment(), [pending])
     cancelled = replace(appointment(), status=AppointmentStatus.CANCELLED)
 
-    repos.appointments.save_plan(cancelled, remove=[], put=[replace(pending, state=JobState.CANCELLED)])
+    repos.appointments.save_plan(
+        cancelled,
+        seen=AppointmentStatus.SCHEDULED,
+        remove=[],
+        put=[replace(pending, state=JobState.CANCELLED)],
+    )
 
     assert [j.state for j in repos.appointments.get("ap_1")[1]] == [JobState.CANCELLED]
     assert list(repos.jobs.due(NOW, timedelta(hours=24))) == []
 
 
+def test_save_plan_refuses_to_overwrite_a_status_a_patients_reply_set_meanwhile(repos: Repos) -> None:
+    repos.appointments.add(appointment(), [])
+    read = appointment()
+    requested = replace(read, status=AppointmentStatus.RESCHEDULE_REQUESTED)
+    repos.appointments.save_plan(requested, seen=AppointmentStatus.SCHEDULED, remove=[], put=[])
+    longer = replace(read, duration_minutes=90)  # an admin change made from the status it read
+
+    with pytest.raises(Conflict):
+        repos.appointments.save_plan(longer, seen=AppointmentStatus.SCHEDULED, remove=[], put=[])
+
+    assert repos.appointments.get("ap_1")[0].status is AppointmentStatus.RESCHEDULE_REQUESTED
+
+
 def test_save_plan_of_a_deleted_appointment_is_a_conflict(repos: Repos) -> None:
     with pytest.raises(Conflict):
-        repos.appointments.save_plan(appointment("ap_gone"), remove=[], put=[])
+        repos.appointments.save_plan(
+            appointment("ap_gone"), seen=AppointmentStatus.SCHEDULED, remove=[], put=[]
+        )
     assert repos.count() == 0
 
 

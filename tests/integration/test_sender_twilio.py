@@ -634,7 +634,9 @@ def test_reminder_to_a_patient_who_opted_out_after_it_was_queued_is_skipped(
     assert twilio.requests == []
 
 
-def test_reminder_delivered_inside_quiet_hours_is_skipped(world: World, twilio: FakeTwilio) -> None:
+def test_reminder_reaching_the_sender_inside_quiet_hours_waits_for_their_end(
+    world: World, twilio: FakeTwilio
+) -> None:
     # 09:00 appointment, PT12H reminder: due 21:00 the evening before, moved to just before 21:00.
     booking = world.book(world.clinic(reminders=[{"before": "PT12H"}]), starts_at="2030-03-06T09:00:00-05:00")
     due = booking.job.due_at
@@ -642,7 +644,26 @@ def test_reminder_delivered_inside_quiet_hours_is_skipped(world: World, twilio: 
     assert (local.hour, local.minute) < (21, 0)
     assert local.hour >= 20
     world.schedule(due)
-    quiet = datetime(2030, 3, 6, 2, 5, tzinfo=UTC)  # 21:05 in New York
+    quiet = datetime(2030, 3, 6, 2, 5, tzinfo=UTC)  # 21:05 in New York: the delivery came late
+
+    world.deliver(world.event(world.receive()), quiet)
+
+    job = world.job(booking)
+    assert (job.state, job.reason) == (JobState.PENDING, "quiet_hours")
+    assert job.due_at == datetime(2030, 3, 6, 13, 0, tzinfo=UTC)  # 08:00, still before 09:00
+    assert twilio.requests == []
+    world.schedule(job.due_at)
+    world.deliver(world.event(world.receive()), job.due_at + timedelta(seconds=5))
+    assert world.job(booking).state is JobState.SENT
+    assert len(twilio.requests) == 1
+
+
+def test_reminder_reaching_the_sender_inside_quiet_hours_that_end_at_the_start_is_skipped(
+    world: World, twilio: FakeTwilio
+) -> None:
+    booking = world.book(world.clinic(reminders=[{"before": "PT11H"}]), starts_at="2030-03-06T08:00:00-05:00")
+    world.schedule(booking.job.due_at)
+    quiet = datetime(2030, 3, 6, 2, 5, tzinfo=UTC)  # 21:05; quiet hours end at 08:00, the start
 
     world.deliver(world.event(world.receive()), quiet)
 
@@ -856,3 +877,82 @@ def test_a_callback_for_a_sid_never_seen_adopts_nothing_for_another_number_or_a_
     assert not for_someone_else
     assert not queued_only  # "queued" says nothing of the send: Twilio may still refuse it
     assert world.job(booking).state is JobState.UNKNOWN
+
+
+# ---- follow-ups at send time ----
+
+SESSION_END = datetime.fromisoformat(STARTS_AT) + timedelta(hours=1)
+
+
+def book_follow_ups(world: World, follow_ups: list[dict[str, str]]) -> tuple[str, str, list[Job]]:
+    clinic_id = world.clinic(reminders=[], follow_ups=follow_ups)
+    patient = world.admin.create_patient(clinic_id, {"first_name": "Ana", "phone": "+15551230001"}, BOOKED_AT)
+    view = world.admin.create_appointment(
+        clinic_id, {"patient_id": patient.patient_id, "starts_at": STARTS_AT}, BOOKED_AT
+    )
+    return clinic_id, patient.patient_id, view.messages
+
+
+def test_a_follow_up_whose_send_timed_out_still_opens_its_survey(world: World, twilio: FakeTwilio) -> None:
+    clinic_id, patient_id, [follow_up] = book_follow_ups(world, [{"after": "PT1H", "survey": "anxiety-now"}])
+    twilio.script(Reply.SERVER_ERROR)
+
+    world.queue_and_deliver(follow_up.due_at)
+
+    assert (
+        world.job(Booking(clinic_id, patient_id, "", follow_up.appointment_id, follow_up)).state
+        is JobState.UNKNOWN
+    )
+    [survey] = DynamoSurveys(world.table).for_patient(patient_id)
+    assert survey.status.value == "invited"
+    assert world.patients.get(clinic_id, patient_id).active_survey_id == survey.survey_id
+
+
+def test_a_second_follow_up_waits_while_the_patient_has_a_survey_open(
+    world: World, twilio: FakeTwilio
+) -> None:
+    _, _, jobs = book_follow_ups(
+        world, [{"after": "PT1H", "survey": "anxiety-now"}, {"after": "PT2H", "survey": "gad7"}]
+    )
+    first, second = sorted(jobs, key=lambda job: job.due_at)
+    world.queue_and_deliver(first.due_at)
+
+    world.queue_and_deliver(second.due_at)
+
+    _, stored = world.appointments.get(first.appointment_id)
+    [held] = [job for job in stored if job.job_id == second.job_id]
+    assert (held.state, held.reason) == (JobState.PENDING, "waiting_for_open_survey")
+    assert second.due_at < held.due_at <= second.due_at + timedelta(minutes=30)
+    assert len(twilio.requests) == 1  # the first survey's invitation only
+
+
+def test_a_failure_before_twilio_puts_the_job_back_on_the_queue(world: World, twilio: FakeTwilio) -> None:
+    booking = world.book(world.clinic())
+    flaky = FailingOnce(world.jobs)
+    world.jobs = flaky  # type: ignore[assignment]
+    event, response = world.queue_and_deliver()
+
+    assert failed_ids(response) == [record["messageId"] for record in event["Records"]]
+    assert world.job(booking).state is JobState.QUEUED
+    assert twilio.requests == []
+
+    world.deliver(event, DUE_AT + timedelta(minutes=3))
+    assert world.job(booking).state is JobState.SENT
+    assert len(twilio.requests) == 1
+
+
+class FailingOnce:
+    """The job store, whose first read of a send's context fails (throttled, say)."""
+
+    def __init__(self, inner: DynamoJobs) -> None:
+        self.inner = inner
+        self.failed = False
+
+    def context(self, job: Job) -> Any:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("ProvisionedThroughputExceeded")
+        return self.inner.context(job)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

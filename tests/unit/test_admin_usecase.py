@@ -408,7 +408,18 @@ def test_past_appointments_are_not_replanned(world: World) -> None:
 
     world.admin.update_clinic(clinic_id, clinic_body(reminders=[{"before": "PT3H"}]), NOW)
 
-    assert world.appointments.jobs_of(past) == before
+    after = world.appointments.jobs_of(past)
+    # Its reminders keep their rules (pending ones can no longer go: skipped), its follow-ups
+    # are planned as before.
+    assert [(job.rule, job.due_at) for job in after] == [(job.rule, job.due_at) for job in before]
+    reminders = [job for job in after if job.kind is JobKind.REMINDER]
+    assert {(job.state, job.reason) for job in reminders} <= {
+        (JobState.SKIPPED, "appointment_started"),
+        (JobState.SKIPPED, "overdue"),
+    }
+    assert [job for job in after if job.kind is JobKind.FOLLOW_UP] == [
+        job for job in before if job.kind is JobKind.FOLLOW_UP
+    ]
 
 
 def test_invalid_new_settings_change_nothing(world: World) -> None:

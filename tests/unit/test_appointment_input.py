@@ -9,6 +9,7 @@ import pytest
 from tests.unit.builders import NEW_YORK, appointment, clinic, local, utc
 from touchpoint.domain.appointment import (
     MAX_BOOKING_AHEAD,
+    MAX_BOOKING_PAST,
     AppointmentChange,
     AppointmentStatus,
     apply_change,
@@ -113,6 +114,26 @@ def test_starts_at_more_than_five_years_ahead_is_refused() -> None:
 
     refused(lambda: parse_starts_at(too_far, NEW_YORK, NOW), "starts_at")
     assert parse_starts_at(near, NEW_YORK, NOW) == NOW + timedelta(days=4 * 365)
+
+
+def test_starts_at_more_than_one_year_in_the_past_is_refused() -> None:
+    too_old = (NOW - MAX_BOOKING_PAST - timedelta(seconds=1)).isoformat()
+    recent = (NOW - timedelta(days=365)).isoformat()
+
+    refused(lambda: parse_starts_at(too_old, NEW_YORK, NOW), "starts_at")
+    assert parse_starts_at(recent, NEW_YORK, NOW) == NOW - timedelta(days=365)
+    assert parse_starts_at(NOW.isoformat(), NEW_YORK, NOW) == NOW
+
+
+@pytest.mark.parametrize(
+    "text", ["0999-01-01T00:00:00Z", "0999-12-31T23:59:59", "1000-01-01T00:00:00Z", "2024-06-01T11:59:59Z"]
+)
+def test_a_starts_at_long_past_is_refused_naming_starts_at(text: str) -> None:
+    refused(lambda: parse_starts_at(text, NEW_YORK, NOW), "starts_at")
+    refused(
+        lambda: parse_new_appointment({"patient_id": "pt_1", "starts_at": text}, NEW_YORK, NOW), "starts_at"
+    )
+    refused(lambda: parse_appointment_change({"starts_at": text}, NEW_YORK, NOW), "starts_at")
 
 
 @pytest.mark.parametrize(

@@ -427,7 +427,7 @@ def test_replan_neither_removes_nor_re_puts_a_nudge() -> None:
     planned = plan_messages(booked, settings(reminders=[], follow_ups=FOLLOW_UPS), NEW_YORK, LONG_AGO)
     counter = iter(range(100))
 
-    change = replan(booked, [follow_up, nudge], planned, lambda: f"jb_{next(counter)}")
+    change = replan(booked, [follow_up, nudge], planned, lambda: f"jb_{next(counter)}", LONG_AGO)
 
     assert nudge not in change.remove
     assert all(not is_nudge(j) for j in change.put)

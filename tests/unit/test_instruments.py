@@ -320,6 +320,59 @@ def test_gad7_reads_digits_labels_in_any_case_and_compact_answers(
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 Several days", (1,)),
+        ("2 - More than half the days", (2,)),
+        ("0 not at all", (0,)),
+        ("3. Nearly every day", (3,)),
+        ("3) nearly every day!", (3,)),
+        ("1: several days", (1,)),
+        ("2 -- more than half the days", (2,)),
+        ("0 (Not at all)", (0,)),
+        ("  1   SEVERAL DAYS  ", (1,)),
+        ("1-several days", (1,)),
+    ],
+)
+def test_gad7_reads_a_number_given_with_its_own_label(text: str, expected: tuple[int, ...]) -> None:
+    assert instruments()["gad7"].parse_answers(text, 7) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 Nearly every day",
+        "0 several days",
+        "3 - not at all",
+        "2 several days",
+        "4 nearly every day",
+        "-1 several days",
+        "1 several days 2",
+        "1 several",
+        "1 several days and 2 nearly every day",
+        "12 several days",
+    ],
+)
+def test_a_number_with_another_label_or_extra_words_is_unclear(text: str) -> None:
+    assert instruments()["gad7"].parse_answers(text, 7) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("0 (not at all)", (0,)), ("10 (extremely)", (10,)), ("10 Extremely", (10,))],
+)
+def test_anxiety_now_reads_the_ends_of_its_scale_written_as_the_question_shows_them(
+    text: str, expected: tuple[int, ...]
+) -> None:
+    assert instruments()["anxiety-now"].parse_answers(text, 1) == expected
+
+
+@pytest.mark.parametrize("text", ["10 not at all", "0 extremely", "5 extremely", "5 five"])
+def test_anxiety_now_refuses_a_number_with_another_label(text: str) -> None:
+    assert instruments()["anxiety-now"].parse_answers(text, 1) is None
+
+
+@pytest.mark.parametrize(
     ("text", "remaining"),
     [
         ("1 2 0 3 1 1 0", 6),  # seven answers, six questions left

@@ -32,6 +32,20 @@ CRISIS = [
     "I keep thinking about self-harm",
     "I want to end my life",
     "i am going to kill my self",
+    "thinking about taking my life",
+    "I'm going to end it",
+    "wanna end it",
+    "life isn't worth living",
+    "life isn\u2019t worth living",
+    "i want 2 die",
+    "killmyself",
+    "I should just die",
+    "thinking of ending it",
+    "taking my own life",
+    "I'm gonna end it tonight",
+    "I keep thinking about ending it",
+    "I've thought of taking my life",
+    "i should be dead",
 ]
 
 NOT_CRISIS = [
@@ -48,6 +62,21 @@ NOT_CRISIS = [
     "reschedule",
     "Running 5 min late, sorry!",
     "",
+    "let's end it there for today, see you next week",
+    "we can end it early today if that's easier",
+    "I'm taking my life back, thank you all",
+    "life is worth living again",
+    "Life is so worth living now",
+    "I should just go to bed early",
+    "the end of it was the best part",
+    "My cat is taking my spot on the couch",
+]
+
+# Ambiguous on purpose: a relationship ending reads like crisis language, and a false alarm
+# costs a phone call where a miss can cost a life.
+AMBIGUOUS_BUT_CRISIS = [
+    "I want to end it with my ex",
+    "I'm going to end it with him tonight",
 ]
 
 # Variants of the listed phrases as people spell them.
@@ -168,6 +197,11 @@ def test_everyday_figures_of_speech_and_replies_are_not_crisis_language(text: st
 
 @pytest.mark.parametrize("text", CRISIS_VARIANTS)
 def test_common_variants_of_the_listed_crisis_phrases_are_recognised(text: str) -> None:
+    assert lexicon().is_crisis(text)
+
+
+@pytest.mark.parametrize("text", AMBIGUOUS_BUT_CRISIS)
+def test_ambiguous_ending_it_language_errs_on_the_side_of_crisis(text: str) -> None:
     assert lexicon().is_crisis(text)
 
 

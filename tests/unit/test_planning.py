@@ -429,6 +429,7 @@ def test_follow_ups_are_planned_after_the_end_and_moved_later_out_of_quiet_hours
 # ---- replan --------------------------------------------------------------------------------
 
 DUE = utc(2026, 11, 30, 20, 0)
+NOW = utc(2026, 11, 29, 12, 0)  # the re-plans below happen before the appointments start
 ATTEMPTED = [JobState.SENT, JobState.QUEUED, JobState.SENDING, JobState.FAILED, JobState.UNKNOWN]
 UNATTEMPTED = [JobState.PENDING, JobState.SKIPPED, JobState.CANCELLED]
 
@@ -447,7 +448,7 @@ def test_replan_keeps_a_job_that_was_attempted(state: JobState) -> None:
     attempted = job(DUE, state, job_id="jb_old")
     moved = appointment(local(NEW_YORK, 2026, 12, 3, 15, 0))
 
-    change = replan(moved, [attempted], [planned(utc(2026, 12, 2, 20, 0))], ids())
+    change = replan(moved, [attempted], [planned(utc(2026, 12, 2, 20, 0))], ids(), NOW)
 
     assert attempted not in change.remove
     assert all(put.job_id != "jb_old" for put in change.put)
@@ -459,7 +460,7 @@ def test_replan_replaces_a_job_not_yet_attempted(state: JobState) -> None:
     old = job(DUE, state, job_id="jb_old")
     moved = appointment(local(NEW_YORK, 2026, 12, 3, 15, 0))
 
-    change = replan(moved, [old], [planned(utc(2026, 12, 2, 20, 0))], ids())
+    change = replan(moved, [old], [planned(utc(2026, 12, 2, 20, 0))], ids(), NOW)
 
     assert change.remove == [old]
     assert [(put.job_id, put.due_at) for put in change.put] == [("jb_new1", utc(2026, 12, 2, 20, 0))]
@@ -475,17 +476,19 @@ def test_replan_does_not_plan_again_a_message_already_attempted() -> None:
         [sent, pending],
         [planned(DUE, "before:P1D"), planned(utc(2026, 12, 1, 18, 0), "before:PT2H")],
         ids(),
+        NOW,
     )
 
-    assert change.remove == [pending]
-    assert [(put.rule, put.due_at) for put in change.put] == [("before:PT2H", utc(2026, 12, 1, 18, 0))]
+    # The sent one is not planned again, and the pending one is planned exactly as before: kept.
+    assert change.remove == []
+    assert change.put == []
 
 
 def test_replan_plans_a_rule_again_when_its_time_changed_even_if_it_was_sent_before() -> None:
     sent = job(DUE, JobState.SENT, job_id="jb_sent", rule="before:P1D")
     later = utc(2026, 12, 2, 20, 0)
 
-    change = replan(appointment(local(NEW_YORK, 2026, 12, 3, 15, 0)), [sent], [planned(later)], ids())
+    change = replan(appointment(local(NEW_YORK, 2026, 12, 3, 15, 0)), [sent], [planned(later)], ids(), NOW)
 
     assert change.remove == []
     assert [(put.rule, put.due_at) for put in change.put] == [("before:P1D", later)]
@@ -500,7 +503,7 @@ def test_replan_of_a_cancelled_appointment_cancels_pending_jobs_and_leaves_the_r
     ]
     cancelled = appointment(local(NEW_YORK, 2026, 12, 1, 15, 0), status=AppointmentStatus.CANCELLED)
 
-    change = replan(cancelled, jobs, [], ids())
+    change = replan(cancelled, jobs, [], ids(), NOW)
 
     assert change.remove == []
     assert [(put.job_id, put.state, put.reason, put.due_at) for put in change.put] == [
@@ -511,7 +514,7 @@ def test_replan_of_a_cancelled_appointment_cancels_pending_jobs_and_leaves_the_r
 def test_replan_new_jobs_belong_to_the_appointment() -> None:
     moved = appointment(local(NEW_YORK, 2026, 12, 3, 15, 0), appointment_id="ap_9", patient_id="pt_9")
 
-    (put,) = replan(moved, [], [planned(DUE)], ids()).put
+    (put,) = replan(moved, [], [planned(DUE)], ids(), NOW).put
 
     assert (put.appointment_id, put.patient_id, put.clinic_id, put.kind) == (
         "ap_9",

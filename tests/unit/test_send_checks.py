@@ -1,4 +1,4 @@
-"""reason_not_to_send: checked again at send time, since the world may have changed."""
+"""reason_not_to_send and quiet_hours_hold: checked again at send time, since the world may have changed."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -7,7 +7,7 @@ import pytest
 
 from tests.unit.builders import NEW_YORK, appointment, job, local, patient, settings
 from touchpoint.domain.appointment import AppointmentStatus, JobKind, JobState
-from touchpoint.domain.planning import reason_not_to_send
+from touchpoint.domain.planning import Hold, quiet_hours_hold, reason_not_to_send
 
 STARTS = local(NEW_YORK, 2026, 12, 1, 15, 0)
 NOON_BEFORE = local(NEW_YORK, 2026, 11, 30, 12, 0)
@@ -58,13 +58,36 @@ def test_no_reminder_once_the_appointment_has_started(after: timedelta) -> None:
     assert reason(now=STARTS + after) == "appointment_started"
 
 
-def test_inside_quiet_hours_in_the_patients_zone_nothing_is_sent() -> None:
-    late_evening = local(NEW_YORK, 2026, 11, 30, 22, 0)
+def hold(
+    now: datetime, *, kind: JobKind = JobKind.REMINDER, zone: ZoneInfo = NEW_YORK, starts: datetime = STARTS
+) -> Hold | None:
+    return quiet_hours_hold(
+        job(now, JobState.SENDING, kind=kind),
+        appointment(starts),
+        patient(zone=zone),
+        settings(quiet_hours=QUIET),
+        now,
+    )
 
-    assert reason(now=late_evening) == "quiet_hours"
-    assert reason(now=late_evening, kind=JobKind.FOLLOW_UP) == "quiet_hours"
+
+def test_inside_quiet_hours_in_the_patients_zone_a_message_waits_for_their_end() -> None:
+    late_evening = local(NEW_YORK, 2026, 11, 30, 22, 0)
+    end = local(NEW_YORK, 2026, 12, 1, 8, 0)
+
+    assert reason(now=late_evening) is None  # not a reason to drop it: a reason to wait
+    assert hold(late_evening) == Hold(end, "quiet_hours")
+    assert hold(late_evening, kind=JobKind.FOLLOW_UP) == Hold(end, "quiet_hours")
     # 19:00 in Los Angeles is not quiet there.
-    assert reason(now=late_evening, zone=ZoneInfo("America/Los_Angeles")) is None
+    assert hold(late_evening, zone=ZoneInfo("America/Los_Angeles")) is None
+
+
+def test_a_reminder_whose_quiet_hours_end_at_or_after_the_start_is_dropped() -> None:
+    late_evening = local(NEW_YORK, 2026, 11, 30, 22, 0)
+    early = local(NEW_YORK, 2026, 12, 1, 8, 0)
+
+    assert hold(late_evening, starts=early) == Hold(None, "quiet_hours")
+    # A follow-up has no start to miss: it waits.
+    assert hold(late_evening, kind=JobKind.FOLLOW_UP, starts=early) == Hold(early, "quiet_hours")
 
 
 def test_no_reminder_goes_while_the_clinic_is_arranging_a_new_time() -> None:

@@ -129,6 +129,43 @@ def test_in_discreet_mode_a_neutral_clinic_name_is_still_given() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "clinic_name",
+    [
+        "Calm Mental-Health Center",
+        "MentalHealth Clinic",
+        "Mental_Health Partners",
+        "Mental/Health Partners",
+        "Mental  Health   Partners",
+        "KETAMINE-CARE",
+        "KetamineCare",
+        "BetterTherapy Group",
+        "Anti-Anxiety Center",
+        "NeuroPsychiatric Partners",
+    ],
+)
+def test_in_discreet_mode_a_condition_word_written_hyphenated_or_joined_still_hides_the_name(
+    clinic_name: str,
+) -> None:
+    text = reminder_text("Ana", settings(name=clinic_name, discreet=True), STARTS, NEW_YORK)
+
+    assert not is_discreet(clinic_name)
+    assert clinic_name not in text
+    assert is_discreet(text)
+
+
+@pytest.mark.parametrize("term", SENSITIVE_TERMS)
+def test_every_sensitive_term_is_caught_spaced_hyphenated_joined_and_in_capitals(term: str) -> None:
+    for written in (term, term.replace(" ", "-"), term.replace(" ", ""), term.upper().replace(" ", "")):
+        assert not is_discreet(f"Calm {written}Center"), written
+        assert not is_discreet(f"Calm-{written}-Center"), written
+
+
+@pytest.mark.parametrize("text", ["Calm Waters", "Riverside Wellness & Recovery", "Dr. Okafor's Office", ""])
+def test_a_neutral_text_is_discreet(text: str) -> None:
+    assert is_discreet(text)
+
+
 def test_without_discreet_mode_the_clinic_is_named_whatever_its_name() -> None:
     text = reminder_text("Ana", settings(name="Ketamine Wellness Center", discreet=False), STARTS, NEW_YORK)
 

@@ -393,13 +393,17 @@ class DynamoAppointments:
             raise NotFound(f"no appointment {appointment_id!r}", "appointment_id")
         return appointments[0], [_job(item) for item in items if item["sk"].startswith("JOB#")]
 
-    def save_plan(self, appointment: Appointment, *, remove: list[Job], put: list[Job]) -> None:
+    def save_plan(
+        self, appointment: Appointment, *, seen: AppointmentStatus, remove: list[Job], put: list[Job]
+    ) -> None:
         items: list[TransactWriteItemTypeDef] = [
             {
                 "Put": {
                     "TableName": self.table.name,
                     "Item": to_attributes(_appointment_item(appointment)),
-                    "ConditionExpression": "attribute_exists(pk)",
+                    "ConditionExpression": "#status = :seen",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": to_attributes({":seen": seen.value}),
                 }
             }
         ]
@@ -438,7 +442,12 @@ class DynamoAppointments:
                 {":pk": f"CLINIC#{clinic_id}", ":from": f"APPT#{utc_iso(starting_after)}"}
             ),
         )
-        return [appointment for appointment in map(appointment_from_item, items) if appointment.is_open]
+        appointments = map(appointment_from_item, items)
+        return [
+            appointment
+            for appointment in appointments
+            if appointment.status is not AppointmentStatus.CANCELLED
+        ]
 
 
 class DynamoJobs:
@@ -529,18 +538,30 @@ class DynamoJobs:
         missing = {"clinic", "patient", "appointment"} - set(found)
         if missing:
             raise NotFound(f"the job's {sorted(missing)[0]} no longer exists")
+        patient = patient_from_item(found["patient"])
+        if job.kind is JobKind.FOLLOW_UP and not is_nudge(job) and patient.active_survey_id:
+            # A new survey waits while the patient is still answering another one.
+            active = self.table.get(f"PATIENT#{job.patient_id}", f"SURVEY#{patient.active_survey_id}")
+            found |= {"survey": active} if active else {}
         return SendContext(
             clinic_from_item(found["clinic"]),
-            patient_from_item(found["patient"]),
+            patient,
             appointment_from_item(found["appointment"]),
             survey_from_item(found["survey"]) if "survey" in found else None,
         )
 
     def record_sent(
-        self, job: Job, message: MessageRecord, *, survey: Survey | None = None, nudge: Job | None = None
+        self,
+        job: Job,
+        message: MessageRecord,
+        *,
+        survey: Survey | None = None,
+        nudge: Job | None = None,
+        outcome: JobState = JobState.SENT,
     ) -> None:
+        reason = "twilio_outcome_unknown" if outcome is JobState.UNKNOWN else None
         items = [
-            self._finish(job, JobState.SENT, twilio_sid=message.twilio_sid, at=message.at),
+            self._finish(job, outcome, twilio_sid=message.twilio_sid, at=message.at, reason=reason),
             *self._log(message),
         ]
         # What a reply means from now on: "C"/"R" is about this appointment, a number answers
@@ -637,6 +658,26 @@ class DynamoJobs:
                 return False
             raise
         return True
+
+    def hold(self, job: Job, until: datetime, reason: str) -> None:
+        held = _job_item(replace(job, state=JobState.PENDING, due_at=until))
+        self.table.client.update_item(
+            TableName=self.table.name,
+            Key=_job_key(job),
+            UpdateExpression="SET #state = :pending, due_at = :due, due_bucket = :bucket, due_sk = :sk, reason = :reason",
+            ConditionExpression="#state = :sending",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=to_attributes(
+                {
+                    ":pending": JobState.PENDING.value,
+                    ":sending": JobState.SENDING.value,
+                    ":due": held["due_at"],
+                    ":bucket": held["due_bucket"],
+                    ":sk": held["due_sk"],
+                    ":reason": reason,
+                }
+            ),
+        )
 
     def _finish(
         self,

@@ -10,6 +10,7 @@ from touchpoint.domain.errors import Conflict, InvalidInput
 from touchpoint.domain.timeutil import exists_in_zone, utc_iso
 
 MAX_BOOKING_AHEAD = timedelta(days=5 * 366)
+MAX_BOOKING_PAST = timedelta(days=366)
 DEFAULT_DURATION_MINUTES = 60
 
 
@@ -135,6 +136,8 @@ def parse_starts_at(value: object, clinic_zone: ZoneInfo, now: datetime) -> date
     starts_at = parsed.astimezone(UTC).replace(microsecond=0)
     if starts_at > now + MAX_BOOKING_AHEAD:
         raise InvalidInput("starts_at is more than five years ahead", "starts_at")
+    if starts_at < now - MAX_BOOKING_PAST:
+        raise InvalidInput("starts_at is more than one year in the past", "starts_at")
     return starts_at
 
 

@@ -11,6 +11,9 @@ from typing import Any
 from touchpoint.domain.gsm7 import to_gsm7
 from touchpoint.domain.lexicon import words
 
+# One number, then words: "1 Several days", "2 - More than half the days", "0 (not at all)".
+_NUMBER_AND_LABEL = re.compile(r"\s*(?P<number>\d+)[\s\-.:=()]*(?P<label>[^\W\d_].*)", re.DOTALL)
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -75,7 +78,8 @@ class Instrument:
         return to_gsm7(f"Q{index + 1}/{len(self.items)} {lead}{item}{mark} Reply {self.choices_text()}")
 
     def parse_answers(self, text: str, remaining: int) -> tuple[int, ...] | None:
-        """The answers a reply gives: one label, or numbers ("1 2 0" or "120"); None if unclear.
+        """The answers a reply gives: one label, one number with its own label ("1 Several
+        days", "2 - More than half the days"), or numbers ("1 2 0" or "120"); None if unclear.
 
         Never more than the questions remaining, and every answer one of the choices.
         """
@@ -88,6 +92,10 @@ class Instrument:
         }
         if said in by_label:
             return (by_label[said],)
+        if (numbered := _NUMBER_AND_LABEL.fullmatch(text)) is not None:
+            # The number and the label must agree: "1 Nearly every day" is unclear.
+            value = by_label.get(" ".join(words(numbered["label"])))
+            return (value,) if value is not None and value == int(numbered["number"]) else None
         if not re.fullmatch(r"[\d\s.,;/]+", text.strip()):  # no "-": "-1" is no answer
             return None
         numbers = re.findall(r"\d+", text)

@@ -49,7 +49,8 @@ def plan_messages(
     if appointment.status is AppointmentStatus.CANCELLED:
         return []
     planned: list[PlannedMessage] = []
-    taken: set[tuple[JobKind, datetime]] = set()
+    # Two reminders at one instant would say the same twice; two surveys at one instant are two.
+    taken: set[tuple[JobKind, str | None, datetime]] = set()
 
     def plan(kind: JobKind, rule: str, due_at: datetime, survey: str | None = None) -> None:
         reason = None
@@ -59,9 +60,9 @@ def plan_messages(
             reason = "after_start"
         elif due_at <= now:
             reason = "overdue"
-        elif (kind, due_at) in taken:
+        elif (kind, survey, due_at) in taken:
             reason = "duplicate"
-        taken.add((kind, due_at))
+        taken.add((kind, survey, due_at))
         state = JobState.SKIPPED if reason else JobState.PENDING
         planned.append(PlannedMessage(kind, rule, due_at, state, reason, survey))
 
@@ -139,9 +140,30 @@ def reason_not_to_send(
             return "appointment_completed"
         if now >= appointment.starts_at:
             return "appointment_started"
-    if settings.quiet_hours and settings.quiet_hours.contains(now.astimezone(patient.timezone)):
-        return "quiet_hours"
     return None
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Not now: go back to pending until `until`; or, with `until` None, not at all."""
+
+    until: datetime | None
+    reason: str
+
+
+def quiet_hours_hold(
+    job: Job, appointment: Appointment, patient: Patient, settings: ClinicSettings, now: datetime
+) -> Hold | None:
+    """A message that reaches the sender inside quiet hours (a late tick, a retry after a 429)
+    waits for their end; a reminder only if that is still before the appointment."""
+    local = now.astimezone(patient.timezone)
+    if settings.quiet_hours is None or not settings.quiet_hours.contains(local):
+        return None
+    _, end = settings.quiet_hours.window_around(local)
+    until = local_wall_time(end.date(), end.time(), patient.timezone)
+    if job.kind is JobKind.REMINDER and until >= appointment.starts_at:
+        return Hold(None, "quiet_hours")
+    return Hold(until, "quiet_hours")
 
 
 @dataclass(frozen=True)
@@ -155,11 +177,15 @@ def replan(
     jobs: list[Job],
     planned: list[PlannedMessage],
     new_job_id: Callable[[], str],
+    now: datetime,
 ) -> Replan:
-    """Replace every message not yet attempted with the new plan; keep what was attempted.
+    """Replace every message not yet attempted with the new plan; keep what was attempted, and
+    what is planned exactly as before (re-planning the same settings changes nothing).
 
-    A cancelled appointment keeps its messages; those still pending become `cancelled`. A
-    survey's nudge belongs to the survey, not to the plan, and is left alone.
+    A cancelled appointment keeps its messages; those still pending become `cancelled`. Once
+    an appointment has started its reminders are history (those still pending will never go)
+    and only its follow-ups are re-planned. A survey's nudge belongs to the survey, not to the
+    plan, and is left alone.
     """
     if appointment.status is AppointmentStatus.CANCELLED:
         cancelled = [
@@ -168,13 +194,39 @@ def replan(
             if job.state is JobState.PENDING
         ]
         return Replan(remove=[], put=cancelled)
+    closed: list[Job] = []
+    if appointment.starts_at <= now:
+        reason = (
+            f"appointment_{'completed' if appointment.status is AppointmentStatus.COMPLETED else 'started'}"
+        )
+        closed = [
+            replace(job, state=JobState.SKIPPED, reason=reason)
+            for job in jobs
+            if job.kind is JobKind.REMINDER and job.state is JobState.PENDING
+        ]
+        jobs = [job for job in jobs if job.kind is JobKind.FOLLOW_UP]
+        planned = [message for message in planned if message.kind is JobKind.FOLLOW_UP]
     attempted = {(job.rule, job.due_at) for job in jobs if job.state not in UNATTEMPTED}
+    replaceable = [job for job in jobs if job.state in UNATTEMPTED and not is_nudge(job)]
+    pending = {(job.rule, job.due_at) for job in replaceable if job.state is JobState.PENDING}
+
+    def plan_of(rule: str, due_at: datetime, state: JobState, reason: str | None) -> tuple[object, ...]:
+        # Due already but still pending is in flight, not overdue: the scheduler has it.
+        if reason == "overdue" and (rule, due_at) in pending:
+            return (rule, due_at, JobState.PENDING, None)
+        return (rule, due_at, state, reason)
+
+    wanted = [message for message in planned if (message.rule, message.due_at) not in attempted]
+    kept = {plan_of(m.rule, m.due_at, m.state, m.reason) for m in wanted} & {
+        (job.rule, job.due_at, job.state, job.reason) for job in replaceable
+    }
     return Replan(
-        remove=[job for job in jobs if job.state in UNATTEMPTED and not is_nudge(job)],
-        put=[
+        remove=[job for job in replaceable if (job.rule, job.due_at, job.state, job.reason) not in kept],
+        put=closed
+        + [
             to_job(message, appointment, new_job_id())
-            for message in planned
-            if (message.rule, message.due_at) not in attempted
+            for message in wanted
+            if plan_of(message.rule, message.due_at, message.state, message.reason) not in kept
         ],
     )
 

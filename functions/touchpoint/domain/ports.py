@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from touchpoint.domain.appointment import Appointment, Job, JobState
+from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobState
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.inbound import Alert, ConsentChange, InboundSms, StatusCallback
 from touchpoint.domain.messages import MessageRecord
@@ -31,7 +31,8 @@ class SendContext:
     clinic: Clinic
     patient: Patient
     appointment: Appointment
-    survey: Survey | None = None  # the open survey a nudge is about
+    # A nudge's survey; for a new follow-up, the survey the patient has open, if any.
+    survey: Survey | None = None
 
 
 class ClinicRepository(Protocol):
@@ -52,11 +53,16 @@ class PatientRepository(Protocol):
 class AppointmentRepository(Protocol):
     def add(self, appointment: Appointment, jobs: list[Job]) -> None: ...
     def get(self, appointment_id: str) -> tuple[Appointment, list[Job]]: ...
-    def save_plan(self, appointment: Appointment, *, remove: list[Job], put: list[Job]) -> None:
-        """Store the appointment, delete `remove` (only if still in the state read) and put `put`."""
+    def save_plan(
+        self, appointment: Appointment, *, seen: AppointmentStatus, remove: list[Job], put: list[Job]
+    ) -> None:
+        """Store the appointment (only if its status is still `seen`: a patient's reply may have
+        changed it), delete `remove` (only if still in the state read) and put `put`."""
         ...
 
-    def open_for_clinic(self, clinic_id: str, starting_after: datetime) -> list[Appointment]: ...
+    def open_for_clinic(self, clinic_id: str, starting_after: datetime) -> list[Appointment]:
+        """The clinic's appointments from `starting_after` on, but the cancelled ones."""
+        ...
 
 
 class JobRepository(Protocol):
@@ -69,10 +75,20 @@ class JobRepository(Protocol):
 
     def context(self, job: Job) -> SendContext: ...
     def record_sent(
-        self, job: Job, message: MessageRecord, *, survey: Survey | None = None, nudge: Job | None = None
+        self,
+        job: Job,
+        message: MessageRecord,
+        *,
+        survey: Survey | None = None,
+        nudge: Job | None = None,
+        outcome: JobState = JobState.SENT,
     ) -> None:
-        """The job `sent`, its message logged; a follow-up's survey opened (or a nudged one
-        marked), with the job of its one nudge."""
+        """The job `sent` (or `unknown`: Twilio may have it), its message logged; a follow-up's
+        survey opened (or a nudged one marked), with the job of its one nudge."""
+        ...
+
+    def hold(self, job: Job, until: datetime, reason: str) -> None:
+        """A `sending` job back to `pending`, due at `until`."""
         ...
 
     def record_outcome(

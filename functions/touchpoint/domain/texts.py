@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from touchpoint.domain.clinic import ClinicSettings
 from touchpoint.domain.gsm7 import fits_one_segment, to_gsm7
+from touchpoint.domain.lexicon import words
 
 # Words that would tell whoever glances at the phone what the appointment is for.
 SENSITIVE_TERMS = (
@@ -26,8 +27,10 @@ REMINDER_ACTIONS = "Reply C to confirm or R to reschedule. Reply STOP to opt out
 
 
 def is_discreet(text: str) -> bool:
-    lowered = text.lower()
-    return not any(term in lowered for term in SENSITIVE_TERMS)
+    """No sensitive term, however written: "Mental-Health", "MentalHealth", "KETAMINE-CARE"."""
+    spaced = " ".join(words(text))
+    letters = "".join(character for character in spaced if character.isalpha())
+    return not any(term in spaced or term.replace(" ", "") in letters for term in SENSITIVE_TERMS)
 
 
 def clinic_label(settings: ClinicSettings) -> str | None:

@@ -68,8 +68,12 @@ def parse_zone(name: object, field: str) -> ZoneInfo:
 
 
 def utc_iso(instant: datetime) -> str:
-    """The one text form of an instant in storage and the API: sortable, UTC, whole seconds."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The one text form of an instant in storage and the API: sortable, UTC, whole seconds.
+
+    The year always has four digits (strftime's %Y does not pad on every platform), so the
+    texts sort in time order.
+    """
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def parse_utc(text: str) -> datetime:

@@ -13,7 +13,7 @@ from touchpoint.domain.appointment import (
     parse_appointment_change,
     parse_new_appointment,
 )
-from touchpoint.domain.clinic import Clinic, parse_clinic_settings
+from touchpoint.domain.clinic import MAX_FOLLOW_UP_DELAY, Clinic, parse_clinic_settings
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.inbound import Alert, ConsentChange
 from touchpoint.domain.instruments import instruments
@@ -32,8 +32,8 @@ from touchpoint.domain.ports import (
 from touchpoint.domain.surveys import Survey
 from touchpoint.usecases.ids import new_id
 
-# Appointments that started up to this long ago may still have messages to re-plan.
-REPLAN_LOOKBACK = timedelta(days=1)
+# Appointments that started up to this long ago may still have follow-ups to re-plan.
+REPLAN_LOOKBACK = MAX_FOLLOW_UP_DELAY + timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Admin:
         self.clinics.replace(old, new)
         for appointment in self.appointments.open_for_clinic(clinic_id, now - REPLAN_LOOKBACK):
             _, jobs = self.appointments.get(appointment.appointment_id)
-            self._replan(new, appointment, jobs, now)
+            self._replan(new, appointment, jobs, now, seen=appointment.status)
         return new
 
     def create_patient(self, clinic_id: str, body: object, now: datetime) -> Patient:
@@ -125,7 +125,7 @@ class Admin:
         current, jobs = self._appointment(clinic_id, appointment_id)
         change = parse_appointment_change(body, clinic.settings.timezone, now)
         updated = apply_change(current, change)
-        return self._replan(clinic, updated, jobs, now)
+        return self._replan(clinic, updated, jobs, now, seen=current.status)
 
     def messages_of(self, clinic_id: str, patient_id: str) -> list[MessageRecord]:
         patient = self.get_patient(clinic_id, patient_id)
@@ -160,12 +160,18 @@ class Admin:
         return appointment, jobs
 
     def _replan(
-        self, clinic: Clinic, appointment: Appointment, jobs: list[Job], now: datetime
+        self,
+        clinic: Clinic,
+        appointment: Appointment,
+        jobs: list[Job],
+        now: datetime,
+        *,
+        seen: AppointmentStatus,
     ) -> AppointmentView:
         patient = self.patients.get(clinic.clinic_id, appointment.patient_id)
         planned = plan_messages(appointment, clinic.settings, patient.timezone, now)
-        change = replan(appointment, jobs, planned, lambda: new_id("jb"))
-        self.appointments.save_plan(appointment, remove=change.remove, put=change.put)
+        change = replan(appointment, jobs, planned, lambda: new_id("jb"), now)
+        self.appointments.save_plan(appointment, seen=seen, remove=change.remove, put=change.put)
         removed = {job.job_id for job in change.remove} | {job.job_id for job in change.put}
         kept = [job for job in jobs if job.job_id not in removed]
         return AppointmentView(appointment, sorted(kept + change.put, key=lambda job: job.due_at))

@@ -2,14 +2,21 @@
 
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from touchpoint.domain.appointment import Job, JobKind, JobState
 from touchpoint.domain.errors import Conflict
 from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
-from touchpoint.domain.planning import NUDGE_RULE, is_nudge, move_out_of_quiet_hours, reason_not_to_send
+from touchpoint.domain.planning import (
+    NUDGE_RULE,
+    Hold,
+    is_nudge,
+    move_out_of_quiet_hours,
+    quiet_hours_hold,
+    reason_not_to_send,
+)
 from touchpoint.domain.ports import (
     UNSUBSCRIBED_RECIPIENT,
     JobRef,
@@ -26,6 +33,9 @@ from touchpoint.domain.surveys import OPEN, Survey, nudge_due, nudge_text, open_
 from touchpoint.domain.texts import reminder_text
 from touchpoint.usecases.ids import new_id
 
+# How often a follow-up looks again whether the patient has finished the survey they have open.
+SURVEY_WAIT = timedelta(minutes=30)
+
 
 class RetryLater(Exception):
     """The job went back to `queued`: the queue should deliver it again later."""
@@ -33,8 +43,15 @@ class RetryLater(Exception):
 
 @dataclass(frozen=True)
 class Delivery:
-    outcome: str  # sent | skipped | unknown | failed | ignored
+    outcome: str  # sent | skipped | held | unknown | failed | ignored
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    body: str
+    survey: Survey | None = None  # opened by this SMS, or nudged by it
+    nudge: Job | None = None  # the one nudge of the survey it opens
 
 
 class Sender:
@@ -47,13 +64,19 @@ class Sender:
         job = self.jobs.start_sending(ref, now)
         if isinstance(job, NotQueued):
             return self._not_queued(job, now)
-        context = self.jobs.context(job)
-        reason = reason_not_to_send(job, context.appointment, context.patient, context.clinic.settings, now)
-        outgoing = None if reason else render(job, context, now)
-        if outgoing is None:
-            reason = reason or "survey_closed"
-            self.jobs.record_outcome(job, JobState.SKIPPED, reason=reason)
-            return Delivery("skipped", reason)
+        try:
+            prepared = self._prepare(job, now)
+        except BaseException:
+            # Nothing went to Twilio: the job goes back to the queue, to be tried again.
+            self.jobs.back_to_queue(job)
+            raise
+        if isinstance(prepared, Hold):
+            if prepared.until is None:
+                self.jobs.record_outcome(job, JobState.SKIPPED, reason=prepared.reason)
+                return Delivery("skipped", prepared.reason)
+            self.jobs.hold(job, prepared.until, prepared.reason)
+            return Delivery("held", prepared.reason)
+        context, outgoing = prepared
         body = outgoing.body
         try:
             receipt = self.sms.send(
@@ -63,11 +86,14 @@ class Sender:
             self.jobs.back_to_queue(job)
             raise RetryLater(job.job_id) from None
         except SmsOutcomeUnknown:
-            self.jobs.record_outcome(
+            # As if sent, but `unknown`: a survey opens all the same, so that the patient's
+            # answers are understood if the SMS did arrive.
+            self.jobs.record_sent(
                 job,
-                JobState.UNKNOWN,
-                reason="twilio_outcome_unknown",
-                message=_message(job, body, "unknown", now),
+                _message(job, body, "unknown", now),
+                survey=outgoing.survey,
+                nudge=outgoing.nudge,
+                outcome=JobState.UNKNOWN,
             )
             return Delivery("unknown", "twilio_outcome_unknown")
         except SmsRejected as rejected:
@@ -91,6 +117,21 @@ class Sender:
         )
         return Delivery("sent")
 
+    def _prepare(self, job: Job, now: datetime) -> tuple[SendContext, Outgoing] | Hold:
+        context = self.jobs.context(job)
+        appointment, patient, settings = context.appointment, context.patient, context.clinic.settings
+        reason = reason_not_to_send(job, appointment, patient, settings, now)
+        if reason:
+            return Hold(None, reason)
+        hold = quiet_hours_hold(job, appointment, patient, settings, now)
+        if hold:
+            return hold
+        open_survey = context.survey if job.kind is JobKind.FOLLOW_UP and not is_nudge(job) else None
+        if open_survey is not None and open_survey.status_at(now) in OPEN:
+            return Hold(min(open_survey.expires_at, now + SURVEY_WAIT), "waiting_for_open_survey")
+        outgoing = render(job, context, now)
+        return (context, outgoing) if outgoing else Hold(None, "survey_closed")
+
     def _not_queued(self, refused: NotQueued, now: datetime) -> Delivery:
         if refused.job is None:
             return Delivery("ignored", "job_not_found")
@@ -108,13 +149,6 @@ class Sender:
             )
             return Delivery("unknown", "interrupted_while_sending")
         return Delivery("ignored", f"already_{refused.job.state.value}")
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    body: str
-    survey: Survey | None = None  # opened by this SMS, or nudged by it
-    nudge: Job | None = None  # the one nudge of the survey it opens
 
 
 def render(job: Job, context: SendContext, now: datetime) -> Outgoing | None:
