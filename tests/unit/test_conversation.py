@@ -372,3 +372,37 @@ def test_help_names_the_clinic_even_in_discreet_mode_since_the_patient_asked_who
 def test_replies_name_a_clinic_whose_name_is_discreet() -> None:
     replies = every_reply(settings(name="Calm Waters", discreet=True))
     assert all("Calm Waters" in replies[name] for name in ("help", "opt out", "opt in"))
+
+
+def test_a_crisis_that_also_asks_to_stop_gets_the_help_and_is_opted_out() -> None:
+    decision = decide("stop texting me, I want to die", settings(), patient(), None, NOW)
+
+    assert (decision.intent, decision.reply, decision.alerts) == (Intent.CRISIS, CRISIS_REPLY, ("crisis",))
+    assert decision.opt_out
+
+
+def test_a_crisis_from_a_patient_opted_out_already_opts_out_nothing_more() -> None:
+    decision = decide("stop texting me, I want to die", settings(), patient(opted_out=True), None, NOW)
+
+    assert decision.reply == CRISIS_REPLY
+    assert not decision.opt_out
+
+
+@pytest.mark.parametrize("text", ["HELP", "STOP"])
+def test_a_clinic_name_of_100_characters_is_shortened_to_keep_the_reply_in_one_segment(text: str) -> None:
+    long_name = "Calm Waters Wellness " * 5
+
+    reply = decide(text, settings(name=long_name[:100], discreet=False), patient(), None, NOW).reply
+
+    assert reply is not None
+    assert fits_one_segment(reply)
+    assert reply.startswith("Calm Waters") or "from Calm Waters" in reply
+
+
+def test_a_clinic_name_of_100_characters_is_shortened_in_the_opt_in_reply_too() -> None:
+    reply = decide(
+        "START", settings(name="C" * 100, discreet=False), patient(opted_out=True), None, NOW
+    ).reply
+
+    assert reply is not None
+    assert fits_one_segment(reply)

@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
 from touchpoint.domain.clinic import Clinic, parse_clinic_settings
 from touchpoint.domain.errors import Conflict, NotFound
+from touchpoint.domain.ids import new_id
 from touchpoint.domain.inbound import STATUS_RANK, ConsentChange
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
@@ -33,7 +34,6 @@ from touchpoint.domain.planning import NUDGE_RULE, is_nudge
 from touchpoint.domain.ports import JobRef, NotQueued, SendContext
 from touchpoint.domain.surveys import Survey, SurveyStatus
 from touchpoint.domain.timeutil import parse_utc, utc_iso
-from touchpoint.usecases.ids import new_id
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

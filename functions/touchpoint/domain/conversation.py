@@ -4,13 +4,14 @@ Order matters and is fixed: crisis language first, in every state (opted out inc
 then opt-out, opt-in, silence for the opted out, HELP; then what the pending prompt asks.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.appointment import Appointment, AppointmentStatus
 from touchpoint.domain.clinic import ClinicSettings
-from touchpoint.domain.gsm7 import to_gsm7
+from touchpoint.domain.gsm7 import fits_one_segment, greeting_name, to_gsm7
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.lexicon import Intent, lexicon
 from touchpoint.domain.patient import Patient
@@ -49,7 +50,9 @@ def decide(
     words = lexicon()
     keyword = words.keyword(text)
     if words.is_crisis(text):
-        return Decision(Intent.CRISIS, CRISIS_REPLY, alerts=("crisis",))
+        # The help first, whatever else the reply says; a "stop texting me" in it is heard too.
+        opting_out = patient is not None and not patient.opted_out and words.is_opt_out(text)
+        return Decision(Intent.CRISIS, CRISIS_REPLY, alerts=("crisis",), opt_out=opting_out)
     if patient is None:
         if words.is_opt_out(text):
             return Decision(Intent.OPT_OUT, None)  # nobody to opt out: this number is never texted
@@ -121,11 +124,11 @@ def _when(appointment: Appointment, zone: ZoneInfo, settings: ClinicSettings) ->
 
 def confirmed_reply(patient: Patient, settings: ClinicSettings, appointment: Appointment) -> str:
     when = _when(appointment, patient.timezone, settings)
-    return f"Thanks {to_gsm7(patient.first_name)}, your appointment on {when} is confirmed. Reply R if you need to reschedule."
+    return f"Thanks {greeting_name(patient.first_name)}, your appointment on {when} is confirmed. Reply R if you need to reschedule."
 
 
 def reschedule_reply(patient: Patient, settings: ClinicSettings) -> str:
-    return f"Thanks {to_gsm7(patient.first_name)}, the clinic will call you to find a new time. To reach us sooner, call {settings.phone}."
+    return f"Thanks {greeting_name(patient.first_name)}, the clinic will call you to find a new time. To reach us sooner, call {settings.phone}."
 
 
 def not_understood_reply(patient: Patient, settings: ClinicSettings, appointment: Appointment) -> str:
@@ -143,14 +146,31 @@ def unknown_number_reply(settings: ClinicSettings) -> str:
 
 def help_reply(settings: ClinicSettings) -> str:
     """Names the clinic even in discreet mode: the patient asked who is texting (a carrier rule too)."""
-    return f"{to_gsm7(settings.name)}: for help call {settings.phone}. Reply STOP to opt out, START to opt back in."
+    return _with_name(
+        lambda name: f"{name}: for help call {settings.phone}. Reply STOP to opt out, START to opt back in.",
+        settings.name,
+    )
 
 
 def opt_out_reply(settings: ClinicSettings) -> str:
-    sender = to_gsm7(clinic_label(settings) or "us")
-    return f"You are unsubscribed and will get no more texts from {sender}. Reply START to resubscribe."
+    return _with_name(
+        lambda name: (
+            f"You are unsubscribed and will get no more texts from {name}. Reply START to resubscribe."
+        ),
+        clinic_label(settings) or "us",
+    )
 
 
 def opt_in_reply(settings: ClinicSettings) -> str:
-    sender = to_gsm7(clinic_label(settings) or "your clinic")
-    return f"You are resubscribed to texts from {sender}. Reply HELP for help, STOP to opt out."
+    return _with_name(
+        lambda name: f"You are resubscribed to texts from {name}. Reply HELP for help, STOP to opt out.",
+        clinic_label(settings) or "your clinic",
+    )
+
+
+def _with_name(text: Callable[[str], str], name: str) -> str:
+    """The text with the clinic's name in GSM-7, shortened as much as one segment needs."""
+    name = to_gsm7(name).strip()
+    while len(name) > 1 and not fits_one_segment(text(name)):
+        name = name[:-1]
+    return text(name.strip())

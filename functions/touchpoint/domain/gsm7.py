@@ -25,6 +25,11 @@ def gsm7_length(text: str) -> int | None:
     return length
 
 
+def greeting_name(first_name: str) -> str:
+    """The patient's first name as a text greets them: GSM-7 only, "there" when nothing is left."""
+    return to_gsm7(first_name).strip() or "there"
+
+
 def fits_one_segment(text: str) -> bool:
     length = gsm7_length(text)
     return length is not None and length <= SEGMENT_LIMIT

@@ -2,12 +2,12 @@
 expiry with at most one nudge, score, band and alerts on completion. Pure."""
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from touchpoint.domain.clinic import ClinicSettings
-from touchpoint.domain.gsm7 import fits_one_segment, to_gsm7
+from touchpoint.domain.gsm7 import fits_one_segment, greeting_name, to_gsm7
 from touchpoint.domain.instruments import Instrument
 from touchpoint.domain.lexicon import lexicon
 from touchpoint.domain.texts import clinic_label
@@ -106,7 +106,7 @@ def open_survey(
 
 
 def invitation_text(first_name: str, settings: ClinicSettings, questions: int) -> str:
-    name = to_gsm7(first_name).strip() or "there"
+    name = greeting_name(first_name)
     label = clinic_label(settings)
     size = "1 question" if questions == 1 else f"{questions} short questions"
     for sender in ([f" from {to_gsm7(label)}"] if label else []) + [""]:
@@ -119,18 +119,18 @@ def invitation_text(first_name: str, settings: ClinicSettings, questions: int) -
 def nudge_text(survey: Survey, instrument: Instrument, first_name: str) -> str:
     """The one reminder of an open survey: the invitation again, or the question it stopped at."""
     if survey.status is SurveyStatus.INVITED:
-        name = to_gsm7(first_name).strip() or "there"
+        name = greeting_name(first_name)
         return f"Hi {name}, your check-in is still open. Reply Y to begin. Reply STOP to opt out."
     return instrument.question(len(survey.answers))
 
 
 def closed_note(first_name: str) -> str:
-    name = to_gsm7(first_name).strip() or "there"
+    name = greeting_name(first_name)
     return f"Thanks, {name}. That check-in has closed, so there is nothing to answer now. We will text you the next one."
 
 
 def completed_note(first_name: str) -> str:
-    name = to_gsm7(first_name).strip() or "there"
+    name = greeting_name(first_name)
     return f"Thank you, {name}. Your answers have been shared with your care team."
 
 
@@ -170,6 +170,3 @@ def answer(survey: Survey, instrument: Instrument, text: str, first_name: str, n
 def nudge_due(survey: Survey) -> datetime:
     """Half way to expiry: the one nudge an unanswered survey gets."""
     return survey.invited_at + (survey.expires_at - survey.invited_at) / 2
-
-
-DEFAULT_SURVEY_EXPIRY = timedelta(hours=24)

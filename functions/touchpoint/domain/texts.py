@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.clinic import ClinicSettings
-from touchpoint.domain.gsm7 import fits_one_segment, to_gsm7
+from touchpoint.domain.gsm7 import fits_one_segment, greeting_name, to_gsm7
 from touchpoint.domain.lexicon import words
 
 # Words that would tell whoever glances at the phone what the appointment is for.
@@ -60,7 +60,7 @@ def local_day_and_time(instant: datetime, zone: ZoneInfo, clinic_zone: ZoneInfo)
 def reminder_text(first_name: str, settings: ClinicSettings, starts_at: datetime, zone: ZoneInfo) -> str:
     """One segment: with the clinic's name if it fits, else without, else with the first name cut."""
     day, clock = local_day_and_time(starts_at, zone, settings.timezone)
-    name = to_gsm7(first_name).strip() or "there"
+    name = greeting_name(first_name)
     label = clinic_label(settings)
     where = [f" at {to_gsm7(label).strip()}"] if label and to_gsm7(label).strip() else []
     for place in [*where, ""]:

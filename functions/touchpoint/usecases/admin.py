@@ -15,6 +15,7 @@ from touchpoint.domain.appointment import (
 )
 from touchpoint.domain.clinic import MAX_FOLLOW_UP_DELAY, Clinic, parse_clinic_settings
 from touchpoint.domain.errors import Conflict, NotFound
+from touchpoint.domain.ids import new_id
 from touchpoint.domain.inbound import Alert, ConsentChange
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
@@ -30,7 +31,6 @@ from touchpoint.domain.ports import (
     SurveyLog,
 )
 from touchpoint.domain.surveys import Survey
-from touchpoint.usecases.ids import new_id
 
 # Appointments that started up to this long ago may still have follow-ups to re-plan.
 REPLAN_LOOKBACK = MAX_FOLLOW_UP_DELAY + timedelta(days=2)

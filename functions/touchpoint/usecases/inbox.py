@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from touchpoint.domain.conversation import CRISIS_HELP, Decision, decide
 from touchpoint.domain.errors import Conflict, InvalidInput
+from touchpoint.domain.ids import new_id
 from touchpoint.domain.inbound import MAX_BODY_CHARS, Alert, ConsentChange, InboundSms, StatusCallback
 from touchpoint.domain.lexicon import Intent, lexicon
 from touchpoint.domain.messages import MessageRecord
@@ -20,7 +21,6 @@ from touchpoint.domain.ports import (
     PatientRepository,
     StatusStore,
 )
-from touchpoint.usecases.ids import new_id
 
 UNKNOWN = "unknown"
 # The reply is logged just after the message it answers, so the log reads in order.

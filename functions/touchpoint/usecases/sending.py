@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from touchpoint.domain.appointment import Job, JobKind, JobState
 from touchpoint.domain.errors import Conflict
+from touchpoint.domain.ids import new_id
 from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
@@ -31,7 +32,6 @@ from touchpoint.domain.ports import (
 )
 from touchpoint.domain.surveys import OPEN, Survey, nudge_due, nudge_text, open_survey
 from touchpoint.domain.texts import reminder_text
-from touchpoint.usecases.ids import new_id
 
 # How often a follow-up looks again whether the patient has finished the survey they have open.
 SURVEY_WAIT = timedelta(minutes=30)
