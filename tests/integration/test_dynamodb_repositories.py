@@ -26,6 +26,7 @@ from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.ports import JobRef, NotQueued
 from touchpoint.domain.timeutil import parse_utc
+from touchpoint.usecases.scheduling import run_scheduler_pass
 
 NOW = parse_utc("2026-12-01T12:30:00Z")
 CREATED = parse_utc("2026-11-01T09:00:00Z")
@@ -374,6 +375,29 @@ def test_save_plan_of_a_deleted_appointment_is_a_conflict(repos: Repos) -> None:
 
 
 # ---- the due index -------------------------------------------------------------------------
+
+
+def test_a_pass_marks_jobs_just_older_than_the_lookback_missed_and_queues_the_rest(repos: Repos) -> None:
+    lookback = timedelta(hours=24)
+    jobs = [
+        job("jb_missed", NOW - lookback - timedelta(minutes=50)),
+        job("jb_in_window", NOW - lookback + timedelta(minutes=40)),
+    ]
+    seeded(repos, jobs, with_context=False)
+
+    result = run_scheduler_pass(repos.jobs, AcceptingQueue(), NOW, lookback)
+
+    assert (result.queued, result.missed) == (1, 1)
+    _, stored = repos.appointments.get("ap_1")
+    states = {j.job_id: (j.state, j.reason) for j in stored}
+    assert states == {"jb_missed": (JobState.SKIPPED, "missed"), "jb_in_window": (JobState.QUEUED, None)}
+    again = run_scheduler_pass(repos.jobs, AcceptingQueue(), NOW + timedelta(minutes=1), lookback)
+    assert (again.queued, again.missed) == (0, 0)
+
+
+class AcceptingQueue:
+    def enqueue(self, refs: list[JobRef]) -> list[JobRef]:
+        return []
 
 
 def test_due_returns_only_pending_jobs_due_by_now_across_hour_buckets_within_the_lookback(

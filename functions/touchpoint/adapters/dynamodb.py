@@ -72,6 +72,10 @@ def due_bucket(instant: datetime) -> str:
     return "DUE#" + instant.astimezone(UTC).strftime("%Y-%m-%dT%H")
 
 
+def _hour(instant: datetime) -> datetime:
+    return instant.replace(minute=0, second=0, microsecond=0)
+
+
 def _conditional_failure(error: ClientError) -> bool:
     code = error.response.get("Error", {}).get("Code")
     return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
@@ -457,19 +461,28 @@ class DynamoJobs:
         self.table = table
 
     def due(self, now: datetime, lookback: timedelta) -> Iterator[JobRef]:
-        upper = f"{utc_iso(now)}#~"
-        hour = (now - lookback).replace(minute=0, second=0, microsecond=0)
+        hour = _hour(now - lookback)
         while hour <= now:
-            for item in self.table.query(
-                IndexName=DUE_INDEX,
-                KeyConditionExpression="due_bucket = :bucket AND due_sk <= :upper",
-                ExpressionAttributeValues=to_attributes({":bucket": due_bucket(hour), ":upper": upper}),
-            ):
-                yield JobRef(item["pk"].removeprefix("APPT#"), item["sk"].removeprefix("JOB#"))
+            yield from self._bucket(hour, f"{utc_iso(now)}#~")
             hour += timedelta(hours=1)
+
+    def missed(self, now: datetime, lookback: timedelta) -> Iterator[JobRef]:
+        """The hour just older than the look-back: what an outage made too late to send."""
+        yield from self._bucket(_hour(now - lookback) - timedelta(hours=1), "~")
+
+    def _bucket(self, hour: datetime, upper: str) -> Iterator[JobRef]:
+        for item in self.table.query(
+            IndexName=DUE_INDEX,
+            KeyConditionExpression="due_bucket = :bucket AND due_sk <= :upper",
+            ExpressionAttributeValues=to_attributes({":bucket": due_bucket(hour), ":upper": upper}),
+        ):
+            yield JobRef(item["pk"].removeprefix("APPT#"), item["sk"].removeprefix("JOB#"))
 
     def claim_for_queue(self, ref: JobRef, now: datetime) -> bool:
         return self._move(ref, JobState.PENDING, JobState.QUEUED, now, remove_due=True)
+
+    def skip_missed(self, ref: JobRef, now: datetime) -> bool:
+        return self._move(ref, JobState.PENDING, JobState.SKIPPED, now, remove_due=True, reason="missed")
 
     def release_to_pending(self, ref: JobRef) -> None:
         item = self.table.get(f"APPT#{ref.appointment_id}", f"JOB#{ref.job_id}")
@@ -636,9 +649,13 @@ class DynamoJobs:
         now: datetime | None,
         *,
         remove_due: bool,
+        reason: str | None = None,
     ) -> bool:
         values: dict[str, Any] = {":to": target.value, ":from": source.value}
         update = "SET #state = :to"
+        if reason is not None:
+            update += ", reason = :reason"
+            values[":reason"] = reason
         if now is not None:
             update += ", updated_at = :now"
             values[":now"] = utc_iso(now)

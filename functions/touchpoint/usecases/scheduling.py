@@ -15,9 +15,10 @@ class PassResult:
     due: int
     queued: int
     released: int
+    missed: int = 0
 
     def to_dict(self) -> dict[str, int]:
-        return {"due": self.due, "queued": self.queued, "released": self.released}
+        return {"due": self.due, "queued": self.queued, "released": self.released, "missed": self.missed}
 
 
 def run_scheduler_pass(
@@ -42,4 +43,7 @@ def run_scheduler_pass(
         raise
     for ref in not_queued:
         jobs.release_to_pending(ref)
-    return PassResult(due=due, queued=len(claimed) - len(not_queued), released=len(not_queued))
+    # Too late to send (the scheduler was down longer than the look-back): say so, rather
+    # than leave them pending for ever. Each pass reads one such hour, so the cost stays flat.
+    missed = sum(jobs.skip_missed(ref, now) for ref in jobs.missed(now, lookback))
+    return PassResult(due=due, queued=len(claimed) - len(not_queued), released=len(not_queued), missed=missed)
