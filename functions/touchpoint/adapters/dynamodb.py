@@ -486,24 +486,8 @@ class DynamoJobs:
 
     def release_to_pending(self, ref: JobRef) -> None:
         item = self.table.get(f"APPT#{ref.appointment_id}", f"JOB#{ref.job_id}")
-        if item is None or item["state"] != JobState.QUEUED:
-            return
-        pending = _job_item(replace(_job(item), state=JobState.PENDING))
-        self.table.client.update_item(
-            TableName=self.table.name,
-            Key=_job_key(ref),
-            UpdateExpression="SET #state = :pending, due_bucket = :bucket, due_sk = :sk",
-            ConditionExpression="#state = :queued",
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues=to_attributes(
-                {
-                    ":pending": JobState.PENDING.value,
-                    ":queued": JobState.QUEUED.value,
-                    ":bucket": pending["due_bucket"],
-                    ":sk": pending["due_sk"],
-                }
-            ),
-        )
+        if item is not None and item["state"] == JobState.QUEUED:
+            self._back_to_pending(_job(item), JobState.QUEUED)
 
     def start_sending(self, ref: JobRef, now: datetime) -> Job | NotQueued:
         try:
@@ -677,22 +661,22 @@ class DynamoJobs:
         return True
 
     def hold(self, job: Job, until: datetime, reason: str) -> None:
-        held = _job_item(replace(job, state=JobState.PENDING, due_at=until))
+        self._back_to_pending(replace(job, due_at=until, reason=reason), JobState.SENDING)
+
+    def _back_to_pending(self, job: Job, source: JobState) -> None:
+        """`source` -> `pending`, back on the due index at the job's `due_at`."""
+        pending = _job_item(replace(job, state=JobState.PENDING))
+        fields = {name: pending.get(name) for name in ("due_at", "due_bucket", "due_sk", "reason")}
+        present = {name: value for name, value in fields.items() if value is not None}
         self.table.client.update_item(
             TableName=self.table.name,
             Key=_job_key(job),
-            UpdateExpression="SET #state = :pending, due_at = :due, due_bucket = :bucket, due_sk = :sk, reason = :reason",
-            ConditionExpression="#state = :sending",
+            UpdateExpression="SET #state = :pending, " + ", ".join(f"{name} = :{name}" for name in present),
+            ConditionExpression="#state = :source",
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues=to_attributes(
-                {
-                    ":pending": JobState.PENDING.value,
-                    ":sending": JobState.SENDING.value,
-                    ":due": held["due_at"],
-                    ":bucket": held["due_bucket"],
-                    ":sk": held["due_sk"],
-                    ":reason": reason,
-                }
+                {":pending": JobState.PENDING.value, ":source": source.value}
+                | {f":{name}": value for name, value in present.items()}
             ),
         )
 
