@@ -93,18 +93,14 @@ class TickResult:
     skipped: int = 0
     failed: int = 0
     unknown: int = 0
+    held: int = 0  # back to pending until later (quiet hours, another survey open)
     retried: int = 0
+    missed: int = 0  # too old to send, marked by the scheduler pass
     deliveries: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "queued": self.queued,
-            "sent": self.sent,
-            "skipped": self.skipped,
-            "failed": self.failed,
-            "unknown": self.unknown,
-            "retried": self.retried,
-        }
+        counts = ("queued", "sent", "skipped", "failed", "unknown", "held", "retried", "missed")
+        return {name: getattr(self, name) for name in counts}
 
 
 class LambdaContext(PowertoolsLambdaContext):
@@ -264,6 +260,7 @@ class LocalStack:
                 LambdaContext("touchpoint-scheduler"),
             )
             result.queued = scheduled["queued"]
+            result.missed = scheduled["missed"]
             self._drain_send_queue(now, result)
         return result
 

@@ -338,7 +338,7 @@ def test_marking_the_appointment_held_keeps_its_follow_ups_pending_and_drops_its
 
     world.patch(appointment_id, {"status": "completed"}, now=held_at)
 
-    # A held appointment sends no more reminders: none is left pending (the README: they go away).
+    # A held appointment sends no more reminders: none is left pending (they are skipped).
     jobs = world.jobs(appointment_id)
     assert [j for j in jobs if j.kind is JobKind.REMINDER and j.state is JobState.PENDING] == []
     assert [(j.survey, j.state) for j in world.follow_ups(appointment_id)] == [

@@ -1,5 +1,6 @@
 """When each message of an appointment is due: elapsed time, wall-clock time, DST, quiet hours."""
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -458,12 +459,44 @@ def test_replan_keeps_a_job_that_was_attempted(state: JobState) -> None:
 @pytest.mark.parametrize("state", UNATTEMPTED)
 def test_replan_replaces_a_job_not_yet_attempted(state: JobState) -> None:
     old = job(DUE, state, job_id="jb_old")
+    if state is JobState.SKIPPED:
+        old = replace(old, reason="overdue")  # as planning skips it
     moved = appointment(local(NEW_YORK, 2026, 12, 3, 15, 0))
 
     change = replan(moved, [old], [planned(utc(2026, 12, 2, 20, 0))], ids(), NOW)
 
     assert change.remove == [old]
     assert [(put.job_id, put.due_at) for put in change.put] == [("jb_new1", utc(2026, 12, 2, 20, 0))]
+
+
+def test_replan_keeps_a_message_skipped_at_send_time_as_history() -> None:
+    skipped = replace(job(DUE, JobState.SKIPPED, job_id="jb_skipped"), reason="opted_out")
+    same = appointment(local(NEW_YORK, 2026, 12, 1, 15, 0))
+
+    change = replan(same, [skipped], [planned(DUE)], ids(), NOW)
+
+    assert change.remove == []
+    assert change.put == []
+
+
+def test_replan_keeps_a_held_message_the_plan_still_wants_by_then() -> None:
+    held = replace(job(DUE + timedelta(hours=12), job_id="jb_held"), reason="quiet_hours")
+    same = appointment(local(NEW_YORK, 2026, 12, 1, 15, 0))
+
+    change = replan(same, [held], [planned(DUE)], ids(), NOW)
+
+    assert change.remove == []
+    assert change.put == []
+
+
+def test_replan_replaces_a_held_message_the_plan_now_wants_later() -> None:
+    held = replace(job(DUE + timedelta(hours=12), job_id="jb_held"), reason="quiet_hours")
+    moved = appointment(local(NEW_YORK, 2026, 12, 9, 15, 0))
+    later = utc(2026, 12, 8, 20, 0)
+
+    change = replan(moved, [held], [planned(later)], ids(), NOW)
+
+    assert [(put.due_at, put.state) for put in change.put] == [(later, JobState.PENDING)]
 
 
 def test_replan_does_not_plan_again_a_message_already_attempted() -> None:

@@ -698,13 +698,15 @@ class DynamoJobs:
             "error_code": error_code,
         }
         present = {name: value for name, value in fields.items() if value is not None}
+        # A reason left from a hold no longer applies once the job is done.
+        clear = " REMOVE #reason" if reason is None else ""
         return {
             "Update": {
                 "TableName": self.table.name,
                 "Key": _job_key(job),
-                "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in present),
+                "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in present) + clear,
                 "ConditionExpression": "#state = :sending",
-                "ExpressionAttributeNames": {f"#{name}": name for name in present},
+                "ExpressionAttributeNames": {f"#{name}": name for name in [*present, "reason"]},
                 "ExpressionAttributeValues": to_attributes(
                     {
                         **{f":{name}": value for name, value in present.items()},

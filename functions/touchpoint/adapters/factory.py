@@ -38,9 +38,6 @@ def settings() -> Settings:
 
 @cache
 def table() -> Table:
-    # Every function reads the table: the place to validate the instrument files once per cold
-    # start, so that a broken one fails loudly before any patient's survey depends on it.
-    instruments()
     return Table(boto3.client("dynamodb"), settings().table_name)
 
 
@@ -49,6 +46,7 @@ def patients() -> DynamoPatients:
 
 
 def admin() -> Admin:
+    instruments()  # validated at cold start: a broken file fails loudly, before a survey needs it
     return Admin(
         DynamoClinics(table()),
         DynamoPatients(table()),
@@ -139,4 +137,5 @@ def printed_alerts() -> PrintedAlerts:
 
 
 def sender() -> Sender:
+    instruments()  # validated at cold start, as for the admin function
     return Sender(jobs(), DynamoPatients(table()), sms_gateway())

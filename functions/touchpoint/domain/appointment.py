@@ -38,10 +38,6 @@ class JobState(StrEnum):
     UNKNOWN = "unknown"
 
 
-# States a job reaches before any attempt to send it: re-planning may replace these.
-UNATTEMPTED = frozenset({JobState.PENDING, JobState.SKIPPED, JobState.CANCELLED})
-
-
 @dataclass(frozen=True)
 class Appointment:
     appointment_id: str

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.appointment import (
-    UNATTEMPTED,
     Appointment,
     AppointmentStatus,
     Job,
@@ -206,9 +205,11 @@ def replan(
         ]
         jobs = [job for job in jobs if job.kind is JobKind.FOLLOW_UP]
         planned = [message for message in planned if message.kind is JobKind.FOLLOW_UP]
-    attempted = {(job.rule, job.due_at) for job in jobs if job.state not in UNATTEMPTED}
-    replaceable = [job for job in jobs if job.state in UNATTEMPTED and not is_nudge(job)]
+    replaceable = [job for job in jobs if _replaceable(job)]
+    attempted = {(job.rule, job.due_at) for job in jobs if not _replaceable(job)}
     pending = {(job.rule, job.due_at) for job in replaceable if job.state is JobState.PENDING}
+    # A held message (quiet hours, another survey open) stays, unless the plan now wants it later.
+    held = {job.rule: job.due_at for job in jobs if job.state is JobState.PENDING and job.reason}
 
     def plan_of(rule: str, due_at: datetime, state: JobState, reason: str | None) -> tuple[object, ...]:
         # Due already but still pending is in flight, not overdue: the scheduler has it.
@@ -216,7 +217,10 @@ def replan(
             return (rule, due_at, JobState.PENDING, None)
         return (rule, due_at, state, reason)
 
-    wanted = [message for message in planned if (message.rule, message.due_at) not in attempted]
+    def held_for_it(message: PlannedMessage) -> bool:
+        return message.rule in held and message.due_at <= held[message.rule]
+
+    wanted = [m for m in planned if (m.rule, m.due_at) not in attempted and not held_for_it(m)]
     kept = {plan_of(m.rule, m.due_at, m.state, m.reason) for m in wanted} & {
         (job.rule, job.due_at, job.state, job.reason) for job in replaceable
     }
@@ -229,6 +233,23 @@ def replan(
             if plan_of(message.rule, message.due_at, message.state, message.reason) not in kept
         ],
     )
+
+
+# The reasons planning gives; any other skip was decided at send time and is history.
+PLANNING_REASONS = frozenset(
+    {"overdue", "after_start", "duplicate", "appointment_completed", "appointment_started"}
+)
+
+
+def _replaceable(job: Job) -> bool:
+    """Whether re-planning may replace the job: planned, never attempted, not held."""
+    if is_nudge(job):
+        return False
+    if job.state is JobState.PENDING:
+        return job.reason is None
+    if job.state is JobState.SKIPPED:
+        return job.reason in PLANNING_REASONS
+    return job.state is JobState.CANCELLED
 
 
 NUDGE_RULE = "nudge:"

@@ -66,16 +66,16 @@ class Sender:
             return self._not_queued(job, now)
         try:
             prepared = self._prepare(job, now)
+            if isinstance(prepared, Hold):
+                if prepared.until is None:
+                    self.jobs.record_outcome(job, JobState.SKIPPED, reason=prepared.reason)
+                    return Delivery("skipped", prepared.reason)
+                self.jobs.hold(job, prepared.until, prepared.reason)
+                return Delivery("held", prepared.reason)
         except BaseException:
-            # Nothing went to Twilio: the job goes back to the queue, to be tried again.
+            # Nothing went to Twilio and nothing was written: back to the queue, to try again.
             self.jobs.back_to_queue(job)
             raise
-        if isinstance(prepared, Hold):
-            if prepared.until is None:
-                self.jobs.record_outcome(job, JobState.SKIPPED, reason=prepared.reason)
-                return Delivery("skipped", prepared.reason)
-            self.jobs.hold(job, prepared.until, prepared.reason)
-            return Delivery("held", prepared.reason)
         context, outgoing = prepared
         body = outgoing.body
         try:
