@@ -343,3 +343,19 @@ def test_discreet_must_be_a_boolean(discreet: Any) -> None:
 
 def test_discreet_can_be_turned_off() -> None:
     assert parse_clinic_settings(clinic_body(discreet=False)).discreet is False
+
+
+def test_stored_settings_are_read_back_without_looking_up_survey_names() -> None:
+    stored = {
+        "name": "Calm Waters",
+        "timezone": "America/New_York",
+        "sender": "+15005550006",
+        "phone": "+12125550100",
+        "follow_ups": [{"after": "P7D", "survey": "an-instrument-since-removed"}],
+    }
+
+    settings = parse_clinic_settings(stored, stored=True)
+
+    assert [rule.survey for rule in settings.follow_ups] == ["an-instrument-since-removed"]
+    with pytest.raises(InvalidInput):
+        parse_clinic_settings(stored)  # what the admin API sends is still checked

@@ -496,7 +496,18 @@ def test_replan_replaces_a_held_message_the_plan_now_wants_later() -> None:
 
     change = replan(moved, [held], [planned(later)], ids(), NOW)
 
+    assert change.remove == [held]  # never both: the held one goes
     assert [(put.due_at, put.state) for put in change.put] == [(later, JobState.PENDING)]
+
+
+def test_replan_removes_a_held_message_whose_rule_the_settings_dropped() -> None:
+    held = replace(job(DUE + timedelta(hours=12), job_id="jb_held"), reason="quiet_hours")
+    same = appointment(local(NEW_YORK, 2026, 12, 1, 15, 0))
+
+    change = replan(same, [held], [], ids(), NOW)
+
+    assert change.remove == [held]
+    assert change.put == []
 
 
 def test_replan_does_not_plan_again_a_message_already_attempted() -> None:

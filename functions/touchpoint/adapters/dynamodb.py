@@ -132,7 +132,7 @@ def _clinic_item(clinic: Clinic) -> Item:
 def clinic_from_item(item: Item) -> Clinic:
     return Clinic(
         item["clinic_id"],
-        parse_clinic_settings(item["settings"]),
+        parse_clinic_settings(item["settings"], stored=True),
         created_at=parse_utc(item["created_at"]),
         updated_at=parse_utc(item["updated_at"]),
     )

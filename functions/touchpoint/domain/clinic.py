@@ -131,8 +131,13 @@ _CLINIC_FIELDS = {
 }
 
 
-def parse_clinic_settings(body: object) -> ClinicSettings:
-    """Validate a clinic's settings as the admin API receives them (a decoded JSON object)."""
+def parse_clinic_settings(body: object, *, stored: bool = False) -> ClinicSettings:
+    """Validate a clinic's settings as the admin API receives them (a decoded JSON object).
+
+    `stored`: settings read back, checked when they came in. Their survey names are not looked
+    up again, so that reading a clinic (to answer a crisis, say) never depends on the
+    instrument files.
+    """
     data = _object(body, "body")
     unknown = sorted(set(data) - _CLINIC_FIELDS - {"clinic_id", "created_at", "updated_at"})
     if unknown:
@@ -148,7 +153,7 @@ def parse_clinic_settings(body: object) -> ClinicSettings:
             for index, rule in enumerate(_list(data.get("reminders", DEFAULT_REMINDERS), "reminders"))
         ),
         follow_ups=tuple(
-            _follow_up(rule, f"follow_ups[{index}]")
+            _follow_up(rule, f"follow_ups[{index}]", check_survey=not stored)
             for index, rule in enumerate(_list(data.get("follow_ups", []), "follow_ups"))
         ),
         discreet=_bool(data.get("discreet", True), "discreet"),
@@ -225,12 +230,12 @@ def _reminder(value: object, field: str) -> ReminderRule:
     return ReminderRule(days_before=days, at=parse_clock(data["at"], f"{field}.at"))
 
 
-def _follow_up(value: object, field: str) -> FollowUpRule:
+def _follow_up(value: object, field: str, *, check_survey: bool) -> FollowUpRule:
     data = _object(value, field)
     if set(data) != {"after", "survey"}:
         raise InvalidInput(f"{field} takes 'after' and 'survey'", field)
     survey = data["survey"]
-    known = sorted(instruments())
+    known = sorted(instruments()) if check_survey else [survey]
     if survey not in known:
         raise InvalidInput(f"{field}.survey must be one of {', '.join(known)}", f"{field}.survey")
     return FollowUpRule(

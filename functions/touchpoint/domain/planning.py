@@ -206,10 +206,14 @@ def replan(
         jobs = [job for job in jobs if job.kind is JobKind.FOLLOW_UP]
         planned = [message for message in planned if message.kind is JobKind.FOLLOW_UP]
     replaceable = [job for job in jobs if _replaceable(job)]
-    attempted = {(job.rule, job.due_at) for job in jobs if not _replaceable(job)}
+    held = [job for job in jobs if _held(job)]
+    attempted = {(job.rule, job.due_at) for job in jobs if not _replaceable(job) and not _held(job)}
     pending = {(job.rule, job.due_at) for job in replaceable if job.state is JobState.PENDING}
-    # A held message (quiet hours, another survey open) stays, unless the plan now wants it later.
-    held = {job.rule: job.due_at for job in jobs if job.state is JobState.PENDING and job.reason}
+    # A held message (quiet hours, another survey open) stays while the plan still wants its
+    # rule by then; moved later or dropped from the settings, it goes.
+    still_held = {
+        job.rule for job in held if any(m.rule == job.rule and m.due_at <= job.due_at for m in planned)
+    }
 
     def plan_of(rule: str, due_at: datetime, state: JobState, reason: str | None) -> tuple[object, ...]:
         # Due already but still pending is in flight, not overdue: the scheduler has it.
@@ -217,15 +221,13 @@ def replan(
             return (rule, due_at, JobState.PENDING, None)
         return (rule, due_at, state, reason)
 
-    def held_for_it(message: PlannedMessage) -> bool:
-        return message.rule in held and message.due_at <= held[message.rule]
-
-    wanted = [m for m in planned if (m.rule, m.due_at) not in attempted and not held_for_it(m)]
+    wanted = [m for m in planned if (m.rule, m.due_at) not in attempted and m.rule not in still_held]
     kept = {plan_of(m.rule, m.due_at, m.state, m.reason) for m in wanted} & {
         (job.rule, job.due_at, job.state, job.reason) for job in replaceable
     }
     return Replan(
-        remove=[job for job in replaceable if (job.rule, job.due_at, job.state, job.reason) not in kept],
+        remove=[job for job in replaceable if (job.rule, job.due_at, job.state, job.reason) not in kept]
+        + [job for job in held if job.rule not in still_held],
         put=closed
         + [
             to_job(message, appointment, new_job_id())
@@ -239,6 +241,10 @@ def replan(
 PLANNING_REASONS = frozenset(
     {"overdue", "after_start", "duplicate", "appointment_completed", "appointment_started"}
 )
+
+
+def _held(job: Job) -> bool:
+    return job.state is JobState.PENDING and job.reason is not None and not is_nudge(job)
 
 
 def _replaceable(job: Job) -> bool:
