@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.errors import Conflict, InvalidInput
+from touchpoint.domain.json_input import json_object
 from touchpoint.domain.timeutil import exists_in_zone, utc_iso
 
 MAX_BOOKING_AHEAD = timedelta(days=5 * 366)
@@ -144,11 +145,7 @@ def parse_duration_minutes(value: object) -> int:
 
 
 def parse_new_appointment(body: object, clinic_zone: ZoneInfo, now: datetime) -> NewAppointment:
-    if not isinstance(body, dict):
-        raise InvalidInput("body must be a JSON object", "body")
-    unknown = sorted(set(body) - {"patient_id", "starts_at", "duration_minutes"})
-    if unknown:
-        raise InvalidInput(f"unknown field {unknown[0]!r}", unknown[0])
+    body = json_object(body, allowed={"patient_id", "starts_at", "duration_minutes"})
     patient_id = body.get("patient_id")
     if not isinstance(patient_id, str) or not patient_id:
         raise InvalidInput("patient_id is required", "patient_id")
@@ -174,11 +171,9 @@ _SETTABLE_STATUSES = (
 
 
 def parse_appointment_change(body: object, clinic_zone: ZoneInfo, now: datetime) -> AppointmentChange:
-    if not isinstance(body, dict) or not body:
-        raise InvalidInput("body must be a JSON object with starts_at, duration_minutes or status", "body")
-    unknown = sorted(set(body) - {"starts_at", "duration_minutes", "status"})
-    if unknown:
-        raise InvalidInput(f"unknown field {unknown[0]!r}", unknown[0])
+    body = json_object(body, allowed={"starts_at", "duration_minutes", "status"})
+    if not body:
+        raise InvalidInput("body must hold starts_at, duration_minutes or status", "body")
     status = body.get("status")
     if "status" in body and status not in _SETTABLE_STATUSES:
         raise InvalidInput("status must be 'cancelled', 'completed' or 'scheduled'", "status")

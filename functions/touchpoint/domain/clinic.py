@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from touchpoint.domain.errors import InvalidInput
 from touchpoint.domain.instruments import instruments
+from touchpoint.domain.json_input import json_object
 from touchpoint.domain.phones import to_e164, to_sender
 from touchpoint.domain.timeutil import (
     format_duration,
@@ -138,10 +139,7 @@ def parse_clinic_settings(body: object, *, stored: bool = False) -> ClinicSettin
     up again, so that reading a clinic (to answer a crisis, say) never depends on the
     instrument files.
     """
-    data = _object(body, "body")
-    unknown = sorted(set(data) - _CLINIC_FIELDS - {"clinic_id", "created_at", "updated_at"})
-    if unknown:
-        raise InvalidInput(f"unknown field {unknown[0]!r}", unknown[0])
+    data = json_object(body, allowed=_CLINIC_FIELDS | {"clinic_id", "created_at", "updated_at"})
     return ClinicSettings(
         name=_text(data.get("name"), "name", maximum=100),
         timezone=parse_zone(data.get("timezone"), "timezone"),
@@ -159,12 +157,6 @@ def parse_clinic_settings(body: object, *, stored: bool = False) -> ClinicSettin
         discreet=_bool(data.get("discreet", True), "discreet"),
         survey_expiry=timedelta(hours=_hours(data.get("survey_expiry_hours", DEFAULT_SURVEY_EXPIRY_HOURS))),
     )
-
-
-def _object(value: object, field: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidInput(f"{field} must be a JSON object", field)
-    return value
 
 
 def _text(value: object, field: str, *, maximum: int) -> str:
@@ -201,7 +193,7 @@ def _list(value: object, field: str) -> list[Any]:
 def _quiet_hours(value: object) -> QuietHours | None:
     if value is None:
         return None
-    data = _object(value, "quiet_hours")
+    data = json_object(value, "quiet_hours")
     start = parse_clock(data.get("start"), "quiet_hours.start")
     end = parse_clock(data.get("end"), "quiet_hours.end")
     if start == end:
@@ -212,7 +204,7 @@ def _quiet_hours(value: object) -> QuietHours | None:
 
 
 def _reminder(value: object, field: str) -> ReminderRule:
-    data = _object(value, field)
+    data = json_object(value, field)
     if "before" in data:
         if set(data) != {"before"}:
             raise InvalidInput(f"{field} takes either 'before' or 'days_before' with 'at'", field)
@@ -231,7 +223,7 @@ def _reminder(value: object, field: str) -> ReminderRule:
 
 
 def _follow_up(value: object, field: str, *, check_survey: bool) -> FollowUpRule:
-    data = _object(value, field)
+    data = json_object(value, field)
     if set(data) != {"after", "survey"}:
         raise InvalidInput(f"{field} takes 'after' and 'survey'", field)
     survey = data["survey"]

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.errors import InvalidInput
+from touchpoint.domain.json_input import json_object
 from touchpoint.domain.phones import to_e164
 from touchpoint.domain.timeutil import parse_zone, utc_iso
 
@@ -48,11 +49,7 @@ class NewPatient:
 
 
 def parse_new_patient(body: object, clinic: Clinic) -> NewPatient:
-    if not isinstance(body, dict):
-        raise InvalidInput("body must be a JSON object", "body")
-    unknown = sorted(set(body) - _PATIENT_FIELDS)
-    if unknown:
-        raise InvalidInput(f"unknown field {unknown[0]!r}", unknown[0])
+    body = json_object(body, allowed=_PATIENT_FIELDS)
     first_name = body.get("first_name")
     if not isinstance(first_name, str) or not first_name.strip():
         raise InvalidInput("first_name is required and must be a non-empty string", "first_name")
