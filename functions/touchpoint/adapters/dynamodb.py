@@ -105,6 +105,29 @@ class Table:
             }
         }
 
+    def update(
+        self,
+        key: Mapping[str, str],
+        expression: str,
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> "TransactWriteItemTypeDef":
+        """An update, as one item of a transaction."""
+        update: dict[str, Any] = {
+            "TableName": self.name,
+            "Key": to_attributes(key),
+            "UpdateExpression": expression,
+        }
+        if condition:
+            update["ConditionExpression"] = condition
+        if names:
+            update["ExpressionAttributeNames"] = dict(names)
+        if values:
+            update["ExpressionAttributeValues"] = to_attributes(values)
+        return {"Update": update}  # type: ignore[typeddict-item]
+
     def transact(self, items: list["TransactWriteItemTypeDef"], conflict: str) -> None:
         try:
             self.client.transact_write_items(TransactItems=items)
@@ -261,25 +284,17 @@ def patient_update(
     """One update of the patient item (a transaction may touch an item once): the opt-out flag,
     and prompts that no longer apply."""
     pk, sk = patient_key(clinic_id, patient_id)
-    update: dict[str, Any] = {
-        "TableName": table.name,
-        "Key": to_attributes({"pk": pk, "sk": sk}),
-        "ConditionExpression": "attribute_exists(pk)",
-    }
-    expression = ""
+    condition, expression, values = "attribute_exists(pk)", "", {}
     if opted_out is not None:
         # Only a change counts: two STOPs at once write one ledger line and confirm once.
         expression = "SET opted_out = :opted_out"
-        update["ConditionExpression"] += " AND " + (
+        condition += " AND " + (
             "(attribute_not_exists(opted_out) OR opted_out = :no)" if opted_out else "opted_out = :yes"
         )
-        update["ExpressionAttributeValues"] = to_attributes(
-            {":opted_out": opted_out} | ({":no": False} if opted_out else {":yes": True})
-        )
+        values = {":opted_out": opted_out} | ({":no": False} if opted_out else {":yes": True})
     if removed := sorted(set(remove)):
         expression += " REMOVE " + ", ".join(removed)
-    update["UpdateExpression"] = expression.strip()
-    return {"Update": update}  # type: ignore[typeddict-item]
+    return table.update({"pk": pk, "sk": sk}, expression.strip(), condition=condition, values=values)
 
 
 def consent_items(
@@ -570,32 +585,17 @@ class DynamoJobs:
             prompt = {"active_survey_id": survey.survey_id}
             items.append(self.table.put_new(survey_item(survey)))
         elif survey is not None:
-            items.append(
-                {
-                    "Update": {
-                        "TableName": self.table.name,
-                        "Key": to_attributes(
-                            {"pk": f"PATIENT#{survey.patient_id}", "sk": f"SURVEY#{survey.survey_id}"}
-                        ),
-                        "UpdateExpression": "SET nudged = :yes",
-                        "ExpressionAttributeValues": to_attributes({":yes": True}),
-                    }
-                }
-            )
+            survey_key = {"pk": f"PATIENT#{survey.patient_id}", "sk": f"SURVEY#{survey.survey_id}"}
+            items.append(self.table.update(survey_key, "SET nudged = :yes", values={":yes": True}))
         if prompt:
             pk, sk = patient_key(job.clinic_id, job.patient_id)
             items.append(
-                {
-                    "Update": {
-                        "TableName": self.table.name,
-                        "Key": to_attributes({"pk": pk, "sk": sk}),
-                        "UpdateExpression": "SET " + ", ".join(f"{name} = :{name}" for name in prompt),
-                        "ConditionExpression": "attribute_exists(pk)",
-                        "ExpressionAttributeValues": to_attributes(
-                            {f":{name}": value for name, value in prompt.items()}
-                        ),
-                    }
-                }
+                self.table.update(
+                    {"pk": pk, "sk": sk},
+                    "SET " + ", ".join(f"{name} = :{name}" for name in prompt),
+                    condition="attribute_exists(pk)",
+                    values={f":{name}": value for name, value in prompt.items()},
+                )
             )
         if nudge is not None:
             items.append(self.table.put_new(_job_item(nudge)))
@@ -700,37 +700,20 @@ class DynamoJobs:
         present = {name: value for name, value in fields.items() if value is not None}
         # A reason left from a hold no longer applies once the job is done.
         clear = " REMOVE #reason" if reason is None else ""
-        return {
-            "Update": {
-                "TableName": self.table.name,
-                "Key": _job_key(job),
-                "UpdateExpression": "SET " + ", ".join(f"#{name} = :{name}" for name in present) + clear,
-                "ConditionExpression": "#state = :sending",
-                "ExpressionAttributeNames": {f"#{name}": name for name in [*present, "reason"]},
-                "ExpressionAttributeValues": to_attributes(
-                    {
-                        **{f":{name}": value for name, value in present.items()},
-                        ":sending": JobState.SENDING.value,
-                    }
-                ),
-            }
-        }
+        return self.table.update(
+            {"pk": f"APPT#{job.appointment_id}", "sk": f"JOB#{job.job_id}"},
+            "SET " + ", ".join(f"#{name} = :{name}" for name in present) + clear,
+            condition="#state = :sending",
+            names={f"#{name}": name for name in [*present, "reason"]},
+            values={f":{name}": value for name, value in present.items()}
+            | {":sending": JobState.SENDING.value},
+        )
 
     def _log(self, message: MessageRecord) -> list["TransactWriteItemTypeDef"]:
         item = message_item(message)
         items = [self.table.put_new(item)]
         if message.twilio_sid:
-            items.append(
-                self.table.put_new(
-                    {
-                        "pk": f"SID#{message.twilio_sid}",
-                        "sk": "SID",
-                        "type": "sid",
-                        "message_pk": item["pk"],
-                        "message_sk": item["sk"],
-                    }
-                )
-            )
+            items.append(self.table.put_new(sid_item(message.twilio_sid, item)))
         return items
 
 
@@ -800,6 +783,17 @@ def message_item(message: MessageRecord, partition: str | None = None) -> Item:
         "patient_id": message.patient_id,
         "status_rank": STATUS_RANK.get(message.status, 0),
         **message.to_dict(),
+    }
+
+
+def sid_item(sid: str, message: Item) -> Item:
+    """Which message a Twilio SID belongs to, for its status callbacks."""
+    return {
+        "pk": f"SID#{sid}",
+        "sk": "SID",
+        "type": "sid",
+        "message_pk": message["pk"],
+        "message_sk": message["sk"],
     }
 
 

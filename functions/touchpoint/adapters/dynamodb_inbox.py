@@ -23,6 +23,7 @@ from touchpoint.adapters.dynamodb import (
     patient_from_item,
     patient_key,
     patient_update,
+    sid_item,
     survey_from_item,
     survey_item,
     to_attributes,
@@ -113,21 +114,14 @@ class DynamoInbox:
             )
         if record.appointment:
             items.append(
-                {
-                    "Update": {
-                        "TableName": self.table.name,
-                        "Key": to_attributes(
-                            {"pk": f"APPT#{record.appointment.appointment_id}", "sk": "APPT"}
-                        ),
-                        "UpdateExpression": "SET #status = :status",
-                        # Not over a status the clinic set meanwhile (a cancel, say).
-                        "ConditionExpression": "#status = :seen",
-                        "ExpressionAttributeNames": {"#status": "status"},
-                        "ExpressionAttributeValues": to_attributes(
-                            {":status": record.appointment.status.value, ":seen": record.appointment_seen}
-                        ),
-                    }
-                }
+                self.table.update(
+                    {"pk": f"APPT#{record.appointment.appointment_id}", "sk": "APPT"},
+                    "SET #status = :status",
+                    # Not over a status the clinic set meanwhile (a cancel, say).
+                    condition="#status = :seen",
+                    names={"#status": "status"},
+                    values={":status": record.appointment.status.value, ":seen": record.appointment_seen},
+                )
             )
         items += [self.table.put_new(alert_item(alert)) for alert in record.alerts]
         try:
@@ -213,48 +207,30 @@ class DynamoStatuses:
         try:
             self.table.client.transact_write_items(
                 TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self.table.name,
-                            "Key": to_attributes({"pk": item["pk"], "sk": item["sk"]}),
-                            "UpdateExpression": "SET twilio_sid = :sid, #status = :status, status_rank = :rank",
-                            "ConditionExpression": "attribute_not_exists(twilio_sid)",
-                            "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": to_attributes(
-                                {
-                                    ":sid": callback.message_sid,
-                                    ":status": callback.status,
-                                    ":rank": callback.rank,
-                                }
-                            ),
-                        }
-                    },
-                    self.table.put_new(
-                        {
-                            "pk": f"SID#{callback.message_sid}",
-                            "sk": "SID",
-                            "type": "sid",
-                            "message_pk": item["pk"],
-                            "message_sk": item["sk"],
-                        }
+                    self.table.update(
+                        {"pk": item["pk"], "sk": item["sk"]},
+                        "SET twilio_sid = :sid, #status = :status, status_rank = :rank",
+                        condition="attribute_not_exists(twilio_sid)",
+                        names={"#status": "status"},
+                        values={
+                            ":sid": callback.message_sid,
+                            ":status": callback.status,
+                            ":rank": callback.rank,
+                        },
                     ),
-                    {
-                        "Update": {
-                            "TableName": self.table.name,
-                            "Key": to_attributes(job_key),
-                            "UpdateExpression": "SET #state = :sent, twilio_sid = :sid, reason = :reason",
-                            "ConditionExpression": "#state = :unknown",
-                            "ExpressionAttributeNames": {"#state": "state"},
-                            "ExpressionAttributeValues": to_attributes(
-                                {
-                                    ":sent": JobState.SENT.value,
-                                    ":unknown": JobState.UNKNOWN.value,
-                                    ":sid": callback.message_sid,
-                                    ":reason": "reconciled_from_status_callback",
-                                }
-                            ),
-                        }
-                    },
+                    self.table.put_new(sid_item(callback.message_sid, item)),
+                    self.table.update(
+                        job_key,
+                        "SET #state = :sent, twilio_sid = :sid, reason = :reason",
+                        condition="#state = :unknown",
+                        names={"#state": "state"},
+                        values={
+                            ":sent": JobState.SENT.value,
+                            ":unknown": JobState.UNKNOWN.value,
+                            ":sid": callback.message_sid,
+                            ":reason": "reconciled_from_status_callback",
+                        },
+                    ),
                 ]
             )
         except ClientError as error:
