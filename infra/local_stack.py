@@ -28,6 +28,8 @@ QUEUE_NAME = "touchpoint-send-local"
 TICK_INTERVAL_SECONDS = 60
 MAX_REQUEST_BYTES = 1024 * 1024
 LOCAL_AUTH_TOKEN = "local-auth-token"  # noqa: S105 (signs webhooks when no Twilio account is set)
+# Who the admin token stands for: a platform admin, named in acknowledgements and the like.
+LOCAL_ADMIN = "local-admin"
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,11 @@ class TickResult:
     held: int = 0  # back to pending until later (quiet hours, another survey open)
     retried: int = 0
     missed: int = 0  # too old to send, marked by the scheduler pass
+    escalated: int = 0  # open crisis alerts escalated by the scheduler pass
     deliveries: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        counts = ("queued", "sent", "skipped", "failed", "unknown", "held", "retried", "missed")
+        counts = ("queued", "sent", "skipped", "failed", "unknown", "held", "retried", "missed", "escalated")
         return {name: getattr(self, name) for name in counts}
 
 
@@ -229,8 +232,12 @@ class LocalStack:
     ) -> tuple[int, dict[str, str], bytes]:
         event = http_api_event(method, path, query, headers, body, self.clock.now())
         if function == "admin":
+            # What API Gateway's JWT authorizer passes on for a verified access token.
             event["requestContext"]["authorizer"] = {
-                "jwt": {"claims": {"sub": "local-admin", "token_use": "access"}, "scopes": []}
+                "jwt": {
+                    "claims": {"sub": LOCAL_ADMIN, "username": LOCAL_ADMIN, "token_use": "access"},
+                    "scopes": [],
+                }
             }
         with self._invocations:
             from touchpoint.handlers import admin, inbound
@@ -261,6 +268,7 @@ class LocalStack:
             )
             result.queued = scheduled["queued"]
             result.missed = scheduled["missed"]
+            result.escalated = scheduled["escalated"]
             self._drain_send_queue(now, result)
         return result
 
@@ -347,7 +355,7 @@ class LocalStack:
     def auto_tick(self, stop: threading.Event) -> None:
         while not stop.wait(TICK_INTERVAL_SECONDS):
             result = self.tick(datetime.now(UTC).replace(microsecond=0), simulated=False)
-            if result.queued:
+            if result.queued or result.escalated:
                 print(f"[tick] {json.dumps(result.to_dict())}", flush=True)
 
 

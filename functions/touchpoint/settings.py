@@ -21,6 +21,7 @@ class Settings:
     twilio_auth_token: str | None = None
     twilio_api_base_url: str | None = None
     alerts_topic_arn: str | None = None
+    escalations_topic_arn: str | None = None
     scheduler_lookback_hours: int = 24
 
     @classmethod

@@ -40,7 +40,7 @@ def scenario(future_jobs: int) -> dict[str, Any]:
 
     from infra.template import create_aws_resources
     from touchpoint.adapters import dynamodb as ddb
-    from touchpoint.adapters.dynamodb_inbox import DynamoAlerts
+    from touchpoint.adapters.dynamodb_alerts import DynamoAlerts
     from touchpoint.adapters.sms import OutboxSms
     from touchpoint.adapters.sqs import SqsJobQueue, parse_job_message
     from touchpoint.domain.appointment import Job, JobKind, JobState

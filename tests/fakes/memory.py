@@ -8,10 +8,11 @@ re-plan never deletes or overwrites a job that moved on meanwhile.
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from touchpoint.domain.alerts import Alert, AlertFilter, AlertState
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobState
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.errors import Conflict, NotFound
-from touchpoint.domain.inbound import Alert, ConsentChange
+from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.surveys import Survey
@@ -152,11 +153,61 @@ class MemoryMessageLog:
 
 
 class MemoryAlerts:
-    def __init__(self) -> None:
-        self.items: list[Alert] = []
+    """The alert log and the escalation index: every change only from the state it was read in."""
 
-    def for_clinic(self, clinic_id: str) -> list[Alert]:
-        return [alert for alert in self.items if alert.clinic_id == clinic_id]
+    def __init__(self) -> None:
+        self.items: dict[str, Alert] = {}
+
+    def add(self, alert: Alert) -> None:
+        """What the inbound message's transaction does."""
+        self.items[alert.alert_id] = alert
+
+    def for_clinic(self, clinic_id: str, which: AlertFilter) -> list[Alert]:
+        found = [a for a in self.items.values() if a.clinic_id == clinic_id and which.matches(a)]
+        return sorted(found, key=lambda alert: (alert.at, alert.alert_id), reverse=True)
+
+    def get(self, clinic_id: str, alert_id: str) -> Alert:
+        alert = self.items.get(alert_id)
+        if alert is None or alert.clinic_id != clinic_id:
+            raise NotFound(f"no alert {alert_id!r} in this clinic", "alert_id")
+        return alert
+
+    def record_acknowledgement(self, alert: Alert) -> None:
+        stored = self.get(alert.clinic_id, alert.alert_id)
+        if stored.state is not AlertState.OPEN:
+            raise Conflict(f"alert {alert.alert_id!r} was acknowledged already", "alert_id")
+        self.items[alert.alert_id] = replace(
+            stored,
+            state=alert.state,
+            acknowledged_by=alert.acknowledged_by,
+            acknowledged_at=alert.acknowledged_at,
+            note=alert.note,
+            next_escalation_at=None,
+        )
+
+    def due_for_escalation(self, now: datetime, limit: int) -> list[Alert]:
+        due = [
+            alert
+            for alert in self.items.values()
+            if alert.next_escalation_at is not None and alert.next_escalation_at <= now
+        ]
+        return sorted(due, key=lambda alert: (alert.next_escalation_at or now, alert.alert_id))[:limit]
+
+    def move_escalation(self, seen: Alert, new: Alert) -> bool:
+        stored = self.items.get(seen.alert_id)
+        if (
+            stored is None
+            or stored.state is not AlertState.OPEN
+            or (stored.escalations, stored.next_escalation_at) != (seen.escalations, seen.next_escalation_at)
+        ):
+            return False
+        self.items[seen.alert_id] = replace(
+            stored,
+            escalations=new.escalations,
+            escalated_at=new.escalated_at,
+            next_escalation_at=new.next_escalation_at,
+        )
+        return True
 
 
 class MemorySurveys:

@@ -20,7 +20,7 @@ from touchpoint.adapters.dynamodb import (
     DynamoSurveys,
     Table,
 )
-from touchpoint.adapters.dynamodb_inbox import DynamoAlerts
+from touchpoint.adapters.dynamodb_alerts import DynamoAlerts
 from touchpoint.domain.appointment import Job
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.ports import JobRef

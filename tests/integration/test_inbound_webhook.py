@@ -588,7 +588,7 @@ def test_a_status_callback_without_a_message_sid_is_a_bad_request(world: World) 
 # ---- what the clinic does and reads ----
 
 
-def test_admin_opt_out_records_an_admin_ledger_line_and_alerts_are_listed(
+def test_admin_opt_out_records_an_admin_ledger_line_and_alerts_are_listed_newest_first(
     world: World, reminded: Booked
 ) -> None:
     world.text("R")
@@ -604,7 +604,7 @@ def test_admin_opt_out_records_an_admin_ledger_line_and_alerts_are_listed(
     [line] = world.consent_ledger(reminded.patient_id)
     assert (line["action"], line["source"]) == ("opt_out", "admin")
     alerts = world.alerts_of(reminded.clinic_id)
-    assert [alert["kind"] for alert in alerts] == ["reschedule_request", "crisis"]
+    assert [alert["kind"] for alert in alerts] == ["crisis", "reschedule_request"]
     assert all(alert["patient_id"] == reminded.patient_id for alert in alerts)
     assert {"alert_id", "kind", "at", "text", "patient_id"} <= set(alerts[0])
 

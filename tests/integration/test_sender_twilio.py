@@ -28,7 +28,8 @@ from touchpoint.adapters.dynamodb import (
     DynamoSurveys,
     Table,
 )
-from touchpoint.adapters.dynamodb_inbox import DynamoAlerts, DynamoStatuses
+from touchpoint.adapters.dynamodb_alerts import DynamoAlerts
+from touchpoint.adapters.dynamodb_inbox import DynamoStatuses
 from touchpoint.adapters.sqs import SqsJobQueue, parse_job_message
 from touchpoint.domain.appointment import Job, JobState
 from touchpoint.domain.inbound import ConsentChange, StatusCallback

@@ -47,6 +47,7 @@ def test_table_has_the_global_indexes_of_the_template_with_their_projections(
     assert built == declared
     assert built["due"] == ([("due_bucket", "HASH"), ("due_sk", "RANGE")], "KEYS_ONLY")
     assert built["by_clinic"] == ([("clinic_pk", "HASH"), ("clinic_sk", "RANGE")], "ALL")
+    assert built["escalation"] == ([("escalation_pk", "HASH"), ("escalation_sk", "RANGE")], "ALL")
 
 
 def test_table_expires_items_on_the_ttl_attribute_of_the_template(

@@ -359,3 +359,24 @@ def test_stored_settings_are_read_back_without_looking_up_survey_names() -> None
     assert [rule.survey for rule in settings.follow_ups] == ["an-instrument-since-removed"]
     with pytest.raises(InvalidInput):
         parse_clinic_settings(stored)  # what the admin API sends is still checked
+
+
+def test_escalation_minutes_default_to_15_and_read_back_as_set() -> None:
+    assert parse_clinic_settings(clinic_body()).escalation_interval == timedelta(minutes=15)
+    assert parse_clinic_settings(clinic_body()).to_dict()["escalation_minutes"] == 15
+    assert parse_clinic_settings(clinic_body(escalation_minutes=1)).escalation_interval == timedelta(
+        minutes=1
+    )
+    assert parse_clinic_settings(clinic_body(escalation_minutes=1440)).to_dict()["escalation_minutes"] == 1440
+
+
+def test_stored_settings_without_escalation_minutes_read_as_15() -> None:
+    stored = parse_clinic_settings(clinic_body()).to_dict()
+    del stored["escalation_minutes"]
+
+    assert parse_clinic_settings(stored, stored=True).escalation_interval == timedelta(minutes=15)
+
+
+@pytest.mark.parametrize("value", [0, -5, 1441, 10**40, 1.5, "15", True, None, [15]])
+def test_escalation_minutes_must_be_a_whole_number_from_1_to_1440(value: Any) -> None:
+    refused(clinic_body(escalation_minutes=value), "escalation_minutes")

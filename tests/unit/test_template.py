@@ -174,3 +174,36 @@ def test_twilio_routes_are_public_and_no_api_has_a_default_authorizer() -> None:
     for name, resource in TEMPLATE["Resources"].items():
         if resource["Type"] == "AWS::Serverless::HttpApi":
             assert "DefaultAuthorizer" not in resource["Properties"].get("Auth", {}), name
+
+
+def test_escalations_have_their_own_encrypted_topic_that_only_the_scheduler_publishes_to() -> None:
+    resources = TEMPLATE["Resources"]
+    topic = resources["EscalationsTopic"]
+    scheduler = resources["SchedulerFunction"]["Properties"]
+
+    assert topic["Type"] == "AWS::SNS::Topic"
+    assert topic["Properties"]["KmsMasterKeyId"] == resources["AlertsTopic"]["Properties"]["KmsMasterKeyId"]
+    assert scheduler["Environment"]["Variables"]["ESCALATIONS_TOPIC_ARN"] == {"Ref": "EscalationsTopic"}
+    publish = {"SNSPublishMessagePolicy": {"TopicName": {"Fn::GetAtt": ["EscalationsTopic", "TopicName"]}}}
+    assert publish in scheduler["Policies"]
+    publishers = [
+        name
+        for name, function in functions(TEMPLATE).items()
+        if "EscalationsTopic" in repr(function["Properties"].get("Policies", []))
+    ]
+    assert publishers == ["SchedulerFunction"]
+    assert TEMPLATE["Outputs"]["EscalationsTopicArn"]["Value"] == {"Ref": "EscalationsTopic"}
+
+
+def test_the_scheduler_may_query_only_the_due_and_escalation_indexes() -> None:
+    [statement] = [
+        statement
+        for policy in TEMPLATE["Resources"]["SchedulerFunction"]["Properties"]["Policies"]
+        for statement in policy.get("Statement", [])
+        if statement["Action"] == "dynamodb:Query"
+    ]
+
+    assert statement["Resource"] == [
+        {"Fn::Sub": "${Table.Arn}/index/due"},
+        {"Fn::Sub": "${Table.Arn}/index/escalation"},
+    ]

@@ -1,13 +1,13 @@
-"""DynamoDB side of inbound SMS, status callbacks, the consent ledger and alerts.
+"""DynamoDB side of inbound SMS, status callbacks and the consent ledger (the alerts a message
+raises are written here too; their keys are in dynamodb_alerts.py).
 
 pk                     sk                      what
 INBOUND#{message sid}  INBOUND                 a processed inbound MessageSid and its reply (TTL)
 UNMATCHED#{clinic}     MSG#{at}#{message}      messages from numbers no patient of the clinic has
-CLINIC#{clinic}        ALERT#{at}#{alert}      alerts for the clinic
 """
 
 from dataclasses import replace
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -28,14 +28,14 @@ from touchpoint.adapters.dynamodb import (
     survey_item,
     to_attributes,
 )
+from touchpoint.adapters.dynamodb_alerts import alert_items
 from touchpoint.domain.appointment import Appointment, JobState
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.errors import Conflict
-from touchpoint.domain.inbound import RECONCILE_WINDOW, STATUS_RANK, Alert, StatusCallback
+from touchpoint.domain.inbound import RECONCILE_WINDOW, STATUS_RANK, StatusCallback
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.ports import DuplicateDelivery, InboundRecord, StatusApplied
 from touchpoint.domain.surveys import OPEN, Survey
-from touchpoint.domain.timeutil import parse_utc
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -123,7 +123,7 @@ class DynamoInbox:
                     values={":status": record.appointment.status.value, ":seen": record.appointment_seen},
                 )
             )
-        items += [self.table.put_new(alert_item(alert)) for alert in record.alerts]
+        items += [self.table.put_new(item) for alert in record.alerts for item in alert_items(alert)]
         try:
             self.table.client.transact_write_items(TransactItems=items)
         except ClientError as error:
@@ -238,35 +238,3 @@ class DynamoStatuses:
                 return None  # adopted meanwhile by another callback for it
             raise
         return StatusApplied(message, applied=True)
-
-
-def alert_item(alert: Alert) -> dict[str, Any]:
-    return {
-        "pk": f"CLINIC#{alert.clinic_id}",
-        "sk": f"ALERT#{alert.at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{alert.alert_id}",
-        "type": "alert",
-        **alert.to_dict(),
-    }
-
-
-class DynamoAlerts:
-    def __init__(self, table: Table) -> None:
-        self.table = table
-
-    def for_clinic(self, clinic_id: str) -> list[Alert]:
-        items = self.table.query(
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :alert)",
-            ExpressionAttributeValues=to_attributes({":pk": f"CLINIC#{clinic_id}", ":alert": "ALERT#"}),
-        )
-        return [
-            Alert(
-                item["alert_id"],
-                item["clinic_id"],
-                item.get("patient_id"),
-                item["kind"],
-                parse_utc(item["at"]),
-                item["text"],
-                phone=item.get("phone"),
-            )
-            for item in items
-        ]

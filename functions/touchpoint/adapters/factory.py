@@ -15,13 +15,15 @@ from touchpoint.adapters.dynamodb import (
     DynamoSurveys,
     Table,
 )
-from touchpoint.adapters.dynamodb_inbox import DynamoAlerts, DynamoInbox, DynamoStatuses
+from touchpoint.adapters.dynamodb_alerts import DynamoAlerts
+from touchpoint.adapters.dynamodb_inbox import DynamoInbox, DynamoStatuses
 from touchpoint.adapters.sms import OutboxSms, TwilioSms
 from touchpoint.adapters.sqs import SqsJobQueue
 from touchpoint.domain.instruments import instruments
-from touchpoint.domain.ports import AlertPublisher, SmsGateway
+from touchpoint.domain.ports import AlertPublisher, EscalationPublisher, SmsGateway
 from touchpoint.settings import Settings
 from touchpoint.usecases.admin import Admin
+from touchpoint.usecases.escalation import Escalation
 from touchpoint.usecases.inbox import Inbox
 from touchpoint.usecases.sending import Sender
 
@@ -123,6 +125,15 @@ def statuses() -> DynamoStatuses:
 
 def alert_publisher() -> AlertPublisher:
     topic_arn = settings().alerts_topic_arn
+    return SnsAlerts(sns_client(), topic_arn) if topic_arn else printed_alerts()
+
+
+def escalation() -> Escalation:
+    return Escalation(DynamoAlerts(table()), DynamoClinics(table()), escalation_publisher())
+
+
+def escalation_publisher() -> EscalationPublisher:
+    topic_arn = settings().escalations_topic_arn
     return SnsAlerts(sns_client(), topic_arn) if topic_arn else printed_alerts()
 
 

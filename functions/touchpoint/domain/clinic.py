@@ -22,6 +22,8 @@ MAX_FOLLOW_UP_DELAY = timedelta(days=90)
 MAX_RULES = 10
 DEFAULT_SURVEY_EXPIRY_HOURS = 24
 MAX_SURVEY_EXPIRY_HOURS = 7 * 24
+DEFAULT_ESCALATION_MINUTES = 15
+MAX_ESCALATION_MINUTES = 24 * 60
 
 DEFAULT_QUIET_HOURS = {"start": "21:00", "end": "08:00"}
 DEFAULT_REMINDERS: list[dict[str, Any]] = [{"before": "P1D"}]
@@ -88,6 +90,8 @@ class ClinicSettings:
     follow_ups: tuple[FollowUpRule, ...] = ()
     discreet: bool = True
     survey_expiry: timedelta = timedelta(hours=DEFAULT_SURVEY_EXPIRY_HOURS)
+    # An open crisis alert is escalated after this long, and again each time it passes.
+    escalation_interval: timedelta = timedelta(minutes=DEFAULT_ESCALATION_MINUTES)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +104,7 @@ class ClinicSettings:
             "follow_ups": [rule.to_dict() for rule in self.follow_ups],
             "discreet": self.discreet,
             "survey_expiry_hours": int(self.survey_expiry.total_seconds() // 3600),
+            "escalation_minutes": int(self.escalation_interval.total_seconds() // 60),
         }
 
 
@@ -129,6 +134,7 @@ _CLINIC_FIELDS = {
     "follow_ups",
     "discreet",
     "survey_expiry_hours",
+    "escalation_minutes",
 }
 
 
@@ -155,7 +161,22 @@ def parse_clinic_settings(body: object, *, stored: bool = False) -> ClinicSettin
             for index, rule in enumerate(_list(data.get("follow_ups", []), "follow_ups"))
         ),
         discreet=_bool(data.get("discreet", True), "discreet"),
-        survey_expiry=timedelta(hours=_hours(data.get("survey_expiry_hours", DEFAULT_SURVEY_EXPIRY_HOURS))),
+        survey_expiry=timedelta(
+            hours=_whole(
+                data.get("survey_expiry_hours", DEFAULT_SURVEY_EXPIRY_HOURS),
+                "survey_expiry_hours",
+                "hours",
+                MAX_SURVEY_EXPIRY_HOURS,
+            )
+        ),
+        escalation_interval=timedelta(
+            minutes=_whole(
+                data.get("escalation_minutes", DEFAULT_ESCALATION_MINUTES),
+                "escalation_minutes",
+                "minutes",
+                MAX_ESCALATION_MINUTES,
+            )
+        ),
     )
 
 
@@ -173,12 +194,9 @@ def _bool(value: object, field: str) -> bool:
     return value
 
 
-def _hours(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_SURVEY_EXPIRY_HOURS:
-        raise InvalidInput(
-            f"survey_expiry_hours must be a whole number of hours from 1 to {MAX_SURVEY_EXPIRY_HOURS}",
-            "survey_expiry_hours",
-        )
+def _whole(value: object, field: str, unit: str, maximum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= maximum:
+        raise InvalidInput(f"{field} must be a whole number of {unit} from 1 to {maximum}", field)
     return value
 
 

@@ -16,6 +16,12 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class InvalidQuery(DomainError):
+    """A query parameter the domain refuses (HTTP 400)."""
+
+    code = "invalid_query"
+
+
 class NotFound(DomainError):
     code = "not_found"
 

@@ -1,10 +1,7 @@
-"""Inbound SMS and Twilio status callbacks, as the domain sees them."""
+"""Inbound SMS, Twilio status callbacks and consent changes, as the domain sees them."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from touchpoint.domain.timeutil import utc_iso
 
 # A message whose send timed out is matched to a callback for a SID we never saw, if it went
 # out this long before the callback at most.
@@ -34,28 +31,6 @@ class InboundSms:
     to: str
     messaging_service_sid: str | None
     body: str
-
-
-@dataclass(frozen=True)
-class Alert:
-    alert_id: str
-    clinic_id: str
-    patient_id: str | None
-    kind: str  # crisis | severe_score | reschedule_request
-    at: datetime
-    text: str
-    phone: str | None = None  # only for a number no patient has, so the clinic can call back
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "alert_id": self.alert_id,
-            "clinic_id": self.clinic_id,
-            "patient_id": self.patient_id,
-            "kind": self.kind,
-            "at": utc_iso(self.at),
-            "text": self.text,
-            "phone": self.phone,
-        }
 
 
 @dataclass(frozen=True)

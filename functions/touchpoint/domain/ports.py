@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from touchpoint.domain.alerts import Alert, AlertFilter
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobState
 from touchpoint.domain.clinic import Clinic
-from touchpoint.domain.inbound import Alert, ConsentChange, InboundSms, StatusCallback
+from touchpoint.domain.inbound import ConsentChange, InboundSms, StatusCallback
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.surveys import Survey
@@ -204,11 +205,39 @@ class StatusStore(Protocol):
 
 
 class AlertLog(Protocol):
-    def for_clinic(self, clinic_id: str) -> list[Alert]: ...
+    def for_clinic(self, clinic_id: str, which: AlertFilter) -> list[Alert]:
+        """The clinic's alerts that `which` lets through, newest first."""
+        ...
+
+    def get(self, clinic_id: str, alert_id: str) -> Alert:
+        """NotFound unless the alert is one of this clinic's."""
+        ...
+
+    def record_acknowledgement(self, alert: Alert) -> None:
+        """Store `alert` as acknowledged, only if the stored one is still open (Conflict if not);
+        it leaves the escalation index."""
+        ...
+
+
+class AlertEscalations(Protocol):
+    def due_for_escalation(self, now: datetime, limit: int) -> Iterable[Alert]:
+        """Open crisis alerts whose next escalation is due by `now`, the longest waiting first."""
+        ...
+
+    def move_escalation(self, seen: Alert, new: Alert) -> bool:
+        """Give the alert `new`'s escalation count, time and next due time, only if it is still
+        open with `seen`'s; False when it is not (acknowledged, or another pass was first)."""
+        ...
 
 
 class AlertPublisher(Protocol):
-    def publish(self, alert: Alert, clinic_name: str, first_name: str | None) -> None: ...
+    def publish(self, alert: Alert, clinic_name: str) -> None: ...
+
+
+class EscalationPublisher(Protocol):
+    def escalate(self, alert: Alert, clinic_name: str) -> None:
+        """Tell the clinic's people again, louder: the crisis alert is still open."""
+        ...
 
 
 class SurveyLog(Protocol):

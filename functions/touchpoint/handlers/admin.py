@@ -10,7 +10,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from touchpoint.adapters import factory
-from touchpoint.domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from touchpoint.domain.errors import Conflict, DomainError, InvalidInput, InvalidQuery, NotFound
+from touchpoint.handlers.identity import caller_name
 from touchpoint.usecases.admin import Admin, AppointmentView
 
 logger = Logger()
@@ -18,6 +19,8 @@ tracer = Tracer()
 app = APIGatewayHttpResolver()
 
 MAX_BODY_BYTES = 64 * 1024
+# Longer than any id Touchpoint gives out, and than a DynamoDB key may be: no such thing exists.
+MAX_PATH_SEGMENT_CHARS = 100
 
 
 class BadRequest(DomainError):
@@ -31,6 +34,7 @@ def error(status: int, code: str, message: str, field: str | None = None) -> Res
 
 STATUS_OF: dict[type[DomainError], int] = {
     BadRequest: 400,
+    InvalidQuery: 400,
     InvalidInput: 422,
     NotFound: 404,
     Conflict: 409,
@@ -57,6 +61,12 @@ def now() -> datetime:
     return datetime.fromtimestamp(app.current_event.request_context.time_epoch / 1000, UTC)
 
 
+def caller() -> str:
+    name = caller_name(app.current_event.raw_event)
+    assert name is not None  # the handler admits no request without one
+    return name
+
+
 def body() -> Any:
     raw = app.current_event.decoded_body or ""
     if len(raw.encode()) > MAX_BODY_BYTES:
@@ -65,6 +75,8 @@ def body() -> Any:
         return json.loads(raw)
     except ValueError:
         raise BadRequest("body is not valid JSON", "body") from None
+    except RecursionError:  # json refuses nesting deeper than the interpreter's stack
+        raise BadRequest("body is nested too deeply", "body") from None
 
 
 def view(appointment: AppointmentView) -> dict[str, Any]:
@@ -119,7 +131,14 @@ def patient_outcomes(clinic_id: str, patient_id: str) -> dict[str, Any]:
 
 @app.get("/admin/clinics/<clinic_id>/alerts")
 def clinic_alerts(clinic_id: str) -> dict[str, Any]:
-    return {"items": [alert.to_dict() for alert in admin().alerts_of(clinic_id)]}
+    query = app.current_event.get_query_string_value
+    alerts = admin().alerts_of(clinic_id, kind=query("kind"), state=query("state"))
+    return {"items": [alert.to_dict() for alert in alerts]}
+
+
+@app.post("/admin/clinics/<clinic_id>/alerts/<alert_id>/acknowledge")
+def acknowledge_alert(clinic_id: str, alert_id: str) -> dict[str, Any]:
+    return admin().acknowledge_alert(clinic_id, alert_id, body(), by=caller(), now=now()).to_dict()
 
 
 @app.post("/admin/clinics/<clinic_id>/appointments")
@@ -141,12 +160,18 @@ def update_appointment(clinic_id: str, appointment_id: str) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext, service: Admin | None = None) -> dict[str, Any]:
     # The JWT authorizer (Cognito in AWS, the bearer token locally) admits only signed-in admins.
-    if not event.get("requestContext", {}).get("authorizer", {}).get("jwt"):
+    if caller_name(event) is None:
         message = "sign in first: an Authorization: Bearer <token> header is required"
-        return {
-            "statusCode": 401,
-            "headers": {"Content-Type": "application/json"},
-            "body": json.dumps({"error": {"code": "unauthorized", "message": message}}),
-        }
+        return _plain_error(401, "unauthorized", message)
+    if any(len(part) > MAX_PATH_SEGMENT_CHARS for part in str(event.get("rawPath", "")).split("/")):
+        return _plain_error(404, "not_found", "no such resource: an id in the path is too long")
     app.append_context(admin=service or factory.admin())
     return app.resolve(event, context)
+
+
+def _plain_error(status: int, code: str, message: str) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({"error": {"code": code, "message": message}}),
+    }

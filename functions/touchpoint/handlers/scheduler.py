@@ -1,4 +1,5 @@
-"""Runs every minute: queues every job that has fallen due."""
+"""Runs every minute: queues every job that has fallen due, and escalates the open crisis alerts
+whose time has come."""
 
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,11 +11,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from touchpoint.adapters import factory
 from touchpoint.domain.ports import JobQueue, JobRepository
 from touchpoint.domain.timeutil import parse_utc
+from touchpoint.usecases.escalation import Escalation
 from touchpoint.usecases.scheduling import run_scheduler_pass
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace="Touchpoint")
+
+ESCALATION_NOT_PUBLISHED = "escalation not published"
 
 
 @logger.inject_lambda_context
@@ -25,10 +29,23 @@ def handler(
     context: LambdaContext,
     jobs: JobRepository | None = None,
     queue: JobQueue | None = None,
+    escalation: Escalation | None = None,
 ) -> dict[str, int]:
     now: datetime = parse_utc(event["time"])
     lookback = timedelta(hours=factory.settings().scheduler_lookback_hours)
-    result = run_scheduler_pass(jobs or factory.jobs(), queue or factory.job_queue(), now, lookback)
+    result = run_scheduler_pass(
+        jobs or factory.jobs(),
+        queue or factory.job_queue(),
+        now,
+        lookback,
+        escalation or factory.escalation(),
+    )
     metrics.add_metric(name="JobsQueued", unit=MetricUnit.Count, value=result.queued)
+    metrics.add_metric(name="AlertsEscalated", unit=MetricUnit.Count, value=result.escalations.escalated)
+    not_published = result.escalations.not_published
+    metrics.add_metric(name="EscalationsNotPublished", unit=MetricUnit.Count, value=len(not_published))
+    if not_published:
+        # Due again at once: the next pass retries them. Alert ids only, never a phone or a text.
+        logger.error(ESCALATION_NOT_PUBLISHED, extra={"alert_ids": list(not_published)})
     logger.info("scheduler pass", extra=result.to_dict())
     return result.to_dict()

@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from touchpoint.domain.alerts import Alert, acknowledge, parse_acknowledgement, parse_alert_filter
 from touchpoint.domain.appointment import (
     Appointment,
     AppointmentStatus,
@@ -16,7 +17,7 @@ from touchpoint.domain.appointment import (
 from touchpoint.domain.clinic import MAX_FOLLOW_UP_DELAY, Clinic, parse_clinic_settings
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.ids import new_id
-from touchpoint.domain.inbound import Alert, ConsentChange
+from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.outcomes import outcomes
@@ -149,9 +150,21 @@ class Admin:
     def outcomes_of(self, clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
         return outcomes(self.surveys_of(clinic_id, patient_id), instruments())
 
-    def alerts_of(self, clinic_id: str) -> list[Alert]:
+    def alerts_of(self, clinic_id: str, kind: str | None = None, state: str | None = None) -> list[Alert]:
+        """Newest first; `kind` and `state`, when given, keep only the alerts that have them."""
+        which = parse_alert_filter(kind, state)
         self.clinics.get(clinic_id)
-        return self.alerts.for_clinic(clinic_id)
+        return self.alerts.for_clinic(clinic_id, which)
+
+    def acknowledge_alert(
+        self, clinic_id: str, alert_id: str, body: object, *, by: str, now: datetime
+    ) -> Alert:
+        """`by` closes the alert with a note on what was done; a patient's reply never does."""
+        self.clinics.get(clinic_id)
+        note = parse_acknowledgement(body)
+        acknowledged = acknowledge(self.alerts.get(clinic_id, alert_id), by=by, note=note, at=now)
+        self.alerts.record_acknowledgement(acknowledged)
+        return acknowledged
 
     def _appointment(self, clinic_id: str, appointment_id: str) -> tuple[Appointment, list[Job]]:
         appointment, jobs = self.appointments.get(appointment_id)

@@ -4,10 +4,12 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from touchpoint.domain.alerts import Alert, new_alert
+from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.conversation import CRISIS_HELP, Decision, decide
 from touchpoint.domain.errors import Conflict, InvalidInput
 from touchpoint.domain.ids import new_id
-from touchpoint.domain.inbound import MAX_BODY_CHARS, Alert, ConsentChange, InboundSms, StatusCallback
+from touchpoint.domain.inbound import MAX_BODY_CHARS, ConsentChange, InboundSms, StatusCallback
 from touchpoint.domain.lexicon import Intent, lexicon
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
@@ -82,19 +84,7 @@ class Inbox:
             clear_prompt=decision.clear_prompt,
             survey=decision.survey,
             answered_before=len(survey.answers) if survey else 0,
-            alerts=tuple(
-                Alert(
-                    new_id("al"),
-                    clinic_id,
-                    patient.patient_id if patient else None,
-                    kind,
-                    now,
-                    sms.body,
-                    phone=None if patient else sms.sender,
-                )
-                for kind in decision.alerts
-                if clinic_id
-            ),
+            alerts=_alerts(decision, clinic, patient, sms, now),
         )
         try:
             self.store.record(record)
@@ -103,9 +93,7 @@ class Inbox:
         unpublished = []
         for alert in record.alerts:
             try:
-                self.alerts.publish(
-                    alert, clinic.settings.name if clinic else "", patient.first_name if patient else None
-                )
+                self.alerts.publish(alert, clinic.settings.name if clinic else "")
             except Exception:  # the patient's reply, 988 included, must not wait on the notification
                 unpublished.append(alert.alert_id)
         return Received(decision.reply, tuple(unpublished))
@@ -138,6 +126,29 @@ def apply_status(store: StatusStore, patients: PatientRepository, callback: Stat
                 )
             )
     return True
+
+
+def _alerts(
+    decision: Decision, clinic: Clinic | None, patient: Patient | None, sms: InboundSms, now: datetime
+) -> tuple[Alert, ...]:
+    """The alerts the reply raises, open; a crisis one says which rule fired."""
+    if clinic is None:
+        return ()
+    return tuple(
+        new_alert(
+            new_id("al"),
+            clinic.clinic_id,
+            kind,
+            now,
+            sms.body,
+            escalation_interval=clinic.settings.escalation_interval,
+            patient_id=patient.patient_id if patient else None,
+            first_name=patient.first_name if patient else None,
+            phone=None if patient else sms.sender,
+            rule=decision.crisis_rule,
+        )
+        for kind in decision.alerts
+    )
 
 
 def _consent(

@@ -1,9 +1,11 @@
-"""One scheduler pass: claim every due job and queue it for the sender."""
+"""One scheduler pass: claim every due job and queue it for the sender; escalate the open crisis
+alerts whose time has come."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from touchpoint.domain.ports import JobQueue, JobRef, JobRepository
+from touchpoint.usecases.escalation import Escalation, EscalationResult
 
 # Jobs due this long before `now` are still picked up, e.g. after an outage.
 DEFAULT_LOOKBACK = timedelta(hours=24)
@@ -16,14 +18,36 @@ class PassResult:
     queued: int
     released: int
     missed: int = 0
+    escalations: EscalationResult = field(default_factory=EscalationResult)
 
     def to_dict(self) -> dict[str, int]:
-        return {"due": self.due, "queued": self.queued, "released": self.released, "missed": self.missed}
+        return {
+            "due": self.due,
+            "queued": self.queued,
+            "released": self.released,
+            "missed": self.missed,
+            "escalated": self.escalations.escalated,
+            "escalations_not_published": len(self.escalations.not_published),
+        }
 
 
 def run_scheduler_pass(
-    jobs: JobRepository, queue: JobQueue, now: datetime, lookback: timedelta = DEFAULT_LOOKBACK
+    jobs: JobRepository,
+    queue: JobQueue,
+    now: datetime,
+    lookback: timedelta = DEFAULT_LOOKBACK,
+    escalation: Escalation | None = None,
 ) -> PassResult:
+    """Queue the due jobs, then escalate the crisis alerts that are due, whatever became of the jobs."""
+    try:
+        result = _queue_due_jobs(jobs, queue, now, lookback)
+    finally:
+        # A crisis alert's escalation never waits on the send queue being up.
+        escalations = escalation.run(now) if escalation else EscalationResult()
+    return replace(result, escalations=escalations)
+
+
+def _queue_due_jobs(jobs: JobRepository, queue: JobQueue, now: datetime, lookback: timedelta) -> PassResult:
     """Claim due jobs (pending -> queued, conditionally) so that a concurrent pass claims none twice."""
     due = 0
     claimed: list[JobRef] = []
