@@ -11,176 +11,31 @@
 3. Harbor Light, PHQ-9: Dev's answer to item 9 takes the crisis path.
 
 The scheduler runs at each minute a message falls due; every SMS is shown as the patient would
-see it, with the patient's local time. The clinics' alerts close the story.
+see it, with the patient's local time, and every notification the clinic's people get. A
+clinician acknowledges Ana's crisis alert with a note at once; Dev's is left open, so the
+scheduler's passes escalate it once per Harbor Light's escalation_minutes (10) until the one
+paged by its second escalation acknowledges it. The clinics' alerts close the story.
 """
 
 import io
-import json
 import sys
-import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from twilio.request_validator import RequestValidator
-
-from infra.local_stack import LOCAL_AUTH_TOKEN, LocalConfig, LocalStack
-
-NEW_YORK = ZoneInfo("America/New_York")
-ADMIN_TOKEN = "demo-token"  # noqa: S105 (the in-process stack's own token)
-PUBLIC_URL = "http://127.0.0.1:3000"
-MAX_EXCHANGE = 12  # replies in one back-and-forth, at most
-
-Responder = Callable[["Person", str, int], str | None]
-
-
-@dataclass
-class Person:
-    name: str
-    phone: str
-    zone: ZoneInfo
-    clinic: str
-    respond: Responder
-    patient_id: str = ""
-    received: int = 0  # scheduled SMS so far
-
-
-@dataclass
-class Clinic:
-    clinic_id: str
-    sender: str
-
-
-@dataclass
-class Story:
-    stack: LocalStack
-    clinics: dict[str, Clinic] = field(default_factory=dict)
-    people: dict[str, Person] = field(default_factory=dict)  # by phone
-    appointments: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (clinic, id)
-    inbound_count: int = 0
-    crisis_replies: list[str] = field(default_factory=list)
-
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
-        status, _, raw = self.stack.http(method, path, headers, json.dumps(body).encode() if body else b"")
-        payload: dict[str, Any] = json.loads(raw)
-        if status >= 400:
-            raise SystemExit(f"demo: {method} {path} answered {status}: {payload}")
-        return payload
-
-    def add_clinic(self, key: str, settings: dict[str, Any]) -> None:
-        clinic = self.call("POST", "/admin/clinics", settings)
-        self.clinics[key] = Clinic(clinic["clinic_id"], clinic["sender"])
-        rules = [json.dumps(rule) for rule in clinic["reminders"] + clinic["follow_ups"]]
-        print(
-            f"Clinic {clinic['name']} ({clinic['timezone']}, discreet: {clinic['discreet']}), quiet hours "
-            f"{clinic['quiet_hours']['start']}-{clinic['quiet_hours']['end']}: {', '.join(rules)}"
-        )
-
-    def add_patient(self, person: Person) -> Person:
-        patient = self.call(
-            "POST",
-            f"/admin/clinics/{self.clinics[person.clinic].clinic_id}/patients",
-            {"first_name": person.name, "phone": person.phone, "timezone": person.zone.key},
-        )
-        person.patient_id = patient["patient_id"]
-        self.people[person.phone] = person
-        print(f"  patient {person.name:<5} {person.zone.key}")
-        return person
-
-    def path(self, clinic: str, rest: str = "") -> str:
-        return f"/admin/clinics/{self.clinics[clinic].clinic_id}{rest}"
-
-    def book(self, label: str, person: Person, starts_at: datetime) -> None:
-        appointment = self.call(
-            "POST",
-            self.path(person.clinic, "/appointments"),
-            {"patient_id": person.patient_id, "starts_at": starts_at.isoformat(), "duration_minutes": 60},
-        )
-        self.appointments[label] = (person.clinic, appointment["appointment_id"])
-        local = starts_at.astimezone(person.zone)
-        print(f"  booked  {label:<28} {person.name:<5} {local:%a %b %d %H:%M %Z}")
-        for message in appointment["messages"]:
-            due = datetime.fromisoformat(message["due_at"]).astimezone(person.zone)
-            note = f" ({message['reason']})" if message.get("reason") else ""
-            print(f"          {message['rule']:<26} due {due:%a %b %d %H:%M %Z}  {message['state']}{note}")
-
-    def text_clinic(self, person: Person, body: str) -> str | None:
-        """The patient's SMS, as Twilio posts it to the webhook (signed); returns the reply."""
-        self.inbound_count += 1
-        form = {
-            "MessageSid": f"SM{self.inbound_count:032x}",
-            "AccountSid": "AC" + "0" * 32,
-            "From": person.phone,
-            "To": self.clinics[person.clinic].sender,
-            "Body": body,
-        }
-        signature = RequestValidator(LOCAL_AUTH_TOKEN).compute_signature(f"{PUBLIC_URL}/twilio/inbound", form)
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
-        status, _, raw = self.stack.http("POST", "/twilio/inbound", headers, urlencode(form).encode())
-        if status != 200:
-            raise SystemExit(f"demo: the webhook answered {status}")
-        message = ElementTree.fromstring(raw).find("Message")  # noqa: S314 (the stack's own TwiML)
-        return message.text if message is not None else None
-
-    def converse(self, person: Person, text: str, nth: int) -> None:
-        """The patient answers what they got, and goes on answering the replies."""
-        for _ in range(MAX_EXCHANGE):
-            answer = person.respond(person, text, nth)
-            if answer is None:
-                return
-            print(f"    {person.name} replies: {answer}")
-            reply = self.text_clinic(person, answer)
-            print(f"    clinic answers: {reply}" if reply else "    (no answer)")
-            if reply is None:
-                return
-            if "988" in reply:
-                self.crisis_replies.append(reply)
-            text, nth = reply, 0
-
-    def pending_due_times(self) -> list[datetime]:
-        due: list[datetime] = []
-        for clinic, appointment_id in self.appointments.values():
-            appointment = self.call("GET", self.path(clinic, f"/appointments/{appointment_id}"))
-            due += [
-                datetime.fromisoformat(message["due_at"])
-                for message in appointment["messages"]
-                if message["state"] == "pending"
-            ]
-        return sorted(due)
-
-
-# ---- what each patient answers ---------------------------------------------------------------
-
-
-def by_count(script: dict[int, str]) -> Responder:
-    """Answers the n-th scheduled SMS (replies to replies get no answer)."""
-    return lambda person, text, nth: script.get(nth)
-
-
-def check_in_answers(anxiety: list[str], gad7: list[str]) -> Responder:
-    """Y to an invitation, then this week's answers; C to a reminder."""
-
-    def respond(person: Person, text: str, nth: int) -> str | None:
-        if "Reply Y to begin" in text:
-            return "Y"
-        if text.startswith("Q1/1 "):
-            return anxiety.pop(0)
-        if text.startswith("Q1/7 "):
-            return gad7.pop(0)
-        if "Reply C to confirm" in text:
-            return "C"
-        return None
-
-    return respond
-
-
-def phq9_answers(person: Person, text: str, nth: int) -> str | None:
-    return "2 2 1 2 1 1 1 0 1" if text.startswith("Q1/9 ") else None
-
+from infra.demo_story import (
+    ADMIN_TOKEN,
+    NEW_YORK,
+    PUBLIC_URL,
+    Person,
+    Story,
+    at_minute,
+    by_count,
+    check_in_answers,
+    phq9_answers,
+)
+from infra.local_stack import LocalConfig, LocalStack
 
 # ---- the story -----------------------------------------------------------------------------
 
@@ -195,12 +50,6 @@ def next_dst_change(zone: ZoneInfo, after: date) -> date:
             return day + timedelta(days=1)
         day += timedelta(days=1)
     raise RuntimeError(f"{zone.key} has no daylight-saving change in the next year")
-
-
-def at_minute(instant: datetime) -> datetime:
-    """The scheduler fires on whole minutes: the first one at or after `instant`."""
-    whole = instant.replace(second=0, microsecond=0)
-    return whole if whole == instant else whole + timedelta(minutes=1)
 
 
 def local_time(day: date, hour: int, minute: int = 0) -> datetime:
@@ -227,6 +76,7 @@ def set_up(story: Story, change: date) -> None:
             NEW_YORK,
             "calm",
             by_count({1: "c", 2: "Honestly I can't go on. I want to end it all"}),
+            clinician_note="Called Ana at once: safe at home with her sister tonight; seen first thing tomorrow.",
         )
     )
     ben = story.add_patient(
@@ -267,9 +117,19 @@ def set_up(story: Story, change: date) -> None:
             "reminders": [],
             "follow_ups": [{"after": "P1D", "survey": "phq9"}],
             "discreet": False,
+            "escalation_minutes": 10,
         },
     )
-    dev = story.add_patient(Person("Dev", "+15551230005", NEW_YORK, "harbor", phq9_answers))
+    dev = story.add_patient(
+        Person(
+            "Dev",
+            "+15551230005",
+            NEW_YORK,
+            "harbor",
+            phq9_answers,
+            escalated_note="Paged by the escalation: reached Dev by phone, safety plan reviewed, seen today.",
+        )
+    )
 
     print("\nBookings (each planned message with its due time in the patient's zone):")
     story.book("before the change", ben, local_time(change - timedelta(days=1), 14))
@@ -288,11 +148,25 @@ def set_up(story: Story, change: date) -> None:
 
 
 def run(story: Story, outbox: Any) -> None:
-    print("\nSimulated time: the scheduler runs at each minute a message falls due.")
+    print(
+        "\nSimulated time: the scheduler runs at each minute a message falls due, and when an open"
+        " crisis alert's escalation does."
+    )
     shown = 0
-    while due := story.pending_due_times():
-        instant = at_minute(due[0])
+    while due := story.pending_due_times() + story.extra_ticks:
+        instant = at_minute(min(due))
+        for_escalation = instant in story.extra_ticks
+        story.extra_ticks = [tick for tick in story.extra_ticks if tick > instant]
         result = story.stack.tick(instant)
+        story.passes.append((instant, result.escalated))
+        if result.escalated or for_escalation:
+            what = (
+                f"escalated {result.escalated} open crisis alert(s)" if result.escalated else "escalated none"
+            )
+            print(f"\n  [scheduler pass at {instant:%Y-%m-%d %H:%M}Z] {what}")
+        story.show_notifications()
+        if result.escalated:
+            story.acknowledge_escalated()
         for entry in outbox.sent[shown:]:
             person = story.people[entry.to]
             person.received += 1
@@ -338,15 +212,20 @@ def outcome(story: Story, outbox: Any) -> int:
             f"{'yes' if row['response'] else 'no':<9} {remission:<10} {series}"
         )
 
-    names = {person.patient_id: person.name for person in story.people.values()}
     alerts = []
-    print("\nThe clinics' alerts (GET /admin/clinics/{id}/alerts):")
+    print("\nThe clinics' alerts, newest first (GET /admin/clinics/{id}/alerts):")
     for key in story.clinics:
         for alert in story.call("GET", story.path(key, "/alerts"))["items"]:
             alerts.append(alert)
+            state = alert["state"] + (f" by {alert['acknowledged_by']}" if alert["acknowledged_by"] else "")
+            if alert["escalations"]:
+                state += f", escalated {alert['escalations']}x"
             print(
-                f'  {alert["at"]}  {alert["kind"]:<19} {names.get(alert["patient_id"], "?"):<5} "{alert["text"]}"'
+                f"  {alert['at']}  {alert['kind']:<19} {alert['first_name'] or '?':<5} {state:<42}"
+                f' "{alert["text"]}"'
             )
+            if alert["note"]:
+                print(f'  {"":<20}  note: "{alert["note"]}"')
 
     cleo = next(person for person in story.people.values() if person.name == "Cleo")
     cleo_now = story.call("GET", story.path("calm", f"/patients/{cleo.patient_id}"))
@@ -362,6 +241,13 @@ def outcome(story: Story, outbox: Any) -> int:
         and (gad7["baseline"]["severity"], gad7["latest"]["severity"]) == ("severe", "mild"),
         "the clinics were alerted": {"crisis", "reschedule_request", "severe_score"}
         <= {a["kind"] for a in alerts},
+        "Ana's crisis alert was acknowledged with a note, never escalated": _crisis_of("Ana", alerts)
+        == {"state": "acknowledged", "by": "local-admin", "noted": True, "escalations": 0},
+        "Dev's, left open, was escalated once per escalation_minutes until acknowledged": _crisis_of(
+            "Dev", alerts
+        )
+        == {"state": "acknowledged", "by": "local-admin", "noted": True, "escalations": 2}
+        and _escalated_once_per_interval(story, minutes=10, times=2),
     }
     failed = [name for name, held in checks.items() if not held]
     if failed:
@@ -371,6 +257,38 @@ def outcome(story: Story, outbox: Any) -> int:
     return 0
 
 
+def _crisis_of(name: str, alerts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    found = [alert for alert in alerts if alert["kind"] == "crisis" and alert["first_name"] == name]
+    if len(found) != 1:
+        return None
+    alert = found[0]
+    return {
+        "state": alert["state"],
+        "by": alert["acknowledged_by"],
+        "noted": bool(alert["note"]),
+        "escalations": alert["escalations"],
+    }
+
+
+def _escalated_once_per_interval(story: Story, *, minutes: int, times: int) -> bool:
+    """`times` passes escalated, each printing an ESCALATION line, a whole interval apart; a pass
+    between them escalated nothing, and none after them did."""
+    printed = [line for line in story.paged.getvalue().splitlines() if line.startswith("[alert] ESCALATION")]
+    escalating = [instant for instant, escalated in story.passes if escalated]
+    interval = timedelta(minutes=minutes)
+    between = [
+        instant
+        for instant, escalated in story.passes
+        if escalating and escalating[0] < instant < escalating[-1]
+    ]
+    return (
+        len(printed) == len(escalating) == times
+        and all(later - earlier >= interval for earlier, later in pairwise(escalating))
+        and bool(between)
+        and not any(escalated for instant, escalated in story.passes if instant in between)
+    )
+
+
 def main() -> int:
     config = LocalConfig(port=0, public_url=PUBLIC_URL, admin_token=ADMIN_TOKEN, auto_tick=False)
     with LocalStack(config) as stack:
@@ -378,8 +296,8 @@ def main() -> int:
 
         outbox = factory.outbox()
         outbox.stream = io.StringIO()  # the demo prints each SMS itself, as the patient sees it
-        factory.printed_alerts().stream = io.StringIO()  # the alerts are read back at the end
         story = Story(stack)
+        factory.printed_alerts().stream = story.paged  # shown in the story as they are sent
         change = next_dst_change(NEW_YORK, datetime.now(UTC).date() + timedelta(days=4))
         print(
             f"Touchpoint demo: three clinics, from the week of the daylight-saving change on {change:%a %b %d %Y}\n"
