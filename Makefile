@@ -36,7 +36,7 @@ BIN := .venv/bin
 RUN := PYTHONPATH=$(CURDIR)/functions:$(CURDIR) $(BIN)/python
 EXPORT_REQUIREMENTS := export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt
 
-.PHONY: help demo test run deploy lint build bench requirements install clean
+.PHONY: help demo test run deploy lint build bench requirements crisis-words install clean
 
 help:
 	@echo "make demo          play one clinic story end to end, locally"
@@ -46,6 +46,7 @@ help:
 	@echo "make lint          ruff, mypy, import-linter, sam validate --lint, cfn-lint"
 	@echo "make bench         the benchmark suite"
 	@echo "make requirements  regenerate functions/requirements.txt from uv.lock"
+	@echo "make crisis-words  regenerate the crisis net's real-word list from Debian's word lists"
 
 $(UV_STAMP):
 	@test -n "$(PYTHON)" || { echo "error: python3.12 or python3.13 is needed" >&2; exit 1; }
@@ -91,6 +92,11 @@ deploy: build
 bench: $(VENV_STAMP)
 	$(RUN) tests/bench/run.py
 	$(RUN) tests/bench/inbound.py
+	$(RUN) tests/bench/crisis.py
+
+# The crisis net's list of real words that look like typos of its key words (needs Debian's word lists).
+crisis-words: $(VENV_STAMP)
+	$(RUN) -m infra.crisis_real_words
 
 requirements: $(UV_STAMP)
 	$(UV) $(EXPORT_REQUIREMENTS) > functions/requirements.txt.tmp

@@ -1,4 +1,4 @@
-"""The reply lexicon: crisis language, opt-out keywords and phrases, as data and as matched."""
+"""The reply lexicon: opt-out keywords and phrases, as data and as matched."""
 
 import json
 from importlib.resources import files
@@ -6,87 +6,6 @@ from importlib.resources import files
 import pytest
 
 from touchpoint.domain.lexicon import lexicon, words
-
-CRISIS = [
-    "I want to kill myself",
-    "i wanna die",
-    "Suicide",
-    "thinking about suicde",
-    "I dont want to live anymore",
-    "don't want to live",
-    "I'm going to end it all",
-    "I want to hurt myself",
-    "KMS",
-    "kms lol",
-    "I\u2019m going to end it all",  # curly apostrophe
-    "I don\u2019t want to live",
-    "I\u02bcm done. I want to die",
-    "SUICIDE!!!",
-    "...kill myself...",
-    "i want to die \U0001f494",
-    "\U0001f622\U0001f622 suicidal \U0001f622",
-    "I'm having suicidal thoughts",
-    "I\u2019d be better off dead",
-    "I can't go on like this",
-    "Kill. Myself.",
-    "I keep thinking about self-harm",
-    "I want to end my life",
-    "i am going to kill my self",
-    "thinking about taking my life",
-    "I'm going to end it",
-    "wanna end it",
-    "life isn't worth living",
-    "life isn\u2019t worth living",
-    "i want 2 die",
-    "killmyself",
-    "I should just die",
-    "thinking of ending it",
-    "taking my own life",
-    "I'm gonna end it tonight",
-    "I keep thinking about ending it",
-    "I've thought of taking my life",
-    "i should be dead",
-]
-
-NOT_CRISIS = [
-    "I'm dying to see you",
-    "this traffic is killing me",
-    "the movie was to die for",
-    "I killed it at work",
-    "my phone died",
-    "dead tired today",
-    "that workout killed me",
-    "C",
-    "yes",
-    "stop",
-    "reschedule",
-    "Running 5 min late, sorry!",
-    "",
-    "let's end it there for today, see you next week",
-    "we can end it early today if that's easier",
-    "I'm taking my life back, thank you all",
-    "life is worth living again",
-    "Life is so worth living now",
-    "I should just go to bed early",
-    "the end of it was the best part",
-    "My cat is taking my spot on the couch",
-]
-
-# Ambiguous on purpose: a relationship ending reads like crisis language, and a false alarm
-# costs a phone call where a miss can cost a life.
-AMBIGUOUS_BUT_CRISIS = [
-    "I want to end it with my ex",
-    "I'm going to end it with him tonight",
-]
-
-# Variants of the listed phrases as people spell them.
-CRISIS_VARIANTS = [
-    "I dont wanna live anymore",
-    "I want to hurt my self",
-    "I keep thinking about ending it all",
-    "I overdosed on purpose",
-    "I dont want to wake up tomorrow",
-]
 
 OPT_OUT_KEYWORDS = [
     "STOP",
@@ -169,40 +88,6 @@ def _lexicon_file(name: str) -> dict[str, object]:
         files("touchpoint.lexicons").joinpath(name).read_text(encoding="utf-8")
     )
     return data
-
-
-# ---- crisis language ----
-
-
-@pytest.mark.parametrize("text", CRISIS)
-def test_crisis_language_is_recognised_in_any_case_and_punctuation(text: str) -> None:
-    assert lexicon().is_crisis(text)
-
-
-@pytest.mark.parametrize("text", CRISIS)
-def test_crisis_language_is_recognised_in_upper_and_lower_case_alike(text: str) -> None:
-    assert lexicon().is_crisis(text.upper())
-    assert lexicon().is_crisis(text.lower())
-
-
-@pytest.mark.parametrize("text", CRISIS)
-def test_crisis_language_is_recognised_inside_a_longer_message(text: str) -> None:
-    assert lexicon().is_crisis(f"Hi, it's Ana. Honestly {text}. Sorry for the late text.")
-
-
-@pytest.mark.parametrize("text", NOT_CRISIS)
-def test_everyday_figures_of_speech_and_replies_are_not_crisis_language(text: str) -> None:
-    assert not lexicon().is_crisis(text)
-
-
-@pytest.mark.parametrize("text", CRISIS_VARIANTS)
-def test_common_variants_of_the_listed_crisis_phrases_are_recognised(text: str) -> None:
-    assert lexicon().is_crisis(text)
-
-
-@pytest.mark.parametrize("text", AMBIGUOUS_BUT_CRISIS)
-def test_ambiguous_ending_it_language_errs_on_the_side_of_crisis(text: str) -> None:
-    assert lexicon().is_crisis(text)
 
 
 # ---- opt-out ----
@@ -295,15 +180,6 @@ def test_words_lower_case_drop_apostrophes_and_split_on_punctuation_and_emoji(
 # ---- the lexicon files ----
 
 
-def test_crisis_lexicon_file_is_json_with_a_description_and_phrases() -> None:
-    crisis = _lexicon_file("crisis.json")
-    assert isinstance(crisis["description"], str)
-    phrases = crisis["phrases"]
-    assert isinstance(phrases, list)
-    assert phrases
-    assert all(isinstance(phrase, str) and phrase.strip() for phrase in phrases)
-
-
 def test_keyword_lexicon_file_is_json_with_every_keyword_list() -> None:
     keywords = _lexicon_file("keywords.json")
     expected = {
@@ -340,8 +216,8 @@ def test_keywords_are_single_lower_case_words_as_matching_sees_them() -> None:
 
 def test_phrases_are_written_as_matching_sees_them() -> None:
     """A phrase with an apostrophe or capital letter would never match: matching drops both."""
-    crisis, keywords = _lexicon_file("crisis.json"), _lexicon_file("keywords.json")
-    phrases = crisis["phrases"], keywords["opt_out_phrases"], keywords.get("negations", [])
+    keywords = _lexicon_file("keywords.json")
+    phrases = keywords["opt_out_phrases"], keywords.get("negations", [])
     assert all(isinstance(group, list) for group in phrases)
     for phrase in (phrase for group in phrases if isinstance(group, list) for phrase in group):
         assert " ".join(words(phrase)) == phrase, phrase
@@ -358,8 +234,3 @@ def test_filler_never_swallows_a_keyword() -> None:
         | keywords.reschedule_keywords
     )
     assert not keywords.filler & acting
-
-
-def test_the_contracts_crisis_examples_are_in_the_lexicon() -> None:
-    for example in ("kill myself", "want to die", "suicide", "hurt myself", "end it all"):
-        assert lexicon().is_crisis(example), example

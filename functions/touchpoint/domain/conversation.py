@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from touchpoint.domain.appointment import Appointment, AppointmentStatus
 from touchpoint.domain.clinic import ClinicSettings
+from touchpoint.domain.crisis import explain
 from touchpoint.domain.gsm7 import fits_one_segment, greeting_name, to_gsm7
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.lexicon import Intent, lexicon
@@ -18,11 +19,24 @@ from touchpoint.domain.patient import Patient
 from touchpoint.domain.surveys import OPEN, Survey, SurveyStatus, answer
 from touchpoint.domain.texts import clinic_label, local_day_and_time
 
-CRISIS_HELP = (
-    "If you are thinking of harming yourself, call or text 988 (Suicide & Crisis Lifeline) now. "
-    "In danger, call 911."
-)
-CRISIS_REPLY = CRISIS_HELP + " Your clinic has been alerted."
+CRISIS_HELP = {
+    "en": (
+        "If you are thinking of harming yourself, call or text 988 (Suicide & Crisis Lifeline) now. "
+        "In danger, call 911."
+    ),
+    # The 988 Lifeline's own Spanish wording; its accents make it a UCS-2 text of two segments.
+    "es": "Llama o envía un mensaje de texto al 988 (Línea de Crisis) si piensas hacerte daño. En peligro, llama al 911.",
+}
+CRISIS_ALERTED = {"en": " Your clinic has been alerted.", "es": " Avisamos a tu clínica."}
+PHQ9_ITEM9 = "phq9_item9"  # the rule a PHQ-9 item 9 answer above 0 fires
+
+
+def crisis_reply(language: str = "en", clinic_alerted: bool = True) -> str:
+    """The help given in the same response as a crisis message, in the language it was written in."""
+    return CRISIS_HELP[language] + (CRISIS_ALERTED[language] if clinic_alerted else "")
+
+
+CRISIS_REPLY = crisis_reply()
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,7 @@ class Decision:
     opt_in: bool = False
     appointment_status: AppointmentStatus | None = None
     alerts: tuple[str, ...] = field(default=())
+    crisis_rule: str | None = None  # why a `crisis` alert fires: a crisis-net rule id, or phq9_item9
     clear_prompt: bool = False
     survey: Survey | None = None  # the open survey, with what the reply did to it
 
@@ -49,10 +64,17 @@ def decide(
     `survey` the one a follow-up opened, which takes precedence while it is open."""
     words = lexicon()
     keyword = words.keyword(text)
-    if words.is_crisis(text):
+    crisis = explain(text)
+    if crisis is not None:
         # The help first, whatever else the reply says; a "stop texting me" in it is heard too.
         opting_out = patient is not None and not patient.opted_out and words.is_opt_out(text)
-        return Decision(Intent.CRISIS, CRISIS_REPLY, alerts=("crisis",), opt_out=opting_out)
+        return Decision(
+            Intent.CRISIS,
+            crisis_reply(crisis.language),
+            alerts=("crisis",),
+            crisis_rule=crisis.rule,
+            opt_out=opting_out,
+        )
     if patient is None:
         if words.is_opt_out(text):
             return Decision(Intent.OPT_OUT, None)  # nobody to opt out: this number is never texted
@@ -80,8 +102,14 @@ def decide(
         if not for_the_reminder and (still_open or not confirming):
             step = answer(survey, instruments()[survey.instrument_id], text, patient.first_name, now)
             # A PHQ-9 item 9 above 0 gets the same help at once as crisis words do.
-            reply = CRISIS_REPLY if "crisis" in step.alerts else step.reply
-            return Decision(Intent.SURVEY_ANSWER, reply, alerts=step.alerts, survey=step.survey)
+            item9 = "crisis" in step.alerts
+            return Decision(
+                Intent.SURVEY_ANSWER,
+                CRISIS_REPLY if item9 else step.reply,
+                alerts=step.alerts,
+                crisis_rule=PHQ9_ITEM9 if item9 else None,
+                survey=step.survey,
+            )
         if not still_open:  # expired, and a reminder came since: the survey closes as it is
             closed = replace(survey, status=SurveyStatus.EXPIRED)
             return replace(_about_appointment(text, settings, patient, awaiting, now), survey=closed)

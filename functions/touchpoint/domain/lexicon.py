@@ -1,4 +1,5 @@
-"""What a patient's reply means: crisis language, opt-out, opt-in, help, confirm, reschedule.
+"""What a patient's reply means: opt-out, opt-in, help, confirm, reschedule (crisis language is
+the crisis net's, touchpoint.domain.crisis).
 
 The words themselves are data (touchpoint/lexicons/*.json), so they can be reviewed and
 extended without touching code.
@@ -33,7 +34,6 @@ def words(text: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Lexicon:
-    crisis_phrases: tuple[tuple[str, ...], ...]
     opt_out_keywords: frozenset[str]
     opt_out_phrases: tuple[tuple[str, ...], ...]
     opt_in_keywords: frozenset[str]
@@ -42,9 +42,6 @@ class Lexicon:
     reschedule_keywords: frozenset[str]
     filler: frozenset[str]
     negations: tuple[tuple[str, ...], ...] = ()
-
-    def is_crisis(self, text: str) -> bool:
-        return _contains_any(words(text), self.crisis_phrases)
 
     def is_opt_out(self, text: str) -> bool:
         said = words(text)
@@ -83,14 +80,12 @@ def _contains_any(
 
 @cache
 def lexicon() -> Lexicon:
-    crisis = json.loads(files("touchpoint.lexicons").joinpath("crisis.json").read_text(encoding="utf-8"))
     keywords = json.loads(files("touchpoint.lexicons").joinpath("keywords.json").read_text(encoding="utf-8"))
 
     def phrases(items: list[str]) -> tuple[tuple[str, ...], ...]:
         return tuple(words(item) for item in items)
 
     return Lexicon(
-        crisis_phrases=phrases(crisis["phrases"]),
         opt_out_keywords=frozenset(keywords["opt_out_keywords"]),
         opt_out_phrases=phrases(keywords["opt_out_phrases"]),
         opt_in_keywords=frozenset(keywords["opt_in_keywords"]),

@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 
 from touchpoint.domain.alerts import Alert, new_alert
 from touchpoint.domain.clinic import Clinic
-from touchpoint.domain.conversation import CRISIS_HELP, Decision, decide
+from touchpoint.domain.conversation import Decision, crisis_reply, decide
+from touchpoint.domain.crisis import explain
 from touchpoint.domain.errors import Conflict, InvalidInput
 from touchpoint.domain.ids import new_id
 from touchpoint.domain.inbound import MAX_BODY_CHARS, ConsentChange, InboundSms, StatusCallback
-from touchpoint.domain.lexicon import Intent, lexicon
+from touchpoint.domain.lexicon import Intent
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.phones import to_e164
@@ -60,9 +61,13 @@ class Inbox:
         if patient and patient.awaiting_appointment_id:
             awaiting = self.store.appointment(patient.awaiting_appointment_id)
         if clinic is None:
-            crisis = lexicon().is_crisis(sms.body)
+            crisis = explain(sms.body)
             # No clinic to alert: the help alone, without saying anyone was told.
-            decision = Decision(Intent.CRISIS, CRISIS_HELP) if crisis else Decision(Intent.OTHER, None)
+            decision = (
+                Decision(Intent.CRISIS, crisis_reply(crisis.language, clinic_alerted=False))
+                if crisis
+                else Decision(Intent.OTHER, None)
+            )
         else:
             decision = decide(sms.body, clinic.settings, patient, awaiting, now, survey)
         clinic_id = clinic.clinic_id if clinic else None

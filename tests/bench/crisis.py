@@ -1,0 +1,130 @@
+"""The crisis net on the labelled sets of tests/crisis/: what it catches, what it flags by mistake,
+and what it costs per message, in-process.
+
+- per category: messages, caught and recall on the crisis set; false alarms on the benign set;
+- the time of one `explain` call (median and p99 over every message of both sets, each message
+  timed in several interleaved passes, after a warm-up call), in microseconds;
+- the worst time on adversarial bodies of up to 1,600 characters (Twilio's longest SMS).
+
+Exits non-zero when recall is under 100% or false alarms are over 3%, like the tests.
+"""
+
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+from tests.crisis.sets import load
+from touchpoint.domain.crisis import explain
+
+PASSES = 25
+ADVERSARIAL_CALLS = 20
+MAX_FALSE_ALARM_RATE = 0.03
+SMS_MAX = 1600
+
+
+def adversarial() -> dict[str, str]:
+    """Bodies that stress a matcher: long, repetitive, near misses, nothing a person would send."""
+    rng = random.Random(988)
+    # ASCII, Spanish letters, curly quotes, and any code point of the Basic Multilingual Plane.
+    printable = [chr(code) for code in range(32, 127)] + list("áéíóúñü¿¡\u2019\u201c\u201d\u2026")
+    emoji = ["😀", "😭", "💀", "🙏", "👍🏼", "🔫", "💊", "🌉", "❤️", "🥲", "🏳️‍🌈"]
+    pieces = ["kil", "sui", "my", "se", "lf", "di", "e ", "want ", "to ", "end ", "it", "cide", "k!ll", "s*"]
+    bodies = {
+        "empty": "",
+        "1,600 random characters": "".join(
+            rng.choice(printable) if rng.random() < 0.7 else chr(rng.randrange(0x80, 0xD800))
+            for _ in range(SMS_MAX)
+        ),
+        "1,600 emoji (code points)": "".join(rng.choice(emoji) for _ in range(SMS_MAX))[:SMS_MAX],
+        "1,600 'a'": "a" * SMS_MAX,
+        "1,600 control characters": "".join(chr(rng.choice([*range(32), 127])) for _ in range(SMS_MAX)),
+        "'kill ' * 300": "kill " * 300,
+        "'i want to ' * 160": ("i want to " * 160)[:SMS_MAX],
+        "alternating pieces of key words": "".join(rng.choice(pieces) for _ in range(SMS_MAX))[:SMS_MAX],
+        "'k i l l ' spaced letters repeated": ("k i l l m y s e l " * 100)[:SMS_MAX],
+        "1,600 '!'": "!" * SMS_MAX,
+        "'.?!,*' repeated": (".?!,*-_~" * 200)[:SMS_MAX],
+        "1,600 spaces then 'x'": " " * (SMS_MAX - 1) + "x",
+        "'dieeee' stretched": "di" + "e" * (SMS_MAX - 2),
+    }
+    assert all(len(body) <= SMS_MAX for body in bodies.values())
+    return bodies
+
+
+def quality() -> tuple[bool, bool]:
+    crisis, benign = load("crisis"), load("benign")
+    print(f"{'crisis set':<24} {'messages':>8} {'caught':>7} {'recall':>8}")
+    caught_total = 0
+    for category, texts in crisis.items():
+        caught = sum(explain(text) is not None for text in texts)
+        caught_total += caught
+        print(f"{category:<24} {len(texts):>8} {caught:>7} {caught / len(texts):>8.1%}")
+    crisis_total = sum(len(texts) for texts in crisis.values())
+    print(f"{'total':<24} {crisis_total:>8} {caught_total:>7} {caught_total / crisis_total:>8.1%}")
+    print(f"\n{'benign set':<24} {'messages':>8} {'false alarms':>13} {'rate':>7}")
+    alarms_total = 0
+    for category, texts in benign.items():
+        alarms = sum(explain(text) is not None for text in texts)
+        alarms_total += alarms
+        print(f"{category:<24} {len(texts):>8} {alarms:>13} {alarms / len(texts):>7.1%}")
+    benign_total = sum(len(texts) for texts in benign.values())
+    print(f"{'total':<24} {benign_total:>8} {alarms_total:>13} {alarms_total / benign_total:>7.1%}")
+    return caught_total == crisis_total, alarms_total <= MAX_FALSE_ALARM_RATE * benign_total
+
+
+def nanoseconds(call: Callable[[], object]) -> int:
+    started = time.perf_counter_ns()
+    call()
+    return time.perf_counter_ns() - started
+
+
+def per_message_time() -> tuple[float, float, int]:
+    """Median and p99, in microseconds, of each message's median time over the passes."""
+    texts = [text for kind in ("crisis", "benign") for texts in load(kind).values() for text in texts]
+    explain(texts[0])  # warm-up: compiling the rules is a cold-start cost, not a per-message one
+    timings: list[list[int]] = [[] for _ in texts]
+    for _ in range(PASSES):  # interleaved passes, so that the machine's noise hits every message alike
+        for index, text in enumerate(texts):
+            timings[index].append(nanoseconds(lambda text=text: explain(text)))
+    medians = [statistics.median(samples) / 1000 for samples in timings]
+    cuts = statistics.quantiles(medians, n=100)
+    return cuts[49], cuts[98], len(texts)
+
+
+def adversarial_times() -> dict[str, tuple[float, str]]:
+    """Each body's worst time in microseconds over several calls, with the rule that fired, if any."""
+    results = {}
+    for name, body in adversarial().items():
+        match = explain(body)
+        worst = max(nanoseconds(lambda body=body: explain(body)) for _ in range(ADVERSARIAL_CALLS))
+        results[name] = (worst / 1000, match.rule if match is not None else "-")
+    return results
+
+
+def main() -> int:
+    recall_held, false_alarms_held = quality()
+    p50, p99, count = per_message_time()
+    print(
+        f"\ncrisis explain() per message, in-process, over {count} messages x {PASSES} passes: "
+        f"median {p50:.1f} us, p99 {p99:.1f} us"
+    )
+    results = adversarial_times()
+    print(f"\n{'adversarial body (<= 1,600 chars)':<38} {'worst us':>10}  rule")
+    for name, (worst, rule) in results.items():
+        print(f"{name:<38} {worst:>10.1f}  {rule}")
+    worst_name, (worst, _) = max(results.items(), key=lambda item: item[1][0])
+    print(f"{'worst':<38} {worst:>10.1f}  ({worst_name})")
+    checks = {
+        "recall on the crisis set is 100%": recall_held,
+        f"false alarms on the benign set at most {MAX_FALSE_ALARM_RATE:.0%}": false_alarms_held,
+    }
+    print()
+    for name, held in checks.items():
+        print(f"{'ok  ' if held else 'FAIL'} {name}")
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
