@@ -30,35 +30,22 @@ from touchpoint.adapters.alerts import PrintedAlerts, SnsAlerts
 from touchpoint.adapters.dynamodb import DynamoClinics, Table, to_attributes
 from touchpoint.adapters.dynamodb_alerts import ESCALATION_INDEX, DynamoAlerts
 from touchpoint.domain.alerts import Alert
-from touchpoint.domain.conversation import Decision
+from touchpoint.domain.crisis import explain
 from touchpoint.handlers import admin as admin_handler
 from touchpoint.handlers import scheduler as scheduler_handler
-from touchpoint.usecases import inbox as inbox_usecase
 from touchpoint.usecases.escalation import Escalation
 
 moto_table = module_table_fixture()
 
 CLINICIAN = {"sub": "7c9e2a54", "cognito:username": "dr-lee", "email": "lee@calm.example", "token_use": "id"}
-RULE = "test.rule.end_it_all"
 CRISIS_TEXT = "I want to end it all"
+RULE_OF_CRISIS_TEXT = getattr(explain(CRISIS_TEXT), "rule", None)
 RAISED = AFTER_REMINDER
 DUE = RAISED + timedelta(minutes=15)
 
 
 @pytest.fixture
 def world(moto_table: tuple[DynamoDBClient, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    # The crisis net names its rule (its recogniser is another module's work): the alert carries it.
-    decide = inbox_usecase.decide
-
-    def naming_the_rule(*args: Any, **kwargs: Any) -> Decision:
-        decision = decide(*args, **kwargs)
-        return (
-            Decision(**{**decision.__dict__, "crisis_rule": RULE})
-            if "crisis" in decision.alerts
-            else decision
-        )
-
-    monkeypatch.setattr(inbox_usecase, "decide", naming_the_rule)
     yield from world_fixture(moto_table, monkeypatch)
 
 
@@ -152,13 +139,14 @@ def test_a_crisis_reply_raises_an_open_alert_with_the_first_name_and_the_rule(
 ) -> None:
     alert = in_crisis(world, ana)
 
+    assert RULE_OF_CRISIS_TEXT  # the crisis net names the rule that fired
     assert {key: alert[key] for key in ("patient_id", "first_name", "kind", "text", "state", "rule")} == {
         "patient_id": ana.patient_id,
         "first_name": "Ana",
         "kind": "crisis",
         "text": CRISIS_TEXT,
         "state": "open",
-        "rule": RULE,
+        "rule": RULE_OF_CRISIS_TEXT,
     }
     assert (alert["acknowledged_by"], alert["acknowledged_at"], alert["note"], alert["escalations"]) == (
         None,

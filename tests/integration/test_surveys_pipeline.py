@@ -334,6 +334,7 @@ def test_phq9_item_9_above_0_gets_the_988_reply_at_once_and_a_crisis_alert(pipel
     assert "988" in reply
     [alert] = pipeline.alerts(patient.clinic_id, at(4))
     assert (alert["kind"], alert["patient_id"], alert["text"]) == ("crisis", patient.patient_id, "1")
+    assert (alert["rule"], alert["state"], alert["first_name"]) == ("phq9_item9", "open", "Ana")
     assert [published.kind for published in pipeline.world.alerts.published] == ["crisis"]
     survey = pipeline.survey(patient, at(4))
     assert (survey["status"], survey["answers"][8], survey["score"]) == ("completed", 1, 1)
