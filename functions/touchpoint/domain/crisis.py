@@ -24,7 +24,13 @@ REAL_WORDS_FILE = "crisis_real_words.json"
 LANGUAGES = ("en", "es")
 _GAP = re.compile(r"~(\d{1,2})")
 # Parts that are no word: a number, or the end of the message.
-_NUMBERS = {"#num": r"\d+(?:[.,]\d+)? ", "#big": r"[1-9]\d+(?:[.,]\d+)? ", "$": "$"}
+_NUMBERS = {
+    "#num": r"\d+(?:[.,]\d+)? ",
+    "#big": r"[1-9]\d+(?:[.,]\d+)? ",
+    # nine answers of 0-3, the last (PHQ-9 item 9) above 0: "1 2 0 3 1 1 0 2 1" or "120311021"
+    "#phq9": r"(?:[0-3] ){8}[1-3] |[0-3]{8}[1-3] ",
+    "$": "$",
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,10 @@ class Rule:
     pattern: Pattern
     example: str
     exceptions: tuple["Exception_", ...]
+    together: tuple[Pattern, ...] = ()  # parts that must also stand somewhere in the same message
+
+    def may_match(self, present: frozenset[str]) -> bool:
+        return all(part.may_match(present) for part in (self.pattern, *self.together))
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,9 @@ class Grammar:
     """Compiles the rule file's patterns (see its `pattern_syntax`) to regular expressions over
     the read words, joined as ' w1 w2 ... '. Every gap is bounded, so no input backtracks badly."""
 
-    def __init__(self, classes: Mapping[str, list[str]]) -> None:
+    def __init__(self, classes: Mapping[str, list[str]], sms: Mapping[str, str]) -> None:
         self.classes = classes
+        self.sms = sms  # a pattern's words are read as a message's are: "nobody" is "no one"
         self._choices: dict[str, tuple[str, frozenset[str] | None, frozenset[str]]] = {}
         self.vocabulary: set[str] = {
             fold(w) for phrases in classes.values() for p in phrases for w in p.split()
@@ -109,7 +120,7 @@ class Grammar:
                 parts.append(regex)
                 if first_words is not None:
                     required.append(first_words)
-        if not required and not any(part in _NUMBERS.values() for part in parts):
+        if not required and not any(number in part for part in parts for number in _NUMBERS.values()):
             raise PatternError(f"{pattern!r} has no word that must be there")
         return Pattern("(?<= )" + "".join(parts), tuple(required))
 
@@ -136,6 +147,7 @@ class Grammar:
                 phrases.append(option.replace("_", " "))
             else:
                 raise PatternError(f"bad word {option!r} in {element!r}")
+        phrases = [" ".join(self.sms.get(word, word) for word in phrase.split()) for phrase in phrases]
         words = frozenset(word for phrase in phrases for word in phrase.split())
         ordered = sorted(set(phrases), key=lambda phrase: (-len(phrase), phrase))
         options = [re.escape(phrase) + " " for phrase in ordered] + numbers
@@ -153,7 +165,9 @@ class CrisisNet:
             if not rule.pattern.required:
                 self._always.append(index)
                 continue
-            anchor = min(rule.pattern.required, key=len)
+            anchor = min(
+                (*rule.pattern.required, *(r for part in rule.together for r in part.required)), key=len
+            )
             for word in anchor:
                 self._by_word.setdefault(word, []).append(index)
 
@@ -179,13 +193,19 @@ class CrisisNet:
         return self._fired(rule, words, frozenset(words.words))
 
     def _fired(self, rule: Rule, words: Words, present: frozenset[str]) -> CrisisMatch | None:
-        if not rule.pattern.may_match(present):
+        if not rule.may_match(present):
             return None
         joined = words.joined()
         for match in rule.pattern.regex.finditer(joined):
             start, end = match.start(), match.end()
-            if not any(exception.covers(joined, start, end) for exception in rule.exceptions):
-                return _located(rule, words, joined, start, end)
+            if any(exception.covers(joined, start, end) for exception in rule.exceptions):
+                continue
+            for part in rule.together:
+                found = part.regex.search(joined)
+                if found is None:
+                    return None
+                start, end = min(start, found.start()), max(end, found.end())
+            return _located(rule, words, joined, start, end)
         return None
 
 
@@ -209,7 +229,7 @@ def _located(rule: Rule, words: Words, joined: str, start: int, end: int) -> Cri
 
 def build(data: Mapping[str, Any], real_words: Iterable[str]) -> CrisisNet:
     """The net from the rule file's content; PatternError names what is wrong in it."""
-    grammar = Grammar(data["classes"])
+    grammar = Grammar(data["classes"], data["sms"])
     exceptions: dict[str, list[Exception_]] = {}
     compiled_exceptions = [
         (item["rules"], Exception_(item["id"], _compiled(grammar, item), item["example"]))
@@ -235,6 +255,9 @@ def build(data: Mapping[str, Any], real_words: Iterable[str]) -> CrisisNet:
                 _compiled(grammar, item),
                 item["example"],
                 tuple(exceptions.get(item["id"], []) + exceptions.get(item["family"], [])),
+                tuple(
+                    _compiled(grammar, {"id": item["id"], "pattern": part}) for part in item.get("with", [])
+                ),
             )
         )
     if len({rule.id for rule in rules}) != len(rules):

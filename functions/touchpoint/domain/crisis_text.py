@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 # A typed word: letters and digits, with the apostrophes, leetspeak and censoring symbols inside it.
-_TOKEN = re.compile(r"w/o?|(?:[^\W_]|[\u0300-\u036f'\u2018\u2019\u02bc`@$!*|+])+", re.IGNORECASE)
+_TOKEN = re.compile(r"w/o?|s/h|(?:[^\W_]|[\u0300-\u036f'\u2018\u2019\u02bc`@$!*|+])+", re.IGNORECASE)
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`]")
 _EDGE_SYMBOLS = "!*|+"
 _LETTER_RUNS = re.compile(r"(.)\1+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 MAX_CHARS = 1600  # Twilio's own limit for one message; anything longer is read up to it
-MAX_SPLIT = 4  # a glued word is read as at most this many words ("iwanttodie")
+MAX_SPLIT = 7  # a glued word is read as at most this many words ("iwanttodie")
 MAX_MENDED = 24  # longer typed words are taken as they are: no typo, glue or mask is looked for
 
 
