@@ -9,7 +9,7 @@ import pytest
 from tests.unit.builders import NEW_YORK, appointment, local, patient, settings
 from touchpoint.domain.appointment import Appointment, AppointmentStatus
 from touchpoint.domain.clinic import ClinicSettings
-from touchpoint.domain.conversation import CRISIS_REPLY, Decision, decide
+from touchpoint.domain.conversation import CRISIS_REPLY, Decision, crisis_reply, decide
 from touchpoint.domain.gsm7 import fits_one_segment
 from touchpoint.domain.lexicon import Intent
 from touchpoint.domain.patient import Patient
@@ -86,6 +86,43 @@ def test_crisis_reply_names_the_988_lifeline_and_911() -> None:
     assert "Suicide & Crisis Lifeline" in CRISIS_REPLY
     assert "911" in CRISIS_REPLY
     assert fits_one_segment(CRISIS_REPLY)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("I want to kill myself", "direct.kill_self"),
+        ("i keep thinking about hanging myself", "method.hang"),
+        ("everyone would be better off without me", "burden.better_without"),
+        ("my son said he wants to kill himself", "direct.kill_self"),
+    ],
+)
+def test_a_crisis_decision_names_the_rule_of_the_crisis_net_that_fired(text: str, rule: str) -> None:
+    decision = decide(text, CLINIC, patient(), awaiting(), NOW)
+    assert decision.crisis_rule == rule
+
+
+@pytest.mark.parametrize("state", list(states()))
+@pytest.mark.parametrize(
+    "text", ["quiero morir", "Me quiero matar", "ya no quiero vivir", "pienso en quitarme la vida"]
+)
+def test_spanish_crisis_language_gets_the_help_in_spanish_in_every_state(state: str, text: str) -> None:
+    who, prompt = states()[state]
+    decision = decide(text, CLINIC, who, prompt, at(state))
+
+    assert decision.intent is Intent.CRISIS
+    assert decision.alerts == ("crisis",)
+    reply = reply_of(decision)
+    assert "Llama o envía un mensaje de texto al 988" in reply
+    assert "911" in reply
+    assert reply == crisis_reply("es")
+
+
+def test_the_spanish_crisis_reply_fits_two_unicode_segments_and_the_english_one_one_gsm7_segment() -> None:
+    spanish = crisis_reply("es")
+    assert len(spanish) <= 134  # two UCS-2 segments: its accents are not GSM-7
+    assert fits_one_segment(crisis_reply("en"))
+    assert fits_one_segment(crisis_reply("en", clinic_alerted=False))
 
 
 # ---- opt-out, opt-in, silence ----

@@ -9,7 +9,7 @@ import pytest
 
 from tests.unit.builders import appointment, patient, settings
 from touchpoint.domain.clinic import ClinicSettings
-from touchpoint.domain.conversation import CRISIS_REPLY, decide, help_reply
+from touchpoint.domain.conversation import CRISIS_REPLY, PHQ9_ITEM9, decide, help_reply
 from touchpoint.domain.gsm7 import fits_one_segment
 from touchpoint.domain.instruments import Instrument, instruments
 from touchpoint.domain.lexicon import Intent
@@ -570,6 +570,32 @@ def test_phq9_item_9_above_0_is_answered_with_the_988_crisis_reply() -> None:
     assert decision.survey is not None
     assert decision.survey.status is SurveyStatus.COMPLETED
     assert decision.survey.answers[8] == 2
+
+
+def test_a_phq9_item_9_crisis_names_the_phq9_item9_rule() -> None:
+    _, survey, _ = reply(started("phq9"), "00000000")
+
+    decision = decide("3", DISCREET, patient(), None, AT, survey)
+
+    assert decision.crisis_rule == PHQ9_ITEM9
+
+
+def test_nine_answers_to_an_open_phq9_are_saved_and_item_9_raises_the_crisis() -> None:
+    decision = decide("1 2 0 3 1 1 0 2 1", DISCREET, patient(), None, AT, started("phq9"))
+
+    assert decision.intent is Intent.SURVEY_ANSWER
+    assert decision.survey is not None
+    assert decision.survey.answers == (1, 2, 0, 3, 1, 1, 0, 2, 1)
+    assert decision.survey.status is SurveyStatus.COMPLETED
+    assert (decision.reply, decision.crisis_rule) == (CRISIS_REPLY, PHQ9_ITEM9)
+    assert "crisis" in decision.alerts
+
+
+def test_nine_answers_with_item_9_above_0_and_no_survey_open_are_still_a_crisis() -> None:
+    decision = decide("1 2 0 3 1 1 0 2 1", DISCREET, patient(), None, AT)
+
+    assert decision.intent is Intent.CRISIS
+    assert decision.crisis_rule == "plan.phq9_answers"
 
 
 def test_phq9_item_9_at_0_is_thanked_as_usual() -> None:

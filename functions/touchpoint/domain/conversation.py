@@ -65,7 +65,9 @@ def decide(
     words = lexicon()
     keyword = words.keyword(text)
     crisis = explain(text)
-    if crisis is not None:
+    # Bare numbers answering an open survey are the survey's to judge: it knows which is item 9.
+    answering = survey is not None and survey.status_at(now) in OPEN and not any(c.isalpha() for c in text)
+    if crisis is not None and not answering:
         # The help first, whatever else the reply says; a "stop texting me" in it is heard too.
         opting_out = patient is not None and not patient.opted_out and words.is_opt_out(text)
         return Decision(
