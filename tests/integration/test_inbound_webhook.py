@@ -634,3 +634,25 @@ def test_the_conversation_reads_back_in_order(world: World, reminded: Booked) ->
         ("outbound", "Than"),
     ]
     assert [m["at"] for m in messages] == sorted(m["at"] for m in messages)
+
+
+def test_spanish_crisis_text_gets_the_988_help_in_spanish_and_an_alert_naming_a_spanish_rule(
+    world: World, reminded: Booked
+) -> None:
+    response = world.text("C. pero la verdad ya no quiero vivir")
+
+    reply = twiml_message(response.body) or ""
+    assert "Llama o envía un mensaje de texto al 988" in reply
+    assert "911" in reply
+    [alert] = world.alerts_of(reminded.clinic_id)
+    assert (alert["kind"], alert["rule"]) == ("crisis", "es.no_quiero_vivir")
+
+
+def test_spanish_crisis_to_a_number_no_clinic_owns_gets_the_help_in_spanish_without_saying_anyone_was_told(
+    world: World, booked: Booked
+) -> None:
+    response = world.text("me quiero matar", to="+15005550099")
+
+    reply = twiml_message(response.body) or ""
+    assert reply.startswith("Llama o envía un mensaje de texto al 988")
+    assert "clínica" not in reply
