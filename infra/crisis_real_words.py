@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from touchpoint.domain.crisis import REAL_WORDS_FILE, build, rule_file
+from touchpoint.domain.crisis_grammar import REAL_WORDS_FILE, build, rule_file
 from touchpoint.domain.crisis_text import fold
 
 DICTIONARIES = (Path("/usr/share/dict/american-english-large"), Path("/usr/share/dict/spanish"))

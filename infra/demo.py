@@ -224,6 +224,8 @@ def outcome(story: Story, outbox: Any) -> int:
                 f"  {alert['at']}  {alert['kind']:<19} {alert['first_name'] or '?':<5} {state:<42}"
                 f' "{alert["text"]}"'
             )
+            if alert.get("rule"):
+                print(f"  {'':<20}  rule: {alert['rule']}")
             if alert["note"]:
                 print(f'  {"":<20}  note: "{alert["note"]}"')
 

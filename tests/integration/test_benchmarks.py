@@ -20,13 +20,15 @@ def test_the_inbound_benchmark_signs_requests_the_handler_accepts() -> None:
     assert event["headers"]["x-twilio-signature"]
 
 
-def test_the_webhook_function_imports_neither_the_twilio_rest_client_nor_pydantic_at_cold_start() -> None:
+def test_the_webhook_function_imports_neither_the_twilio_rest_client_pydantic_nor_the_crisis_rules_at_cold_start() -> (
+    None
+):
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    probe = "import sys, touchpoint.handlers.inbound; print(sorted({'twilio.rest', 'pydantic', 'aws_xray_sdk'} & set(sys.modules)))"
+    probe = "import sys, touchpoint.handlers.inbound; print(sorted({'twilio.rest', 'pydantic', 'aws_xray_sdk', 'touchpoint.domain.crisis_grammar'} & set(sys.modules)))"
     loaded = subprocess.run(  # noqa: S603 (our own interpreter, fixed arguments)
         [sys.executable, "-c", probe],
         capture_output=True,

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from touchpoint.domain.crisis import PatternError, build, crisis_net, explain, is_crisis, rule_file
+from touchpoint.domain.crisis import crisis_net, explain, is_crisis
+from touchpoint.domain.crisis_grammar import PatternError, build, rule_file
 from touchpoint.domain.crisis_text import edit_distance, fold
 
 CRISIS = [
