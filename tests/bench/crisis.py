@@ -15,12 +15,15 @@ import sys
 import time
 from collections.abc import Callable
 
-from tests.crisis.sets import load
+from tests.crisis.sets import load, load_extra
 from touchpoint.domain.crisis import explain
 
 PASSES = 25
 ADVERSARIAL_CALLS = 20
 MAX_FALSE_ALARM_RATE = 0.03
+MIN_EXTRA_RECALL = (
+    0.95  # the second set guards against regressions; its misses are known (docs/crisis-net.md)
+)
 SMS_MAX = 1600
 
 
@@ -53,9 +56,9 @@ def adversarial() -> dict[str, str]:
     return bodies
 
 
-def quality() -> tuple[bool, bool]:
-    crisis, benign = load("crisis"), load("benign")
-    print(f"{'crisis set':<24} {'messages':>8} {'caught':>7} {'recall':>8}")
+def quality(crisis: dict[str, list[str]], benign: dict[str, list[str]], name: str) -> tuple[float, float]:
+    """Prints recall and false alarms per category; returns (recall, false-alarm rate)."""
+    print(f"\n{name + ' crisis':<24} {'messages':>8} {'caught':>7} {'recall':>8}")
     caught_total = 0
     for category, texts in crisis.items():
         caught = sum(explain(text) is not None for text in texts)
@@ -63,7 +66,7 @@ def quality() -> tuple[bool, bool]:
         print(f"{category:<24} {len(texts):>8} {caught:>7} {caught / len(texts):>8.1%}")
     crisis_total = sum(len(texts) for texts in crisis.values())
     print(f"{'total':<24} {crisis_total:>8} {caught_total:>7} {caught_total / crisis_total:>8.1%}")
-    print(f"\n{'benign set':<24} {'messages':>8} {'false alarms':>13} {'rate':>7}")
+    print(f"\n{name + ' benign':<24} {'messages':>8} {'false alarms':>13} {'rate':>7}")
     alarms_total = 0
     for category, texts in benign.items():
         alarms = sum(explain(text) is not None for text in texts)
@@ -71,7 +74,7 @@ def quality() -> tuple[bool, bool]:
         print(f"{category:<24} {len(texts):>8} {alarms:>13} {alarms / len(texts):>7.1%}")
     benign_total = sum(len(texts) for texts in benign.values())
     print(f"{'total':<24} {benign_total:>8} {alarms_total:>13} {alarms_total / benign_total:>7.1%}")
-    return caught_total == crisis_total, alarms_total <= MAX_FALSE_ALARM_RATE * benign_total
+    return caught_total / crisis_total, alarms_total / benign_total
 
 
 def nanoseconds(call: Callable[[], object]) -> int:
@@ -104,7 +107,8 @@ def adversarial_times() -> dict[str, tuple[float, str]]:
 
 
 def main() -> int:
-    recall_held, false_alarms_held = quality()
+    recall, false_alarms = quality(load("crisis"), load("benign"), "own set")
+    extra_recall, extra_false_alarms = quality(load_extra("crisis"), load_extra("benign"), "extra set")
     p50, p99, count = per_message_time()
     print(
         f"\ncrisis explain() per message, in-process, over {count} messages x {PASSES} passes: "
@@ -117,8 +121,12 @@ def main() -> int:
     worst_name, (worst, _) = max(results.items(), key=lambda item: item[1][0])
     print(f"{'worst':<38} {worst:>10.1f}  ({worst_name})")
     checks = {
-        "recall on the crisis set is 100%": recall_held,
-        f"false alarms on the benign set at most {MAX_FALSE_ALARM_RATE:.0%}": false_alarms_held,
+        "recall on the own crisis set is 100%": recall == 1,
+        f"false alarms on the own benign set at most {MAX_FALSE_ALARM_RATE:.0%}": false_alarms
+        <= MAX_FALSE_ALARM_RATE,
+        f"recall on the extra crisis set at least {MIN_EXTRA_RECALL:.0%}": extra_recall >= MIN_EXTRA_RECALL,
+        f"false alarms on the extra benign set at most {MAX_FALSE_ALARM_RATE:.0%}": extra_false_alarms
+        <= MAX_FALSE_ALARM_RATE,
     }
     print()
     for name, held in checks.items():

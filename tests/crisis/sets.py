@@ -67,3 +67,13 @@ def load(kind: Kind) -> dict[str, list[str]]:
 def normalised(text: str) -> str:
     """What two messages must differ in to count as distinct: more than case and spacing."""
     return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def load_extra(kind: Kind) -> dict[str, list[str]]:
+    """The second, larger set (extra/<kind>.tsv: category<TAB>message), in file order."""
+    sets: dict[str, list[str]] = {}
+    for line in (HERE / "extra" / f"{kind}.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            category, text = line.split("\t", 1)
+            sets.setdefault(category, []).append(text)
+    return sets

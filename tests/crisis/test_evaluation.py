@@ -7,7 +7,7 @@ made it fire, for the clinician reading the alert.
 
 from collections import defaultdict
 
-from tests.crisis.sets import CATEGORIES, Kind, load, normalised
+from tests.crisis.sets import CATEGORIES, Kind, load, load_extra, normalised
 from touchpoint.domain.crisis import explain, is_crisis
 
 MIN_MESSAGES = 300
@@ -90,3 +90,29 @@ def test_is_crisis_agrees_with_explain_on_every_message() -> None:
         if is_crisis(text) != (explain(text) is not None)
     ]
     assert not disagree, "is_crisis and explain disagree on:\n" + "\n".join(disagree)
+
+
+# ---- the second, larger set: four more authors, their own categories ----
+
+MIN_EXTRA_RECALL = 0.95
+EXTRA_CRISIS = load_extra("crisis")
+EXTRA_BENIGN = load_extra("benign")
+
+
+def test_the_extra_sets_have_a_thousand_messages_each() -> None:
+    assert sum(len(texts) for texts in EXTRA_CRISIS.values()) >= 1000
+    assert sum(len(texts) for texts in EXTRA_BENIGN.values()) >= 1000
+
+
+def test_recall_on_the_extra_crisis_set_is_at_least_95_percent() -> None:
+    messages = labelled(EXTRA_CRISIS)
+    missed = [(category, text) for category, text in messages if not is_crisis(text)]
+    assert len(missed) <= (1 - MIN_EXTRA_RECALL) * len(messages), "\n".join(f"[{c}] {t}" for c, t in missed)
+
+
+def test_false_alarms_on_the_extra_benign_set_are_at_most_3_percent() -> None:
+    messages = labelled(EXTRA_BENIGN)
+    alarms = [(category, text, explain(text)) for category, text in messages if explain(text) is not None]
+    assert len(alarms) <= MAX_FALSE_ALARM_RATE * len(messages), "\n".join(
+        f"[{c}] {t} ({m.rule if m else '?'})" for c, t, m in alarms
+    )
