@@ -36,11 +36,14 @@ BIN := .venv/bin
 RUN := PYTHONPATH=$(CURDIR)/functions:$(CURDIR) $(BIN)/python
 EXPORT_REQUIREMENTS := export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt
 
-.PHONY: help demo test run deploy lint build bench requirements crisis-words install clean
+.PHONY: help demo test unit integration e2e run deploy lint build bench requirements crisis-words install clean
 
 help:
 	@echo "make demo          play one clinic story end to end, locally"
 	@echo "make test          lint, build the SAM template, run the test suite"
+	@echo "make unit          the domain's tests and the crisis net's evaluation (no AWS emulation)"
+	@echo "make integration   adapters and handlers on moto"
+	@echo "make e2e           the local stack over HTTP, with a fake Twilio server"
 	@echo "make run           the local stack on http://127.0.0.1:\$${TOUCHPOINT_PORT:-3000}"
 	@echo "make deploy        sam build && sam deploy --guided (needs AWS credentials)"
 	@echo "make lint          ruff, mypy, import-linter, sam validate --lint, cfn-lint"
@@ -79,6 +82,16 @@ build: $(SAM_STAMP)
 
 test: lint build
 	UV=$(CURDIR)/$(UV) $(BIN)/pytest -n 2
+
+# The fast loop, tier by tier (make test runs them all, with the lints and sam build).
+unit: $(VENV_STAMP)
+	$(BIN)/pytest -n 2 tests/unit tests/crisis
+
+integration: $(VENV_STAMP)
+	$(BIN)/pytest -n 2 tests/integration
+
+e2e: $(VENV_STAMP)
+	UV=$(CURDIR)/$(UV) $(BIN)/pytest -n 2 tests/e2e
 
 demo: $(VENV_STAMP)
 	$(RUN) -m infra.demo
