@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from tests.bench.checks import report
 from tests.crisis.sets import load, load_extra
 from touchpoint.domain.crisis import explain
 
@@ -56,25 +57,19 @@ def adversarial() -> dict[str, str]:
     return bodies
 
 
+def fired(sets: dict[str, list[str]], title: str, counted: str) -> float:
+    """Prints, per category, how many messages the net fired on; returns the share in all."""
+    print(f"\n{title:<24} {'messages':>8} {counted:>13} {'rate':>7}")
+    everything = [text for texts in sets.values() for text in texts]
+    for category, texts in [*sets.items(), ("total", everything)]:
+        hits = sum(explain(text) is not None for text in texts)
+        print(f"{category:<24} {len(texts):>8} {hits:>13} {hits / len(texts):>7.1%}")
+    return hits / len(everything)
+
+
 def quality(crisis: dict[str, list[str]], benign: dict[str, list[str]], name: str) -> tuple[float, float]:
     """Prints recall and false alarms per category; returns (recall, false-alarm rate)."""
-    print(f"\n{name + ' crisis':<24} {'messages':>8} {'caught':>7} {'recall':>8}")
-    caught_total = 0
-    for category, texts in crisis.items():
-        caught = sum(explain(text) is not None for text in texts)
-        caught_total += caught
-        print(f"{category:<24} {len(texts):>8} {caught:>7} {caught / len(texts):>8.1%}")
-    crisis_total = sum(len(texts) for texts in crisis.values())
-    print(f"{'total':<24} {crisis_total:>8} {caught_total:>7} {caught_total / crisis_total:>8.1%}")
-    print(f"\n{name + ' benign':<24} {'messages':>8} {'false alarms':>13} {'rate':>7}")
-    alarms_total = 0
-    for category, texts in benign.items():
-        alarms = sum(explain(text) is not None for text in texts)
-        alarms_total += alarms
-        print(f"{category:<24} {len(texts):>8} {alarms:>13} {alarms / len(texts):>7.1%}")
-    benign_total = sum(len(texts) for texts in benign.values())
-    print(f"{'total':<24} {benign_total:>8} {alarms_total:>13} {alarms_total / benign_total:>7.1%}")
-    return caught_total / crisis_total, alarms_total / benign_total
+    return fired(crisis, f"{name} crisis", "caught"), fired(benign, f"{name} benign", "false alarms")
 
 
 def nanoseconds(call: Callable[[], object]) -> int:
@@ -128,10 +123,7 @@ def main() -> int:
         f"false alarms on the extra benign set at most {MAX_FALSE_ALARM_RATE:.0%}": extra_false_alarms
         <= MAX_FALSE_ALARM_RATE,
     }
-    print()
-    for name, held in checks.items():
-        print(f"{'ok  ' if held else 'FAIL'} {name}")
-    return 0 if all(checks.values()) else 1
+    return report(checks)
 
 
 if __name__ == "__main__":

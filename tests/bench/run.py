@@ -14,6 +14,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.bench.checks import report
+
 DUE = 50
 SIZES = (100, 10_000)
 NOW = datetime(2030, 6, 3, 14, 0, tzinfo=UTC)
@@ -185,10 +187,7 @@ def main() -> int:
         f"a scheduler pass costs the same with {SIZES[0]} and {SIZES[1]} future jobs": small == large,
         f"all {DUE} due reminders sent once": all(run["sent"] == DUE for run in runs),
     }
-    print()
-    for name, held in checks.items():
-        print(f"{'ok  ' if held else 'FAIL'} {name}")
-    return 0 if all(checks.values()) else 1
+    return report(checks)
 
 
 if __name__ == "__main__":
