@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 # A typed word: letters and digits, with the apostrophes, leetspeak and censoring symbols inside it.
-_TOKEN = re.compile(r"w/o?|s/h|(?:[^\W_]|[\u0300-\u036f'\u2018\u2019\u02bc`@$!*|+])+", re.IGNORECASE)
+_TOKEN = re.compile(r"w/o?|s/h|(?:[^\W_]|[\u0300-\u036f'\u2018\u2019\u02bc`@$!*|])+", re.IGNORECASE)
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`]")
 _EDGE_SYMBOLS = "!*|+"
 _LETTER_RUNS = re.compile(r"(.)\1+")
