@@ -262,6 +262,7 @@ def test_an_unknown_alert_another_clinics_alert_and_an_unknown_clinic_answer_404
         (json.dumps({"note": "x" * 2001}).encode(), 422, "note"),
         (b'{"note": "ok", "acknowledged_by": "the patient"}', 422, "acknowledged_by"),
         (b'{"note": "ok", "state": "acknowledged"}', 422, "state"),
+        (b'{"note": "ok \\ud800"}', 400, "body"),  # a lone surrogate: valid JSON, no storable text
     ],
 )
 def test_a_bad_acknowledgement_body_answers_4xx_naming_the_field_and_changes_nothing(

@@ -418,6 +418,19 @@ def test_a_refused_publish_does_not_cost_the_other_alerts_theirs(escalating: Esc
     assert [alert_id for alert_id, _, _ in escalating.topic.sent] == ["al_2"]
 
 
+def test_an_alert_whose_clinic_cannot_be_read_does_not_stop_the_escalation_of_the_others(
+    escalating: Escalating,
+) -> None:
+    escalating.alerts.add(crisis("al_1", clinic_id="cl_gone"))
+    escalating.alerts.add(crisis("al_2", RAISED + timedelta(seconds=1)))
+
+    result = escalating.escalation.run(RAISED + timedelta(minutes=20))
+
+    assert (result.escalated, result.not_published) == (1, ("al_1",))
+    assert [alert_id for alert_id, _, _ in escalating.topic.sent] == ["al_2"]
+    assert escalating.alerts.get("cl_gone", "al_1").escalations == 0
+
+
 # ---- escalation inside the scheduler pass ------------------------------------------------------
 
 

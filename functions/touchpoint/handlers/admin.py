@@ -72,11 +72,16 @@ def body() -> Any:
     if len(raw.encode()) > MAX_BODY_BYTES:
         raise BadRequest(f"body is larger than {MAX_BODY_BYTES} bytes", "body")
     try:
-        return json.loads(raw)
+        parsed = json.loads(raw)
     except ValueError:
         raise BadRequest("body is not valid JSON", "body") from None
     except RecursionError:  # json refuses nesting deeper than the interpreter's stack
         raise BadRequest("body is nested too deeply", "body") from None
+    try:  # JSON admits lone surrogates ("\ud800"), which no stored string can hold
+        json.dumps(parsed, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise BadRequest("body holds text that is not valid Unicode", "body") from None
+    return parsed
 
 
 def view(appointment: AppointmentView) -> dict[str, Any]:
