@@ -9,6 +9,8 @@ import re
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from touchpoint.domain.crisis import crisis_net, explain, is_crisis
 from touchpoint.domain.crisis_grammar import PatternError, build, rule_file
@@ -322,3 +324,25 @@ def test_an_empty_long_emoji_or_binary_body_is_judged_in_under_five_milliseconds
 def test_a_body_over_twilios_limit_is_read_up_to_it() -> None:
     assert not is_crisis("x " * 800 + "i want to die")
     assert is_crisis("i want to die " + "x " * 1000)
+
+
+def test_every_pattern_of_every_rule_and_exception_compiles() -> None:
+    """Patterns compile when a message first needs them: none may fail then, on a patient's reply."""
+    for rule in crisis_net().rules:
+        for pattern in (rule.pattern, *rule.together, *(exception.pattern for exception in rule.exceptions)):
+            assert pattern.regex.pattern, rule.id
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_any_text_is_judged_without_an_error_and_any_match_lies_inside_it(text: str) -> None:
+    match = explain(text)
+    if match is not None:
+        assert 0 <= match.start < match.end <= len(text)
+        assert match.span_of(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200), st.sampled_from(["I want to kill myself", "quiero morir", "i wish i was dead"]))
+def test_a_crisis_sentence_is_caught_whatever_text_comes_before_it(before: str, crisis: str) -> None:
+    assert is_crisis(f"{before}\n{crisis}")
