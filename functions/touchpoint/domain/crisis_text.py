@@ -174,11 +174,12 @@ class Reader:
         return None
 
     def _unmasked(self, masked: str) -> str | None:
-        """A word with letters starred out: each * one or two letters ("s*icide", "k**l")."""
+        """A word with letters starred out or in: each * none, one or two letters ("s*icide", "sui*cide")."""
         if masked.count("*") > 3 or not masked.strip("*"):
             return None
-        pattern = re.compile(re.escape(masked).replace(r"\*", "[a-z]{1,2}"))
-        lengths = range(len(masked), len(masked) + masked.count("*") + 1)
+        pattern = re.compile(re.escape(masked).replace(r"\*", "[a-z]{0,2}"))
+        stars = masked.count("*")
+        lengths = range(len(masked) - stars, len(masked) + stars + 1)
         matches = [
             word
             for size in lengths
