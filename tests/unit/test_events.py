@@ -122,6 +122,15 @@ def test_create_clinic_sample_posts_the_contract_example_clinic() -> None:
     assert {"sender", "phone", "quiet_hours", "reminders", "follow_ups", "discreet"} <= clinic.keys()
 
 
+def test_acknowledge_sample_posts_a_note_as_a_named_cognito_user() -> None:
+    event = _event(EVENTS / "admin_acknowledge_alert.json")
+
+    assert event["requestContext"]["http"]["method"] == "POST"
+    assert event["rawPath"].endswith("/acknowledge")
+    assert set(json.loads(event["body"])) == {"note"}
+    assert event["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:username"] == "dr-lee"
+
+
 def test_scheduler_sample_is_what_eventbridge_scheduler_sends_for_the_template_input() -> None:
     assert SCHEDULER_INPUT == {"time": "<aws.scheduler.scheduled-time>"}
     assert _event(EVENTS / "scheduler.json") == {"time": "2026-12-01T14:00:00Z"}
