@@ -19,8 +19,8 @@ RULES_FILE = "crisis_rules.json"
 REAL_WORDS_FILE = "crisis_real_words.json"
 LANGUAGES = ("en", "es")
 _GAP = re.compile(r"~(\d{1,2})")
-# Parts that are no word: a number, or the end of the message.
-_NUMBERS = {
+# Parts that are no word: numbers, nine PHQ-9 answers, the end of the message.
+_NON_WORDS = {
     "#num": r"\d+(?:[.,]\d+)? ",
     "#big": r"[1-9]\d+(?:[.,]\d+)? ",
     # nine answers of 0-3, the last (PHQ-9 item 9) above 0: "1 2 0 3 1 1 0 2 1" or "120311021"
@@ -103,7 +103,7 @@ class Grammar:
                 parts.append(regex)
                 if first_words is not None:
                     required.append(first_words)
-        if not required and not any(number in part for part in parts for number in _NUMBERS.values()):
+        if not required and not any(number in part for part in parts for number in _NON_WORDS.values()):
             raise PatternError(f"{pattern!r} has no word that must be there")
         return Pattern("(?<= )" + "".join(parts), tuple(required))
 
@@ -120,8 +120,8 @@ class Grammar:
         for option in element.split("|"):
             if not option.startswith("@"):
                 option = fold(option)
-            if option in _NUMBERS:
-                numbers.append(_NUMBERS[option])
+            if option in _NON_WORDS:
+                numbers.append(_NON_WORDS[option])
             elif option.startswith("@"):
                 if option[1:] not in self.classes:
                     raise PatternError(f"unknown class {option}")
