@@ -42,9 +42,15 @@ def scenario(future_jobs: int) -> dict[str, Any]:
     from moto import mock_aws
 
     from infra.template import create_aws_resources
-    from touchpoint.adapters import dynamodb as ddb
     from touchpoint.adapters.alerts import PrintedAlerts
-    from touchpoint.adapters.dynamodb_alerts import DynamoAlerts
+    from touchpoint.adapters.dynamo.alerts import DynamoAlerts
+    from touchpoint.adapters.dynamo.appointments import DynamoAppointments, job_to_item
+    from touchpoint.adapters.dynamo.clinics import DynamoClinics
+    from touchpoint.adapters.dynamo.jobs import DynamoJobs
+    from touchpoint.adapters.dynamo.messages import DynamoMessageLog
+    from touchpoint.adapters.dynamo.patients import DynamoPatients
+    from touchpoint.adapters.dynamo.surveys import DynamoSurveys
+    from touchpoint.adapters.dynamo.table import Table, to_attributes
     from touchpoint.adapters.sms import OutboxSms
     from touchpoint.adapters.sqs import SqsJobQueue, parse_job_message
     from touchpoint.domain.appointment import Job, JobKind, JobState
@@ -56,14 +62,14 @@ def scenario(future_jobs: int) -> dict[str, Any]:
     with mock_aws():
         created = create_aws_resources(boto3.session.Session(), "touchpoint-bench", "touchpoint-bench-send")
         client = boto3.client("dynamodb")
-        table = ddb.Table(client, created["table_name"])
+        table = Table(client, created["table_name"])
         admin = Admin(
-            ddb.DynamoClinics(table),
-            ddb.DynamoPatients(table),
-            ddb.DynamoAppointments(table),
-            ddb.DynamoMessageLog(table),
+            DynamoClinics(table),
+            DynamoPatients(table),
+            DynamoAppointments(table),
+            DynamoMessageLog(table),
             DynamoAlerts(table),
-            ddb.DynamoSurveys(table),
+            DynamoSurveys(table),
         )
         booked_at = NOW - timedelta(days=3)
         clinic = admin.create_clinic(
@@ -90,7 +96,7 @@ def scenario(future_jobs: int) -> dict[str, Any]:
         # Future jobs of other appointments, written straight to the table: only their keys matter here.
         far = NOW + timedelta(days=30)
         with_future = [
-            ddb._job_item(
+            job_to_item(
                 Job(
                     f"jb_future{index}",
                     f"ap_future{index // 3}",
@@ -108,7 +114,7 @@ def scenario(future_jobs: int) -> dict[str, Any]:
             client.batch_write_item(
                 RequestItems={
                     table.name: [
-                        {"PutRequest": {"Item": ddb.to_attributes(item)}}
+                        {"PutRequest": {"Item": to_attributes(item)}}
                         for item in with_future[start : start + 25]
                     ]
                 }
@@ -120,22 +126,20 @@ def scenario(future_jobs: int) -> dict[str, Any]:
         sender_counter.attach(sender_client)
 
         sqs = boto3.client("sqs")
-        scheduler_table = ddb.Table(scheduler_client, table.name)
+        scheduler_table = Table(scheduler_client, table.name)
         result = run_scheduler_pass(
-            ddb.DynamoJobs(scheduler_table),
+            DynamoJobs(scheduler_table),
             SqsJobQueue(sqs, created["queue_url"]),
             NOW,
             timedelta(hours=24),
             Escalation(
                 DynamoAlerts(scheduler_table),
-                ddb.DynamoClinics(scheduler_table),
+                DynamoClinics(scheduler_table),
                 PrintedAlerts(io.StringIO()),
             ),
         )
-        sender_table = ddb.Table(sender_client, table.name)
-        sender = Sender(
-            ddb.DynamoJobs(sender_table), ddb.DynamoPatients(sender_table), OutboxSms(io.StringIO())
-        )
+        sender_table = Table(sender_client, table.name)
+        sender = Sender(DynamoJobs(sender_table), DynamoPatients(sender_table), OutboxSms(io.StringIO()))
         sent = 0
         while messages := sqs.receive_message(QueueUrl=created["queue_url"], MaxNumberOfMessages=10).get(
             "Messages"

@@ -22,7 +22,8 @@ from infra.local_stack import LambdaContext, http_api_event
 from tests.integration.moto_table import empty, item_count
 from touchpoint.adapters import factory
 from touchpoint.adapters.alerts import PrintedAlerts
-from touchpoint.adapters.dynamodb import DynamoJobs, Table, to_attributes
+from touchpoint.adapters.dynamo.jobs import DynamoJobs
+from touchpoint.adapters.dynamo.table import Table, to_attributes
 from touchpoint.adapters.sms import OutboxSms
 from touchpoint.domain.ports import JobRef
 from touchpoint.handlers import admin as admin_handler

@@ -11,16 +11,14 @@ from mypy_boto3_dynamodb import DynamoDBClient
 
 from infra.local_stack import LambdaContext, http_api_event
 from tests.integration.moto_table import empty, item_count, module_table_fixture
-from touchpoint.adapters.dynamodb import (
-    DynamoAppointments,
-    DynamoClinics,
-    DynamoJobs,
-    DynamoMessageLog,
-    DynamoPatients,
-    DynamoSurveys,
-    Table,
-)
-from touchpoint.adapters.dynamodb_alerts import DynamoAlerts
+from touchpoint.adapters.dynamo.alerts import DynamoAlerts
+from touchpoint.adapters.dynamo.appointments import DynamoAppointments
+from touchpoint.adapters.dynamo.clinics import DynamoClinics
+from touchpoint.adapters.dynamo.jobs import DynamoJobs
+from touchpoint.adapters.dynamo.messages import DynamoMessageLog
+from touchpoint.adapters.dynamo.patients import DynamoPatients
+from touchpoint.adapters.dynamo.surveys import DynamoSurveys
+from touchpoint.adapters.dynamo.table import Table
 from touchpoint.domain.appointment import Job
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.ports import JobRef

@@ -10,14 +10,12 @@ from mypy_boto3_dynamodb import DynamoDBClient
 
 from tests.integration.moto_table import empty, item_count, module_table_fixture
 from tests.unit.builders import clinic_body
-from touchpoint.adapters.dynamodb import (
-    DynamoAppointments,
-    DynamoClinics,
-    DynamoJobs,
-    DynamoMessageLog,
-    DynamoPatients,
-    Table,
-)
+from touchpoint.adapters.dynamo.appointments import DynamoAppointments
+from touchpoint.adapters.dynamo.clinics import DynamoClinics
+from touchpoint.adapters.dynamo.jobs import DynamoJobs
+from touchpoint.adapters.dynamo.messages import DynamoMessageLog
+from touchpoint.adapters.dynamo.patients import DynamoPatients
+from touchpoint.adapters.dynamo.table import Table
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
 from touchpoint.domain.clinic import Clinic, parse_clinic_settings
 from touchpoint.domain.errors import Conflict, NotFound

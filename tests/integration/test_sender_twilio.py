@@ -19,17 +19,15 @@ from infra.local_stack import LambdaContext, sqs_event
 from infra.template import AwsClients, CreatedResources
 from tests.fakes.twilio_server import FakeTwilio, Reply
 from touchpoint.adapters import factory, sms
-from touchpoint.adapters.dynamodb import (
-    DynamoAppointments,
-    DynamoClinics,
-    DynamoJobs,
-    DynamoMessageLog,
-    DynamoPatients,
-    DynamoSurveys,
-    Table,
-)
-from touchpoint.adapters.dynamodb_alerts import DynamoAlerts
-from touchpoint.adapters.dynamodb_inbox import DynamoStatuses
+from touchpoint.adapters.dynamo.alerts import DynamoAlerts
+from touchpoint.adapters.dynamo.appointments import DynamoAppointments
+from touchpoint.adapters.dynamo.clinics import DynamoClinics
+from touchpoint.adapters.dynamo.jobs import DynamoJobs
+from touchpoint.adapters.dynamo.messages import DynamoMessageLog
+from touchpoint.adapters.dynamo.patients import DynamoPatients
+from touchpoint.adapters.dynamo.status import DynamoStatuses
+from touchpoint.adapters.dynamo.surveys import DynamoSurveys
+from touchpoint.adapters.dynamo.table import Table
 from touchpoint.adapters.sqs import SqsJobQueue, parse_job_message
 from touchpoint.domain.appointment import Job, JobState
 from touchpoint.domain.inbound import ConsentChange, StatusCallback

@@ -16,7 +16,8 @@ from mypy_boto3_dynamodb import DynamoDBClient
 from infra.local_stack import LambdaContext, sqs_event
 from tests.integration.inbound_world import BOOKED_AT, PATIENT_PHONE, World, world_fixture
 from tests.integration.moto_table import module_table_fixture
-from touchpoint.adapters.dynamodb import DynamoJobs, DynamoPatients
+from touchpoint.adapters.dynamo.jobs import DynamoJobs
+from touchpoint.adapters.dynamo.patients import DynamoPatients
 from touchpoint.adapters.sms import OutboxSms
 from touchpoint.adapters.sqs import job_message
 from touchpoint.domain.conversation import CRISIS_REPLY

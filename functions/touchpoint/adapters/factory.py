@@ -6,17 +6,16 @@ from typing import TYPE_CHECKING
 import boto3
 
 from touchpoint.adapters.alerts import PrintedAlerts, SnsAlerts
-from touchpoint.adapters.dynamodb import (
-    DynamoAppointments,
-    DynamoClinics,
-    DynamoJobs,
-    DynamoMessageLog,
-    DynamoPatients,
-    DynamoSurveys,
-    Table,
-)
-from touchpoint.adapters.dynamodb_alerts import DynamoAlerts
-from touchpoint.adapters.dynamodb_inbox import DynamoInbox, DynamoStatuses
+from touchpoint.adapters.dynamo.alerts import DynamoAlerts
+from touchpoint.adapters.dynamo.appointments import DynamoAppointments
+from touchpoint.adapters.dynamo.clinics import DynamoClinics
+from touchpoint.adapters.dynamo.inbound import DynamoInbox
+from touchpoint.adapters.dynamo.jobs import DynamoJobs
+from touchpoint.adapters.dynamo.messages import DynamoMessageLog
+from touchpoint.adapters.dynamo.patients import DynamoPatients
+from touchpoint.adapters.dynamo.status import DynamoStatuses
+from touchpoint.adapters.dynamo.surveys import DynamoSurveys
+from touchpoint.adapters.dynamo.table import Table
 from touchpoint.adapters.sms import OutboxSms, TwilioSms
 from touchpoint.adapters.sqs import SqsJobQueue
 from touchpoint.domain.instruments import instruments

@@ -1,0 +1,200 @@
+"""Alerts: the clinic's list, acknowledgement, and the escalation index.
+
+An alert lives in its clinic's partition; a pointer item says which clinic an alert id belongs
+to. Only an open crisis alert carries the escalation index's keys (the next escalation's
+time), so a scheduler pass reads the alerts that are due and nothing else. Acknowledging
+removes them.
+"""
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from touchpoint.adapters.dynamo import keys
+from touchpoint.adapters.dynamo.table import Item, Table, conditional_check_failed, to_attributes
+from touchpoint.domain.alerts import Alert, AlertFilter, AlertState
+from touchpoint.domain.errors import Conflict, NotFound
+from touchpoint.domain.timeutil import parse_utc
+
+_STATE = {"#state": "state"}
+
+
+def _instant(at: datetime | None) -> str | None:
+    # Stored as in the keys, to the microsecond: the key is rebuilt from the `at` read back.
+    return keys.instant(at) if at else None
+
+
+def _utc(text: str | None) -> datetime | None:
+    return parse_utc(text) if text else None
+
+
+def _key(alert: Alert) -> keys.Key:
+    return keys.alert(alert.clinic_id, alert.at, alert.alert_id)
+
+
+def _escalation_sk(alert: Alert) -> str | None:
+    due = alert.next_escalation_at
+    return keys.escalation_sk(due, alert.alert_id) if due else None
+
+
+def to_item(alert: Alert) -> Item:
+    item: Item = {
+        **_key(alert),
+        "type": "alert",
+        "alert_id": alert.alert_id,
+        "clinic_id": alert.clinic_id,
+        "patient_id": alert.patient_id,
+        "first_name": alert.first_name,
+        "kind": alert.kind,
+        "rule": alert.rule,
+        "at": _instant(alert.at),
+        "text": alert.text,
+        "phone": alert.phone,
+        "state": alert.state.value,
+        "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": _instant(alert.acknowledged_at),
+        "note": alert.note,
+        "escalations": alert.escalations,
+        "escalated_at": _instant(alert.escalated_at),
+        "next_escalation_at": _instant(alert.next_escalation_at),
+    }
+    if alert.next_escalation_at:
+        item |= keys.escalation(alert.next_escalation_at, alert.alert_id)
+    return item
+
+
+def from_item(item: Mapping[str, Any]) -> Alert:
+    return Alert(
+        item["alert_id"],
+        item["clinic_id"],
+        item.get("patient_id"),
+        item["kind"],
+        parse_utc(item["at"]),
+        item["text"],
+        phone=item.get("phone"),
+        first_name=item.get("first_name"),
+        rule=item.get("rule"),
+        # Alerts stored before the lifecycle existed were never closed.
+        state=AlertState(item.get("state", AlertState.OPEN)),
+        acknowledged_by=item.get("acknowledged_by"),
+        acknowledged_at=_utc(item.get("acknowledged_at")),
+        note=item.get("note"),
+        escalations=int(item.get("escalations", 0)),
+        escalated_at=_utc(item.get("escalated_at")),
+        next_escalation_at=_utc(item.get("next_escalation_at")),
+    )
+
+
+def pointer_item(alert: Alert) -> Item:
+    """Which clinic an alert id belongs to, and the alert's sort key there."""
+    return {
+        **keys.alert_pointer(alert.alert_id),
+        "type": "alert_id",
+        "clinic_id": alert.clinic_id,
+        "alert_sk": _key(alert)["sk"],
+    }
+
+
+def new_items(alert: Alert) -> list[Item]:
+    """The alert and its pointer: written once, together, when it is raised."""
+    return [to_item(alert), pointer_item(alert)]
+
+
+class DynamoAlerts:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def for_clinic(self, clinic_id: str, which: AlertFilter) -> list[Alert]:
+        conditions = []
+        values = {":pk": keys.clinic_partition(clinic_id), ":alert": keys.ALERT_PREFIX}
+        if which.kind is not None:
+            conditions.append("kind = :kind")
+            values[":kind"] = which.kind
+        if which.state is not None:
+            legacy = "attribute_not_exists(#state) OR " if which.state is AlertState.OPEN else ""
+            conditions.append(f"({legacy}#state = :state)")
+            values[":state"] = which.state.value
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :alert)",
+            "ExpressionAttributeValues": to_attributes(values),
+            "ScanIndexForward": False,
+        }
+        if conditions:
+            query["FilterExpression"] = " AND ".join(conditions)
+        if which.state is not None:
+            query["ExpressionAttributeNames"] = _STATE
+        return [from_item(item) for item in self.table.query(**query)]
+
+    def get(self, clinic_id: str, alert_id: str) -> Alert:
+        pointer = self.table.get(keys.alert_pointer(alert_id))
+        item = (
+            self.table.get(keys.alert_in_clinic(clinic_id, pointer["alert_sk"]))
+            if pointer and pointer["clinic_id"] == clinic_id
+            else None
+        )
+        if item is None:
+            raise NotFound(f"no alert {alert_id!r} in this clinic", "alert_id")
+        return from_item(item)
+
+    def record_acknowledgement(self, alert: Alert) -> None:
+        try:
+            self.table.update_item(
+                _key(alert),
+                "SET #state = :acknowledged, acknowledged_by = :by, acknowledged_at = :at, note = :note"
+                " REMOVE escalation_pk, escalation_sk, next_escalation_at",
+                condition="#state = :open",
+                names=_STATE,
+                values={
+                    ":acknowledged": AlertState.ACKNOWLEDGED.value,
+                    ":open": AlertState.OPEN.value,
+                    ":by": alert.acknowledged_by,
+                    ":at": _instant(alert.acknowledged_at),
+                    ":note": alert.note,
+                },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if not conditional_check_failed(error):
+                raise
+            if "Item" not in error.response:
+                raise NotFound(f"no alert {alert.alert_id!r} in this clinic", "alert_id") from None
+            raise Conflict(f"alert {alert.alert_id!r} was acknowledged already", "alert_id") from None
+
+    def due_for_escalation(self, now: datetime, limit: int) -> Iterator[Alert]:
+        items = self.table.query(
+            IndexName=keys.ESCALATION_INDEX,
+            KeyConditionExpression="escalation_pk = :pk AND escalation_sk <= :upper",
+            ExpressionAttributeValues=to_attributes(
+                {":pk": keys.ESCALATION_PARTITION, ":upper": keys.escalation_until(now)}
+            ),
+        )
+        return (from_item(item) for item in islice(items, limit))
+
+    def move_escalation(self, seen: Alert, new: Alert) -> bool:
+        if seen.next_escalation_at is None:
+            return False  # not waiting for an escalation: nothing to move
+        due = new.next_escalation_at
+        fields = {
+            "escalations": new.escalations,
+            "escalated_at": _instant(new.escalated_at),
+            "next_escalation_at": _instant(due),
+            # Off the escalation index once no escalation waits.
+            **(keys.escalation(due, new.alert_id) if due else {"escalation_pk": None, "escalation_sk": None}),
+        }
+        present = {name: value for name, value in fields.items() if value is not None}
+        removed = sorted(set(fields) - set(present))
+        update = "SET " + ", ".join(f"{name} = :{name}" for name in present)
+        if removed:
+            update += " REMOVE " + ", ".join(removed)
+        return self.table.update_if(
+            _key(seen),
+            update,
+            # Still open, and as this pass read it: a second pass, or an acknowledgement, wins.
+            condition="#state = :open AND escalations = :seen AND escalation_sk = :seen_sk",
+            names=_STATE,
+            values={f":{name}": value for name, value in present.items()}
+            | {":open": AlertState.OPEN.value, ":seen": seen.escalations, ":seen_sk": _escalation_sk(seen)},
+        )

@@ -1,0 +1,154 @@
+"""Appointments and their jobs (the planned messages), stored in the appointment's partition.
+
+An appointment is on the by_clinic index (the clinic's appointments by start); a job is on the
+due index while it is pending. What the scheduler and the sender do to jobs is in jobs.py.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from touchpoint.adapters.dynamo import keys
+from touchpoint.adapters.dynamo.table import Item, Table, to_attributes
+from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
+from touchpoint.domain.errors import NotFound
+from touchpoint.domain.timeutil import parse_utc, utc_iso
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+
+def to_item(appointment: Appointment) -> Item:
+    return {
+        **keys.appointment(appointment.appointment_id),
+        "type": "appointment",
+        "appointment_id": appointment.appointment_id,
+        "clinic_id": appointment.clinic_id,
+        "patient_id": appointment.patient_id,
+        "starts_at": utc_iso(appointment.starts_at),
+        "duration_minutes": appointment.duration_minutes,
+        "status": appointment.status.value,
+        "created_at": utc_iso(appointment.created_at),
+        **keys.by_clinic(appointment.clinic_id, appointment.starts_at, appointment.appointment_id),
+    }
+
+
+def from_item(item: Mapping[str, Any]) -> Appointment:
+    return Appointment(
+        item["appointment_id"],
+        item["clinic_id"],
+        item["patient_id"],
+        parse_utc(item["starts_at"]),
+        int(item["duration_minutes"]),
+        AppointmentStatus(item["status"]),
+        created_at=parse_utc(item["created_at"]),
+    )
+
+
+def job_to_item(job: Job) -> Item:
+    item: Item = {
+        **keys.job(job.appointment_id, job.job_id),
+        "type": "job",
+        "job_id": job.job_id,
+        "kind": job.kind.value,
+        "rule": job.rule,
+        "due_at": utc_iso(job.due_at),
+        "state": job.state.value,
+        "reason": job.reason,
+        "twilio_sid": job.twilio_sid,
+        "error_code": job.error_code,
+        "survey": job.survey,
+        "appointment_id": job.appointment_id,
+        "clinic_id": job.clinic_id,
+        "patient_id": job.patient_id,
+    }
+    if job.state is JobState.PENDING:
+        item |= keys.due(job.due_at, job.appointment_id, job.job_id)
+    return item
+
+
+def job_from_item(item: Mapping[str, Any]) -> Job:
+    return Job(
+        item["job_id"],
+        item["appointment_id"],
+        item["clinic_id"],
+        item["patient_id"],
+        JobKind(item["kind"]),
+        item["rule"],
+        parse_utc(item["due_at"]),
+        JobState(item["state"]),
+        reason=item.get("reason"),
+        twilio_sid=item.get("twilio_sid"),
+        error_code=item.get("error_code"),
+        survey=item.get("survey"),
+    )
+
+
+class DynamoAppointments:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def add(self, appointment: Appointment, jobs: list[Job]) -> None:
+        items = [self.table.put_new(to_item(appointment))]
+        items += [self.table.put_new(job_to_item(job)) for job in jobs]
+        self.table.transact(items, conflict="appointment already exists")
+
+    def get(self, appointment_id: str) -> tuple[Appointment, list[Job]]:
+        items = list(
+            self.table.query(
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues=to_attributes({":pk": keys.appointment_partition(appointment_id)}),
+            )
+        )
+        appointments = [from_item(item) for item in items if item["sk"] == keys.APPOINTMENT_SK]
+        if not appointments:
+            raise NotFound(f"no appointment {appointment_id!r}", "appointment_id")
+        jobs = [job_from_item(item) for item in items if item["sk"].startswith(keys.JOB_PREFIX)]
+        return appointments[0], jobs
+
+    def save_plan(
+        self, appointment: Appointment, *, seen: AppointmentStatus, remove: list[Job], put: list[Job]
+    ) -> None:
+        items: list[TransactWriteItemTypeDef] = [
+            self.table.put(
+                to_item(appointment),
+                "#status = :seen",
+                names={"#status": "status"},
+                values={":seen": seen.value},
+            )
+        ]
+        items += [
+            self.table.delete(
+                keys.job(job.appointment_id, job.job_id),
+                condition="#state = :state",
+                names={"#state": "state"},
+                values={":state": job.state.value},
+            )
+            for job in remove
+        ]
+        # A job is put new, or over one still pending (cancelling it): never over one sent meanwhile.
+        items += [
+            self.table.put(
+                job_to_item(job),
+                "attribute_not_exists(pk) OR #state = :pending",
+                names={"#state": "state"},
+                values={":pending": JobState.PENDING.value},
+            )
+            for job in put
+        ]
+        self.table.transact(items, conflict="a message of this appointment changed meanwhile; try again")
+
+    def open_for_clinic(self, clinic_id: str, starting_after: datetime) -> list[Appointment]:
+        items = self.table.query(
+            IndexName=keys.CLINIC_INDEX,
+            KeyConditionExpression="clinic_pk = :pk AND clinic_sk > :from",
+            ExpressionAttributeValues=to_attributes(
+                {":pk": keys.clinic_partition(clinic_id), ":from": keys.by_clinic_after(starting_after)}
+            ),
+        )
+        appointments = map(from_item, items)
+        return [
+            appointment
+            for appointment in appointments
+            if appointment.status is not AppointmentStatus.CANCELLED
+        ]

@@ -1,0 +1,144 @@
+"""Clinics, and the senders they own (a sender belongs to one clinic at most).
+
+The settings are stored in their own shape, mapped here field by field, and read back without
+the admin API's validator: what was checked once when it came in is not judged again by
+today's rules (a survey since removed, a limit since lowered), and fields that older items
+lack take their defaults.
+"""
+
+from collections.abc import Mapping
+from datetime import time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from touchpoint.adapters.dynamo import keys
+from touchpoint.adapters.dynamo.table import Item, Table
+from touchpoint.domain.clinic import (
+    DEFAULT_ESCALATION_MINUTES,
+    DEFAULT_QUIET_HOURS,
+    DEFAULT_REMINDERS,
+    DEFAULT_SURVEY_EXPIRY_HOURS,
+    Clinic,
+    ClinicSettings,
+    FollowUpRule,
+    QuietHours,
+    ReminderRule,
+)
+from touchpoint.domain.errors import NotFound
+from touchpoint.domain.timeutil import format_duration, parse_duration, parse_utc, utc_iso
+
+
+def to_item(clinic: Clinic) -> Item:
+    return {
+        **keys.clinic(clinic.clinic_id),
+        "type": "clinic",
+        "clinic_id": clinic.clinic_id,
+        "settings": settings_to_item(clinic.settings),
+        "created_at": utc_iso(clinic.created_at),
+        "updated_at": utc_iso(clinic.updated_at),
+    }
+
+
+def from_item(item: Mapping[str, Any]) -> Clinic:
+    return Clinic(
+        item["clinic_id"],
+        settings_from_item(item["settings"]),
+        created_at=parse_utc(item["created_at"]),
+        updated_at=parse_utc(item["updated_at"]),
+    )
+
+
+def settings_to_item(settings: ClinicSettings) -> Item:
+    quiet = settings.quiet_hours
+    return {
+        "name": settings.name,
+        "timezone": settings.timezone.key,
+        "sender": settings.sender,
+        "phone": settings.phone,
+        # Stored as null when there are none: an item without the field has the default ones.
+        "quiet_hours": {"start": _clock(quiet.start), "end": _clock(quiet.end)} if quiet else None,
+        "reminders": [_reminder_to_item(rule) for rule in settings.reminders],
+        "follow_ups": [
+            {"after": format_duration(rule.after), "survey": rule.survey} for rule in settings.follow_ups
+        ],
+        "discreet": settings.discreet,
+        "survey_expiry_hours": int(settings.survey_expiry.total_seconds() // 3600),
+        "escalation_minutes": int(settings.escalation_interval.total_seconds() // 60),
+    }
+
+
+def settings_from_item(stored: Mapping[str, Any]) -> ClinicSettings:
+    quiet = stored.get("quiet_hours", DEFAULT_QUIET_HOURS)
+    return ClinicSettings(
+        name=stored["name"],
+        timezone=ZoneInfo(stored["timezone"]),
+        sender=stored["sender"],
+        phone=stored["phone"],
+        quiet_hours=QuietHours(time.fromisoformat(quiet["start"]), time.fromisoformat(quiet["end"]))
+        if quiet
+        else None,
+        reminders=tuple(map(_reminder_from_item, stored.get("reminders", DEFAULT_REMINDERS))),
+        follow_ups=tuple(
+            FollowUpRule(_duration(rule["after"]), rule["survey"]) for rule in stored.get("follow_ups", ())
+        ),
+        discreet=bool(stored.get("discreet", True)),
+        survey_expiry=timedelta(hours=int(stored.get("survey_expiry_hours", DEFAULT_SURVEY_EXPIRY_HOURS))),
+        escalation_interval=timedelta(
+            minutes=int(stored.get("escalation_minutes", DEFAULT_ESCALATION_MINUTES))
+        ),
+    )
+
+
+def _clock(at: time) -> str:
+    return at.strftime("%H:%M")
+
+
+def _duration(text: str) -> timedelta:
+    # The text's own format, with no limit: the limits were the admin API's, when it came in.
+    return parse_duration(text, "duration", maximum=timedelta.max)
+
+
+def _reminder_to_item(rule: ReminderRule) -> Item:
+    if rule.before is not None:
+        return {"before": format_duration(rule.before)}
+    assert rule.at is not None
+    return {"days_before": rule.days_before, "at": _clock(rule.at)}
+
+
+def _reminder_from_item(stored: Mapping[str, Any]) -> ReminderRule:
+    if "before" in stored:
+        return ReminderRule(before=_duration(stored["before"]))
+    return ReminderRule(days_before=int(stored["days_before"]), at=time.fromisoformat(stored["at"]))
+
+
+def sender_item(clinic: Clinic) -> Item:
+    return {**keys.sender(clinic.settings.sender), "type": "sender", "clinic_id": clinic.clinic_id}
+
+
+class DynamoClinics:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def add(self, clinic: Clinic) -> None:
+        self.table.transact(
+            [self.table.put_new(to_item(clinic)), self.table.put_new(sender_item(clinic))],
+            conflict="sender is already used by another clinic",
+        )
+
+    def get(self, clinic_id: str) -> Clinic:
+        item = self.table.get(keys.clinic(clinic_id))
+        if item is None:
+            raise NotFound(f"no clinic {clinic_id!r}", "clinic_id")
+        return from_item(item)
+
+    def replace(self, old: Clinic, new: Clinic) -> None:
+        items = [
+            self.table.put(to_item(new), "updated_at = :seen", values={":seen": utc_iso(old.updated_at)})
+        ]
+        if old.settings.sender != new.settings.sender:
+            items.append(self.table.delete(keys.sender(old.settings.sender)))
+            items.append(self.table.put_new(sender_item(new)))
+        self.table.transact(
+            items,
+            conflict="the clinic changed meanwhile, or its new sender is used by another clinic",
+        )

@@ -1,0 +1,247 @@
+"""The scheduler's and the sender's view of jobs: every state change is a conditional update,
+which is what keeps a message sent at most once under concurrent passes and redelivery."""
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from touchpoint.adapters.dynamo import appointments, clinics, keys, messages, patients, surveys
+from touchpoint.adapters.dynamo.table import (
+    Item,
+    Table,
+    conditional_check_failed,
+    from_attributes,
+    old_item,
+    to_attributes,
+)
+from touchpoint.domain.appointment import Job, JobKind, JobState
+from touchpoint.domain.errors import NotFound
+from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.planning import NUDGE_RULE, is_nudge
+from touchpoint.domain.ports import JobRef, NotQueued, SendContext
+from touchpoint.domain.surveys import Survey
+from touchpoint.domain.timeutil import utc_iso
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+_STATE = {"#state": "state"}
+
+
+def _hour(instant: datetime) -> datetime:
+    return instant.replace(minute=0, second=0, microsecond=0)
+
+
+def _key(ref: JobRef | Job) -> keys.Key:
+    return keys.job(ref.appointment_id, ref.job_id)
+
+
+class DynamoJobs:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def due(self, now: datetime, lookback: timedelta) -> Iterator[JobRef]:
+        hour = _hour(now - lookback)
+        while hour <= now:
+            yield from self._bucket(hour, keys.due_until(now))
+            hour += timedelta(hours=1)
+
+    def missed(self, now: datetime, lookback: timedelta) -> Iterator[JobRef]:
+        """The hour just older than the look-back: what an outage made too late to send."""
+        yield from self._bucket(_hour(now - lookback) - timedelta(hours=1), keys.WHOLE_BUCKET)
+
+    def _bucket(self, hour: datetime, upper: str) -> Iterator[JobRef]:
+        for item in self.table.query(
+            IndexName=keys.DUE_INDEX,
+            KeyConditionExpression="due_bucket = :bucket AND due_sk <= :upper",
+            ExpressionAttributeValues=to_attributes({":bucket": keys.due_bucket(hour), ":upper": upper}),
+        ):
+            yield keys.job_ref(item)
+
+    def claim_for_queue(self, ref: JobRef, now: datetime) -> bool:
+        return self._move(ref, JobState.PENDING, JobState.QUEUED, now, remove_due=True)
+
+    def skip_missed(self, ref: JobRef, now: datetime) -> bool:
+        return self._move(ref, JobState.PENDING, JobState.SKIPPED, now, remove_due=True, reason="missed")
+
+    def release_to_pending(self, ref: JobRef) -> None:
+        item = self.table.get(_key(ref))
+        if item is not None and item["state"] == JobState.QUEUED:
+            self._back_to_pending(appointments.job_from_item(item), JobState.QUEUED)
+
+    def start_sending(self, ref: JobRef, now: datetime) -> Job | NotQueued:
+        try:
+            response = self.table.update_item(
+                _key(ref),
+                "SET #state = :to, updated_at = :now",
+                condition="#state = :from",
+                names=_STATE,
+                values={":to": JobState.SENDING.value, ":from": JobState.QUEUED.value, ":now": utc_iso(now)},
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if not conditional_check_failed(error):
+                raise
+            old = old_item(error)
+            return NotQueued(appointments.job_from_item(old) if old else None)
+        return appointments.job_from_item(from_attributes(response["Attributes"]))
+
+    def context(self, job: Job) -> SendContext:
+        wanted = [
+            keys.clinic(job.clinic_id),
+            keys.patient(job.clinic_id, job.patient_id),
+            keys.appointment(job.appointment_id),
+        ]
+        if is_nudge(job):
+            wanted.append(keys.survey(job.patient_id, job.rule.removeprefix(NUDGE_RULE)))
+        request = {self.table.name: {"Keys": [to_attributes(key) for key in wanted], "ConsistentRead": True}}
+        found: dict[str, Item] = {}
+        while request:
+            response = self.table.client.batch_get_item(RequestItems=request)  # type: ignore[arg-type]
+            for attributes in response["Responses"].get(self.table.name, []):
+                item = from_attributes(attributes)
+                found[item["type"]] = item
+            request = response.get("UnprocessedKeys") or {}  # type: ignore[assignment]
+        missing = {"clinic", "patient", "appointment"} - set(found)
+        if missing:
+            raise NotFound(f"the job's {sorted(missing)[0]} no longer exists")
+        patient = patients.from_item(found["patient"])
+        if job.kind is JobKind.FOLLOW_UP and not is_nudge(job) and patient.active_survey_id:
+            # A new survey waits while the patient is still answering another one.
+            active = self.table.get(keys.survey(job.patient_id, patient.active_survey_id))
+            found |= {"survey": active} if active else {}
+        return SendContext(
+            clinics.from_item(found["clinic"]),
+            patient,
+            appointments.from_item(found["appointment"]),
+            surveys.from_item(found["survey"]) if "survey" in found else None,
+        )
+
+    def record_sent(
+        self,
+        job: Job,
+        message: MessageRecord,
+        *,
+        survey: Survey | None = None,
+        nudge: Job | None = None,
+        outcome: JobState = JobState.SENT,
+    ) -> None:
+        reason = "twilio_outcome_unknown" if outcome is JobState.UNKNOWN else None
+        items = [
+            self._finish(job, outcome, twilio_sid=message.twilio_sid, at=message.at, reason=reason),
+            *self._log(message),
+        ]
+        # What a reply means from now on: "C"/"R" is about this appointment, a number answers
+        # this survey.
+        prompt: dict[str, str] = {}
+        if job.kind is JobKind.REMINDER:
+            prompt = {"awaiting_appointment_id": job.appointment_id, "awaiting_since": utc_iso(message.at)}
+        elif survey is not None and not survey.nudged:
+            prompt = {"active_survey_id": survey.survey_id}
+            items.append(self.table.put_new(surveys.to_item(survey)))
+        elif survey is not None:
+            survey_key = keys.survey(survey.patient_id, survey.survey_id)
+            items.append(self.table.update(survey_key, "SET nudged = :yes", values={":yes": True}))
+        if prompt:
+            items.append(patients.prompt_update(self.table, job.clinic_id, job.patient_id, prompt))
+        if nudge is not None:
+            items.append(self.table.put_new(appointments.job_to_item(nudge)))
+        self.table.transact(items, conflict="the job was no longer sending")
+
+    def record_outcome(
+        self,
+        job: Job,
+        state: JobState,
+        *,
+        reason: str | None = None,
+        message: MessageRecord | None = None,
+    ) -> None:
+        at, error_code = (message.at, message.error_code) if message else (None, None)
+        items = [self._finish(job, state, reason=reason, at=at, error_code=error_code)]
+        if message is not None:
+            items += self._log(message)
+        self.table.transact(items, conflict="the job was no longer sending")
+
+    def back_to_queue(self, job: Job) -> None:
+        self._move(job, JobState.SENDING, JobState.QUEUED, None, remove_due=False)
+
+    def _move(
+        self,
+        ref: JobRef | Job,
+        source: JobState,
+        target: JobState,
+        now: datetime | None,
+        *,
+        remove_due: bool,
+        reason: str | None = None,
+    ) -> bool:
+        values: dict[str, Any] = {":to": target.value, ":from": source.value}
+        update = "SET #state = :to"
+        if reason is not None:
+            update += ", reason = :reason"
+            values[":reason"] = reason
+        if now is not None:
+            update += ", updated_at = :now"
+            values[":now"] = utc_iso(now)
+        if remove_due:
+            update += " REMOVE due_bucket, due_sk"  # off the due index
+        return self.table.update_if(
+            _key(ref), update, condition="#state = :from", names=_STATE, values=values
+        )
+
+    def hold(self, job: Job, until: datetime, reason: str) -> None:
+        self._back_to_pending(replace(job, due_at=until, reason=reason), JobState.SENDING)
+
+    def _back_to_pending(self, job: Job, source: JobState) -> None:
+        """`source` -> `pending`, back on the due index at the job's `due_at`."""
+        pending = appointments.job_to_item(replace(job, state=JobState.PENDING))
+        fields = {name: pending.get(name) for name in ("due_at", "due_bucket", "due_sk", "reason")}
+        present = {name: value for name, value in fields.items() if value is not None}
+        self.table.update_item(
+            _key(job),
+            "SET #state = :pending, " + ", ".join(f"{name} = :{name}" for name in present),
+            condition="#state = :source",
+            names=_STATE,
+            values={":pending": JobState.PENDING.value, ":source": source.value}
+            | {f":{name}": value for name, value in present.items()},
+        )
+
+    def _finish(
+        self,
+        job: Job,
+        state: JobState,
+        *,
+        reason: str | None = None,
+        twilio_sid: str | None = None,
+        at: datetime | None = None,
+        error_code: str | None = None,
+    ) -> "TransactWriteItemTypeDef":
+        fields = {
+            "state": state.value,
+            "reason": reason,
+            "twilio_sid": twilio_sid,
+            "sent_at": utc_iso(at) if at and state is JobState.SENT else None,
+            "error_code": error_code,
+        }
+        present = {name: value for name, value in fields.items() if value is not None}
+        # A reason left from a hold no longer applies once the job is done.
+        clear = " REMOVE #reason" if reason is None else ""
+        return self.table.update(
+            _key(job),
+            "SET " + ", ".join(f"#{name} = :{name}" for name in present) + clear,
+            condition="#state = :sending",
+            names={f"#{name}": name for name in [*present, "reason"]},
+            values={f":{name}": value for name, value in present.items()}
+            | {":sending": JobState.SENDING.value},
+        )
+
+    def _log(self, message: MessageRecord) -> list["TransactWriteItemTypeDef"]:
+        item = messages.to_item(message)
+        items = [self.table.put_new(item)]
+        if message.twilio_sid:
+            items.append(self.table.put_new(messages.sid_item(message.twilio_sid, item)))
+        return items

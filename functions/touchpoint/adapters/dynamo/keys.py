@@ -1,0 +1,226 @@
+"""Every key of the one table, and of its indexes: no other module writes a key string.
+
+pk                     sk                     what
+CLINIC#{clinic}        PROFILE                clinic settings
+SENDER#{sender}        SENDER                 which clinic owns a sender (unique)
+CLINIC#{clinic}        PATIENT#{patient}      patient
+CLINIC#{clinic}        PHONE#{e164}           which patient has a phone in a clinic (unique)
+CLINIC#{clinic}        ALERT#{at}#{alert}     an alert (index escalation, while an open crisis alert waits)
+ALERT#{alert}          ALERT                  which clinic an alert id belongs to, and the alert's sk
+APPT#{appointment}     APPT                   appointment (index by_clinic)
+APPT#{appointment}     JOB#{job}              planned message (index due, while pending)
+PATIENT#{patient}      MSG#{at}#{message}     message log, oldest first
+PATIENT#{patient}      CONSENT#{at}#{id}      consent ledger: opt-out / opt-in, time and source
+PATIENT#{patient}      SURVEY#{survey}        a survey sent after a session: answers, score, band
+SID#{twilio sid}       SID                    which message a Twilio SID belongs to
+INBOUND#{message sid}  INBOUND                a processed inbound MessageSid and its reply (TTL)
+UNMATCHED#{clinic}     MSG#{at}#{message}     messages from numbers no patient of the clinic has
+
+index       hash                        range                              holds
+due         due_bucket DUE#{hour}       due_sk {due_at}#{appt}#{job}       pending jobs only
+by_clinic   clinic_pk CLINIC#{clinic}   clinic_sk APPT#{starts_at}#{appt}  appointments
+escalation  escalation_pk ESCALATION    escalation_sk {due}#{alert}        open crisis alerts only
+
+The due and escalation indexes are sparse: an item is on them while it carries their keys, so
+a scheduler pass reads what is due and nothing else.
+"""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from touchpoint.domain.ports import JobRef
+from touchpoint.domain.timeutil import utc_iso
+
+Key = dict[str, str]
+
+TABLE_KEY = ("pk", "sk")
+DUE_INDEX = "due"
+CLINIC_INDEX = "by_clinic"
+ESCALATION_INDEX = "escalation"
+# Each index's (hash, range) attributes.
+INDEXES = {
+    DUE_INDEX: ("due_bucket", "due_sk"),
+    CLINIC_INDEX: ("clinic_pk", "clinic_sk"),
+    ESCALATION_INDEX: ("escalation_pk", "escalation_sk"),
+}
+
+ESCALATION_PARTITION = "ESCALATION"
+APPOINTMENT_SK = "APPT"
+JOB_PREFIX = "JOB#"
+MESSAGE_PREFIX = "MSG#"
+CONSENT_PREFIX = "CONSENT#"
+SURVEY_PREFIX = "SURVEY#"
+ALERT_PREFIX = "ALERT#"
+# Sorts after every "{instant}#{id}" of the same instant: an upper bound "up to and including".
+_LAST = "~"
+WHOLE_BUCKET = _LAST  # the due_sk above every job of a bucket
+
+
+def instant(at: datetime) -> str:
+    """An instant in a sort key, to the microsecond: the messages and alerts of one second keep
+    their order, and the alerts one message raises (they share `at`) each have a key."""
+    return f"{at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}"
+
+
+def _key(pk: str, sk: str) -> Key:
+    return {"pk": pk, "sk": sk}
+
+
+def key_of(item: Mapping[str, Any]) -> Key:
+    """The table key of an item read back."""
+    return _key(item["pk"], item["sk"])
+
+
+# ---- clinics, senders, patients and phones -----------------------------------------------
+
+
+def clinic_partition(clinic_id: str) -> str:
+    return f"CLINIC#{clinic_id}"
+
+
+def clinic(clinic_id: str) -> Key:
+    return _key(clinic_partition(clinic_id), "PROFILE")
+
+
+def sender(sender: str) -> Key:
+    return _key(f"SENDER#{sender}", "SENDER")
+
+
+def patient(clinic_id: str, patient_id: str) -> Key:
+    return _key(clinic_partition(clinic_id), f"PATIENT#{patient_id}")
+
+
+def phone(clinic_id: str, phone: str) -> Key:
+    return _key(clinic_partition(clinic_id), f"PHONE#{phone}")
+
+
+# ---- appointments and jobs ---------------------------------------------------------------
+
+
+def appointment_partition(appointment_id: str) -> str:
+    return f"APPT#{appointment_id}"
+
+
+def appointment(appointment_id: str) -> Key:
+    return _key(appointment_partition(appointment_id), APPOINTMENT_SK)
+
+
+def by_clinic(clinic_id: str, starts_at: datetime, appointment_id: str) -> Key:
+    """The by_clinic index's keys of an appointment: the clinic's appointments by start."""
+    return {
+        "clinic_pk": clinic_partition(clinic_id),
+        "clinic_sk": f"APPT#{utc_iso(starts_at)}#{appointment_id}",
+    }
+
+
+def by_clinic_after(starting_after: datetime) -> str:
+    """The by_clinic sort keys above this one start after `starting_after`."""
+    return f"APPT#{utc_iso(starting_after)}"
+
+
+def job(appointment_id: str, job_id: str) -> Key:
+    return _key(appointment_partition(appointment_id), f"{JOB_PREFIX}{job_id}")
+
+
+def job_ref(key: Mapping[str, Any]) -> JobRef:
+    """Which job a table key (as the due index returns it) names."""
+    return JobRef(key["pk"].removeprefix("APPT#"), key["sk"].removeprefix(JOB_PREFIX))
+
+
+def due_bucket(at: datetime) -> str:
+    """Pending jobs are indexed by the hour they fall due in; a pass reads only past hours."""
+    return "DUE#" + at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+
+
+def due(due_at: datetime, appointment_id: str, job_id: str) -> Key:
+    """The due index's keys of a pending job."""
+    return {
+        "due_bucket": due_bucket(due_at),
+        "due_sk": f"{utc_iso(due_at)}#{appointment_id}#{job_id}",
+    }
+
+
+def due_until(now: datetime) -> str:
+    """The due_sk of the last job due at `now` or earlier."""
+    return f"{utc_iso(now)}#{_LAST}"
+
+
+# ---- a patient's partition: messages, consent, surveys -----------------------------------
+
+
+def patient_partition(patient_id: str) -> str:
+    return f"PATIENT#{patient_id}"
+
+
+def unmatched_partition(clinic_id: str | None) -> str:
+    """Where the messages of a number no patient has go: its clinic's, or nobody's."""
+    return f"UNMATCHED#{clinic_id or 'unrouted'}"
+
+
+def message(partition: str, at: datetime, message_id: str) -> Key:
+    return _key(partition, f"{MESSAGE_PREFIX}{instant(at)}#{message_id}")
+
+
+def messages_between(since: datetime, until: datetime) -> tuple[str, str]:
+    """The sort keys of a partition's messages from `since` to `until`, to the second."""
+    return f"{MESSAGE_PREFIX}{since:%Y-%m-%dT%H:%M:%S}", f"{MESSAGE_PREFIX}{until:%Y-%m-%dT%H:%M:%S}{_LAST}"
+
+
+def consent(patient_id: str, at: datetime, consent_id: str) -> Key:
+    return _key(patient_partition(patient_id), f"{CONSENT_PREFIX}{utc_iso(at)}#{consent_id}")
+
+
+def survey(patient_id: str, survey_id: str) -> Key:
+    return _key(patient_partition(patient_id), f"{SURVEY_PREFIX}{survey_id}")
+
+
+# ---- Twilio SIDs and inbound deliveries ----------------------------------------------------
+
+
+def sid(twilio_sid: str) -> Key:
+    return _key(f"SID#{twilio_sid}", "SID")
+
+
+def message_pointer(message: Mapping[str, Any]) -> dict[str, str]:
+    """What a SID's item keeps of its message's key."""
+    return {"message_pk": message["pk"], "message_sk": message["sk"]}
+
+
+def pointed_message(pointer: Mapping[str, Any]) -> Key:
+    """The key of the message a SID's item points to."""
+    return _key(pointer["message_pk"], pointer["message_sk"])
+
+
+def inbound(message_sid: str) -> Key:
+    return _key(f"INBOUND#{message_sid}", "INBOUND")
+
+
+# ---- alerts and the escalation index --------------------------------------------------------
+
+
+def alert(clinic_id: str, at: datetime, alert_id: str) -> Key:
+    return _key(clinic_partition(clinic_id), f"{ALERT_PREFIX}{instant(at)}#{alert_id}")
+
+
+def alert_in_clinic(clinic_id: str, alert_sk: str) -> Key:
+    """An alert's key from its clinic and the sort key its pointer keeps."""
+    return _key(clinic_partition(clinic_id), alert_sk)
+
+
+def alert_pointer(alert_id: str) -> Key:
+    return _key(f"ALERT#{alert_id}", "ALERT")
+
+
+def escalation_sk(due: datetime, alert_id: str) -> str:
+    return f"{instant(due)}#{alert_id}"
+
+
+def escalation(due: datetime, alert_id: str) -> Key:
+    """The escalation index's keys of an open crisis alert next escalated at `due`."""
+    return {"escalation_pk": ESCALATION_PARTITION, "escalation_sk": escalation_sk(due, alert_id)}
+
+
+def escalation_until(now: datetime) -> str:
+    """The escalation_sk of the last alert due for escalation at `now` or earlier."""
+    return f"{instant(now)}#{_LAST}"

@@ -1,0 +1,70 @@
+"""The message log: every SMS in and out of a patient's phone, oldest first, and the items that
+say which message a Twilio SID belongs to (for its status callbacks)."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from touchpoint.adapters.dynamo import keys
+from touchpoint.adapters.dynamo.table import Item, Table, to_attributes
+from touchpoint.domain.inbound import STATUS_RANK
+from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.timeutil import parse_utc, utc_iso
+
+
+def to_item(message: MessageRecord, partition: str | None = None) -> Item:
+    """A message in its patient's log (or in `partition`, for numbers no patient has)."""
+    pk = partition or keys.patient_partition(message.patient_id)
+    return {
+        **keys.message(pk, message.at, message.message_id),
+        "type": "message",
+        "message_id": message.message_id,
+        "clinic_id": message.clinic_id,
+        "patient_id": message.patient_id,
+        "direction": message.direction,
+        "body": message.body,
+        "status": message.status,
+        # A status callback arriving late never takes the message back to an earlier status.
+        "status_rank": STATUS_RANK.get(message.status, 0),
+        "at": utc_iso(message.at),
+        "twilio_sid": message.twilio_sid,
+        "job_id": message.job_id,
+        "appointment_id": message.appointment_id,
+        "error_code": message.error_code,
+    }
+
+
+def from_item(item: Mapping[str, Any]) -> MessageRecord:
+    return MessageRecord(
+        item["message_id"],
+        item["clinic_id"],
+        item["patient_id"],
+        item["direction"],
+        item["body"],
+        item["status"],
+        parse_utc(item["at"]),
+        twilio_sid=item.get("twilio_sid"),
+        job_id=item.get("job_id"),
+        appointment_id=item.get("appointment_id"),
+        error_code=item.get("error_code"),
+    )
+
+
+def sid_item(sid: str, message: Mapping[str, Any]) -> Item:
+    """Which message (an item, or its key) a Twilio SID belongs to."""
+    return {**keys.sid(sid), "type": "sid", **keys.message_pointer(message)}
+
+
+class DynamoMessageLog:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def for_patient(self, patient_id: str) -> list[MessageRecord]:
+        return [
+            from_item(item)
+            for item in self.table.query(
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :msg)",
+                ExpressionAttributeValues=to_attributes(
+                    {":pk": keys.patient_partition(patient_id), ":msg": keys.MESSAGE_PREFIX}
+                ),
+            )
+        ]

@@ -1,0 +1,108 @@
+"""Twilio's status callbacks: a message's status moves forward only, found by its SID; a message
+whose send timed out (no SID known) is adopted by the one callback that can be its own."""
+
+from dataclasses import replace
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from touchpoint.adapters.dynamo import keys, messages
+from touchpoint.adapters.dynamo.table import (
+    Table,
+    conditional_check_failed,
+    from_attributes,
+    old_item,
+    to_attributes,
+)
+from touchpoint.domain.appointment import JobState
+from touchpoint.domain.inbound import RECONCILE_WINDOW, STATUS_RANK, StatusCallback
+from touchpoint.domain.ports import StatusApplied
+
+
+class DynamoStatuses:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def apply(self, callback: StatusCallback) -> StatusApplied | None:
+        owner = self.table.get(keys.sid(callback.message_sid))
+        if owner is None:
+            return None
+        values: dict[str, Any] = {":status": callback.status, ":rank": callback.rank}
+        update = "SET #status = :status, status_rank = :rank"
+        if callback.error_code:
+            update += ", error_code = :error"
+            values[":error"] = callback.error_code
+        try:
+            response = self.table.update_item(
+                keys.pointed_message(owner),
+                update,
+                # A late callback never takes a message back to an earlier status.
+                condition="attribute_exists(pk) AND (attribute_not_exists(status_rank) OR status_rank < :rank)",
+                names={"#status": "status"},
+                values=values,
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as error:
+            if not conditional_check_failed(error):
+                raise
+            old = old_item(error)
+            return StatusApplied(messages.from_item(old), applied=False) if old else None
+        return StatusApplied(messages.from_item(from_attributes(response["Attributes"])), applied=True)
+
+    def adopt(self, callback: StatusCallback) -> StatusApplied | None:
+        if not (callback.to and callback.sender) or callback.rank < STATUS_RANK["sent"]:
+            return None
+        owner = self.table.get(keys.sender(callback.sender))
+        phone = owner and self.table.get(keys.phone(owner["clinic_id"], callback.to))
+        if not phone:
+            return None
+        since, until = keys.messages_between(callback.at - RECONCILE_WINDOW, callback.at)
+        candidates = [
+            item
+            for item in self.table.query(
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :from AND :to",
+                ExpressionAttributeValues=to_attributes(
+                    {":pk": keys.patient_partition(phone["patient_id"]), ":from": since, ":to": until}
+                ),
+            )
+            if item["direction"] == "outbound" and item["status"] == "unknown" and "twilio_sid" not in item
+        ]
+        if len(candidates) != 1 or not candidates[0].get("job_id"):
+            return None  # none, or more than one it could be: left for the clinic to judge
+        item = candidates[0]
+        message = replace(messages.from_item(item), twilio_sid=callback.message_sid, status=callback.status)
+        try:
+            self.table.client.transact_write_items(
+                TransactItems=[
+                    self.table.update(
+                        keys.key_of(item),
+                        "SET twilio_sid = :sid, #status = :status, status_rank = :rank",
+                        condition="attribute_not_exists(twilio_sid)",
+                        names={"#status": "status"},
+                        values={
+                            ":sid": callback.message_sid,
+                            ":status": callback.status,
+                            ":rank": callback.rank,
+                        },
+                    ),
+                    self.table.put_new(messages.sid_item(callback.message_sid, item)),
+                    self.table.update(
+                        keys.job(item["appointment_id"], item["job_id"]),
+                        "SET #state = :sent, twilio_sid = :sid, reason = :reason",
+                        condition="#state = :unknown",
+                        names={"#state": "state"},
+                        values={
+                            ":sent": JobState.SENT.value,
+                            ":unknown": JobState.UNKNOWN.value,
+                            ":sid": callback.message_sid,
+                            ":reason": "reconciled_from_status_callback",
+                        },
+                    ),
+                ]
+            )
+        except ClientError as error:
+            if conditional_check_failed(error):
+                return None  # adopted meanwhile by another callback for it
+            raise
+        return StatusApplied(message, applied=True)

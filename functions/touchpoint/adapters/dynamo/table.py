@@ -1,0 +1,181 @@
+"""The one table: its client, the conversion of items to DynamoDB attributes and back, the
+builders of the writes a transaction is made of, and what a failed condition looks like.
+It knows no key and no aggregate (keys.py and the aggregate modules do)."""
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from touchpoint.domain.errors import Conflict
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, UpdateItemOutputTypeDef
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+Item = dict[str, Any]
+
+
+def to_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item as DynamoDB attributes; a field that is None is not stored."""
+    return {key: _serializer.serialize(value) for key, value in item.items() if value is not None}
+
+
+def from_attributes(attributes: Mapping[str, Any]) -> Item:
+    return {key: _plain(_deserializer.deserialize(value)) for key, value in attributes.items()}
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; the domain stores only whole numbers."""
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    return value
+
+
+def conditional_check_failed(error: ClientError) -> bool:
+    """A write's condition did not hold (for a transaction: one of its writes', or it was cancelled)."""
+    code = error.response.get("Error", {}).get("Code")
+    return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+def cancellation_codes(error: ClientError) -> list[str | None]:
+    """Why each write of a cancelled transaction failed, in order ("ConditionalCheckFailed", "None", ...)."""
+    return [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+
+
+def old_item(error: ClientError) -> Item | None:
+    """The item as it was when a condition failed (asked for with ReturnValuesOnConditionCheckFailure)."""
+    old: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
+    return from_attributes(old) if old else None
+
+
+def _expressions(
+    condition: str | None, names: Mapping[str, str] | None, values: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    parts: dict[str, Any] = {}
+    if condition:
+        parts["ConditionExpression"] = condition
+    if names:
+        parts["ExpressionAttributeNames"] = dict(names)
+    if values:
+        parts["ExpressionAttributeValues"] = to_attributes(values)
+    return parts
+
+
+class Table:
+    def __init__(self, client: "DynamoDBClient", name: str) -> None:
+        self.client = client
+        self.name = name
+
+    def get(self, key: Mapping[str, str]) -> Item | None:
+        response = self.client.get_item(TableName=self.name, Key=to_attributes(key))
+        return from_attributes(response["Item"]) if "Item" in response else None
+
+    def query(self, **kwargs: Any) -> Iterator[Item]:
+        paginator = self.client.get_paginator("query")
+        for page in paginator.paginate(TableName=self.name, **kwargs):
+            for attributes in page["Items"]:
+                yield from_attributes(attributes)
+
+    # ---- the writes of a transaction ----
+
+    def put_new(self, item: Item) -> "TransactWriteItemTypeDef":
+        return self.put(item, "attribute_not_exists(pk)")
+
+    def put(
+        self,
+        item: Item,
+        condition: str,
+        *,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> "TransactWriteItemTypeDef":
+        put = {"TableName": self.name, "Item": to_attributes(item)} | _expressions(condition, names, values)
+        return {"Put": put}  # type: ignore[typeddict-item]
+
+    def delete(
+        self,
+        key: Mapping[str, str],
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> "TransactWriteItemTypeDef":
+        delete = {"TableName": self.name, "Key": to_attributes(key)} | _expressions(condition, names, values)
+        return {"Delete": delete}  # type: ignore[typeddict-item]
+
+    def update(
+        self,
+        key: Mapping[str, str],
+        expression: str,
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> "TransactWriteItemTypeDef":
+        return {"Update": self._update(key, expression, condition, names, values)}  # type: ignore[typeddict-item]
+
+    def _update(
+        self,
+        key: Mapping[str, str],
+        expression: str,
+        condition: str | None,
+        names: Mapping[str, str] | None,
+        values: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        return {
+            "TableName": self.name,
+            "Key": to_attributes(key),
+            "UpdateExpression": expression,
+        } | _expressions(condition, names, values)
+
+    def transact(self, items: list["TransactWriteItemTypeDef"], conflict: str) -> None:
+        """All the writes or none; Conflict(`conflict`) if a condition did not hold."""
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as error:
+            if conditional_check_failed(error):
+                raise Conflict(conflict) from None
+            raise
+
+    # ---- a write on its own ----
+
+    def update_item(
+        self,
+        key: Mapping[str, str],
+        expression: str,
+        *,
+        condition: str,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> "UpdateItemOutputTypeDef":
+        """One conditional update, not in a transaction (`options`: ReturnValues and the like)."""
+        return self.client.update_item(**self._update(key, expression, condition, names, values), **options)
+
+    def update_if(
+        self,
+        key: Mapping[str, str],
+        expression: str,
+        *,
+        condition: str,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """One conditional update; False if its condition did not hold."""
+        try:
+            self.update_item(key, expression, condition=condition, names=names, values=values)
+        except ClientError as error:
+            if conditional_check_failed(error):
+                return False
+            raise
+        return True
