@@ -345,22 +345,6 @@ def test_discreet_can_be_turned_off() -> None:
     assert parse_clinic_settings(clinic_body(discreet=False)).discreet is False
 
 
-def test_stored_settings_are_read_back_without_looking_up_survey_names() -> None:
-    stored = {
-        "name": "Calm Waters",
-        "timezone": "America/New_York",
-        "sender": "+15005550006",
-        "phone": "+12125550100",
-        "follow_ups": [{"after": "P7D", "survey": "an-instrument-since-removed"}],
-    }
-
-    settings = parse_clinic_settings(stored, stored=True)
-
-    assert [rule.survey for rule in settings.follow_ups] == ["an-instrument-since-removed"]
-    with pytest.raises(InvalidInput):
-        parse_clinic_settings(stored)  # what the admin API sends is still checked
-
-
 def test_escalation_minutes_default_to_15_and_read_back_as_set() -> None:
     assert parse_clinic_settings(clinic_body()).escalation_interval == timedelta(minutes=15)
     assert parse_clinic_settings(clinic_body()).to_dict()["escalation_minutes"] == 15
@@ -368,13 +352,6 @@ def test_escalation_minutes_default_to_15_and_read_back_as_set() -> None:
         minutes=1
     )
     assert parse_clinic_settings(clinic_body(escalation_minutes=1440)).to_dict()["escalation_minutes"] == 1440
-
-
-def test_stored_settings_without_escalation_minutes_read_as_15() -> None:
-    stored = parse_clinic_settings(clinic_body()).to_dict()
-    del stored["escalation_minutes"]
-
-    assert parse_clinic_settings(stored, stored=True).escalation_interval == timedelta(minutes=15)
 
 
 @pytest.mark.parametrize("value", [0, -5, 1441, 10**40, 1.5, "15", True, None, [15]])

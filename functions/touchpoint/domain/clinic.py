@@ -138,12 +138,11 @@ _CLINIC_FIELDS = {
 }
 
 
-def parse_clinic_settings(body: object, *, stored: bool = False) -> ClinicSettings:
+def parse_clinic_settings(body: object) -> ClinicSettings:
     """Validate a clinic's settings as the admin API receives them (a decoded JSON object).
 
-    `stored`: settings read back, checked when they came in. Their survey names are not looked
-    up again, so that reading a clinic (to answer a crisis, say) never depends on the
-    instrument files.
+    Stored settings are not read back through here (the storage adapter maps its own shape), so
+    that reading a clinic (to answer a crisis, say) never depends on the instrument files.
     """
     data = json_object(body, allowed=_CLINIC_FIELDS | {"clinic_id", "created_at", "updated_at"})
     return ClinicSettings(
@@ -157,7 +156,7 @@ def parse_clinic_settings(body: object, *, stored: bool = False) -> ClinicSettin
             for index, rule in enumerate(_list(data.get("reminders", DEFAULT_REMINDERS), "reminders"))
         ),
         follow_ups=tuple(
-            _follow_up(rule, f"follow_ups[{index}]", check_survey=not stored)
+            _follow_up(rule, f"follow_ups[{index}]")
             for index, rule in enumerate(_list(data.get("follow_ups", []), "follow_ups"))
         ),
         discreet=_bool(data.get("discreet", True), "discreet"),
@@ -240,12 +239,12 @@ def _reminder(value: object, field: str) -> ReminderRule:
     return ReminderRule(days_before=days, at=parse_clock(data["at"], f"{field}.at"))
 
 
-def _follow_up(value: object, field: str, *, check_survey: bool) -> FollowUpRule:
+def _follow_up(value: object, field: str) -> FollowUpRule:
     data = json_object(value, field)
     if set(data) != {"after", "survey"}:
         raise InvalidInput(f"{field} takes 'after' and 'survey'", field)
     survey = data["survey"]
-    known = sorted(instruments()) if check_survey else [survey]
+    known = sorted(instruments())
     if survey not in known:
         raise InvalidInput(f"{field}.survey must be one of {', '.join(known)}", f"{field}.survey")
     return FollowUpRule(
