@@ -2,9 +2,10 @@
 
 It calls the very same Lambda handlers as AWS does, with API Gateway (HTTP API, payload 2.0)
 events, scheduled events and SQS batches, on an embedded moto unless AWS_ENDPOINT_URL is set.
+Here: the configuration, the clock, the wiring, the routing, the scheduler's tick and the
+sender's queue; the HTTP server and the events themselves are in local_http.py.
 """
 
-import base64
 import json
 import os
 import secrets
@@ -12,21 +13,28 @@ import signal
 import sys
 import threading
 import time
-import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsLambdaContext
+from infra.local_http import (
+    LambdaContext,
+    Response,
+    error_body,
+    http_api_event,
+    http_response,
+    json_response,
+    serving,
+    sqs_event,
+)
 
 TABLE_NAME = "touchpoint-local"
 QUEUE_NAME = "touchpoint-send-local"
 TICK_INTERVAL_SECONDS = 60
-MAX_REQUEST_BYTES = 1024 * 1024
 LOCAL_AUTH_TOKEN = "local-auth-token"  # noqa: S105 (signs webhooks when no Twilio account is set)
 # Who the admin token stands for: a platform admin, named in acknowledgements and the like.
 LOCAL_ADMIN = "local-admin"
@@ -106,23 +114,6 @@ class TickResult:
         return {name: getattr(self, name) for name in counts}
 
 
-class LambdaContext(PowertoolsLambdaContext):
-    """The context object Lambda passes to a handler, filled in for one local invocation."""
-
-    def __init__(self, function_name: str) -> None:
-        self._function_name = function_name
-        self._function_version = "$LATEST"
-        self._memory_limit_in_mb = 512
-        self._invoked_function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{function_name}"
-        self._aws_request_id = secrets.token_hex(16)
-        self._log_group_name = f"/aws/lambda/{function_name}"
-        self._log_stream_name = "local"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 60_000
-
-
 def configure_environment(config: LocalConfig, queue_url: str | None = None) -> None:
     """What the template's Globals and each function's Environment set in AWS."""
     defaults = {
@@ -159,7 +150,7 @@ def configure_environment(config: LocalConfig, queue_url: str | None = None) -> 
 
 
 class LocalStack:
-    """The stack's wiring in one process; `serve()` puts the HTTP API in front of it."""
+    """The stack's wiring in one process; `serving()` puts the HTTP API in front of it."""
 
     def __init__(self, config: LocalConfig) -> None:
         self.config = config
@@ -206,7 +197,7 @@ class LocalStack:
 
     def http(
         self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> Response:
         """One request to the HTTP API: routing and the authorizer as API Gateway does them."""
         headers = {name.lower(): value for name, value in (headers or {}).items()}
         url = urlsplit(path)
@@ -229,7 +220,7 @@ class LocalStack:
 
     def _invoke_http(
         self, function: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> Response:
         event = http_api_event(method, path, query, headers, body, self.clock.now())
         if function == "admin":
             # What API Gateway's JWT authorizer passes on for a verified access token.
@@ -244,9 +235,7 @@ class LocalStack:
 
             handler = admin.handler if function == "admin" else inbound.handler
             result = handler(event, LambdaContext(f"touchpoint-{function}"))
-        response_body = result.get("body") or ""
-        raw = base64.b64decode(response_body) if result.get("isBase64Encoded") else response_body.encode()
-        return int(result["statusCode"]), dict(result.get("headers") or {}), raw
+        return http_response(result)
 
     # ---- the scheduler and the sender ----
 
@@ -320,7 +309,7 @@ class LocalStack:
         for receipt in to_retry:
             sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=0)
 
-    def _tick_request(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def _tick_request(self, body: bytes) -> Response:
         try:
             payload = json.loads(body or b"{}")
             now = datetime.fromisoformat(payload["now"]) if "now" in payload else self.clock.now()
@@ -339,126 +328,14 @@ class LocalStack:
 
     # ---- serving ----
 
-    @contextmanager
-    def serving(self, port: int | None = None) -> Iterator[ThreadingHTTPServer]:
-        server = ThreadingHTTPServer(
-            ("127.0.0.1", self.config.port if port is None else port), _handler(self)
-        )
-        thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
-        thread.start()
-        try:
-            yield server
-        finally:
-            server.shutdown()
-            server.server_close()
+    def serving(self, port: int | None = None) -> AbstractContextManager[ThreadingHTTPServer]:
+        return serving(self.http, self.config.port if port is None else port)
 
     def auto_tick(self, stop: threading.Event) -> None:
         while not stop.wait(TICK_INTERVAL_SECONDS):
             result = self.tick(datetime.now(UTC).replace(microsecond=0), simulated=False)
             if result.queued or result.escalated:
                 print(f"[tick] {json.dumps(result.to_dict())}", flush=True)
-
-
-def http_api_event(
-    method: str, path: str, query: str, headers: dict[str, str], body: bytes, now: datetime
-) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload format 2.0) event, as AWS builds it."""
-    content_type = headers.get("content-type", "")
-    textual = content_type.startswith(("application/json", "text/")) or not body
-    epoch_ms = int(now.timestamp() * 1000)
-    return {
-        "version": "2.0",
-        "routeKey": f"{method} {path}",
-        "rawPath": path,
-        "rawQueryString": query,
-        "headers": headers,
-        "queryStringParameters": dict(pair.split("=", 1) for pair in query.split("&") if "=" in pair) or None,
-        "requestContext": {
-            "accountId": "000000000000",
-            "apiId": "local",
-            "domainName": headers.get("host", "127.0.0.1"),
-            "domainPrefix": "local",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": headers.get("user-agent", ""),
-            },
-            "requestId": secrets.token_hex(8),
-            "routeKey": f"{method} {path}",
-            "stage": "$default",
-            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "timeEpoch": epoch_ms,
-        },
-        "body": body.decode("utf-8", "replace") if textual else base64.b64encode(body).decode(),
-        "isBase64Encoded": not textual,
-    }
-
-
-def sqs_event(messages: Sequence[Mapping[str, Any]], queue_url: str) -> dict[str, Any]:
-    """An SQS event source batch, as Lambda's poller builds it."""
-    account, name = queue_url.rstrip("/").split("/")[-2:]
-    return {
-        "Records": [
-            {
-                "messageId": message["MessageId"],
-                "receiptHandle": message["ReceiptHandle"],
-                "body": message["Body"],
-                "attributes": message.get("Attributes", {}),
-                "messageAttributes": {},
-                "md5OfBody": message.get("MD5OfBody", ""),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": f"arn:aws:sqs:us-east-1:{account}:{name}",
-                "awsRegion": "us-east-1",
-            }
-            for message in messages
-        ]
-    }
-
-
-def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message} | ({"field": field} if field else {})}
-
-
-def json_response(status: int, payload: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
-    return status, {"Content-Type": "application/json"}, json.dumps(payload).encode()
-
-
-def _handler(stack: LocalStack) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_REQUEST_BYTES:
-                self._reply(*json_response(413, error_body("too_large", "request body is too large")))
-                return
-            body = self.rfile.read(length) if length else b""
-            try:
-                reply = stack.http(self.command, self.path, dict(self.headers.items()), body)
-            except Exception:  # a crash answers 500, as API Gateway does when a function fails
-                stack_error = error_body("internal_error", "the function failed; see the stack's output")
-                reply = json_response(500, stack_error)
-                traceback.print_exc()
-            self._reply(*reply)
-
-        def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                if name.lower() != "content-length":
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            # Paths carry ids only, never phone numbers or bodies.
-            print(f"[http] {self.command} {urlsplit(self.path).path} -> {args[1] if len(args) > 1 else ''}")
-
-    return Handler
 
 
 def main() -> None:

@@ -46,7 +46,7 @@ def import_ratio() -> tuple[float, float, float]:
 def signed_event(body: str, sid: str) -> dict[str, Any]:
     from twilio.request_validator import RequestValidator
 
-    from infra.local_stack import http_api_event
+    from infra.local_http import http_api_event
 
     form = {
         "MessageSid": sid,
@@ -70,7 +70,7 @@ def warm_latency() -> tuple[float, float, Counter[str]]:
     import boto3
     from moto import mock_aws
 
-    from infra.local_stack import LambdaContext
+    from infra.local_http import LambdaContext
     from infra.template import create_aws_resources
 
     with mock_aws():

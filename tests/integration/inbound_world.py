@@ -18,7 +18,7 @@ import pytest
 from mypy_boto3_dynamodb import DynamoDBClient
 from twilio.request_validator import RequestValidator
 
-from infra.local_stack import LambdaContext, http_api_event
+from infra.local_http import LambdaContext, http_api_event
 from tests.integration.moto_table import empty, item_count
 from touchpoint.adapters import factory
 from touchpoint.adapters.alerts import PrintedAlerts

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from infra.local_stack import LambdaContext, http_api_event
+from infra.local_http import LambdaContext, http_api_event
 from tests.integration.moto_table import empty, item_count, module_table_fixture
 from touchpoint.adapters.dynamo.alerts import DynamoAlerts
 from touchpoint.adapters.dynamo.appointments import DynamoAppointments

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from infra.local_stack import LambdaContext, http_api_event
+from infra.local_http import LambdaContext, http_api_event
 from tests.bench.run import RequestCounter
 from tests.conftest import REGION
 from tests.integration.inbound_world import (

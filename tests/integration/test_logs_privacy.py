@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from infra.local_stack import LambdaContext, sqs_event
+from infra.local_http import LambdaContext, sqs_event
 from infra.template import load_template
 from tests.integration.inbound_world import (
     AFTER_REMINDER,

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from infra.local_stack import LambdaContext, sqs_event
+from infra.local_http import LambdaContext, sqs_event
 from infra.template import AwsClients, CreatedResources
 from tests.fakes.twilio_server import FakeTwilio, Reply
 from touchpoint.adapters import factory, sms

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from infra.local_stack import LambdaContext, sqs_event
+from infra.local_http import LambdaContext, sqs_event
 from tests.integration.inbound_world import BOOKED_AT, PATIENT_PHONE, World, world_fixture
 from tests.integration.moto_table import module_table_fixture
 from touchpoint.adapters.dynamo.jobs import DynamoJobs
