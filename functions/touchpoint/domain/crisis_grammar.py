@@ -33,9 +33,11 @@ _NON_WORDS = {
 class Pattern:
     source: str  # a regular expression over the joined words
     required: tuple[frozenset[str], ...]  # for each part that must be there, the words it starts with
+    # ...and, for each such part, the words of each of its phrases: one of them must all be there
+    phrases: tuple[tuple[frozenset[str], ...], ...] = ()
 
     def may_match(self, present: frozenset[str]) -> bool:
-        return all(not words.isdisjoint(present) for words in self.required)
+        return _may_match(self.required, self.phrases, present)
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
@@ -53,8 +55,16 @@ class Rule:
     exceptions: tuple["Exception_", ...]
     together: tuple[Pattern, ...] = ()  # parts that must also stand somewhere in the same message
 
+    @cached_property
+    def _required(self) -> tuple[frozenset[str], ...]:
+        return tuple(words for part in (self.pattern, *self.together) for words in part.required)
+
+    @cached_property
+    def _phrases(self) -> tuple[tuple[frozenset[str], ...], ...]:
+        return tuple(phrases for part in (self.pattern, *self.together) for phrases in part.phrases)
+
     def may_match(self, present: frozenset[str]) -> bool:
-        return all(part.may_match(present) for part in (self.pattern, *self.together))
+        return _may_match(self._required, self._phrases, present)
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,25 @@ class Exception_:
         return any(m.start() <= last_word and m.end() >= end for m in self.pattern.regex.finditer(joined))
 
 
+def _may_match(
+    required: tuple[frozenset[str], ...],
+    phrases: tuple[tuple[frozenset[str], ...], ...],
+    present: frozenset[str],
+) -> bool:
+    """A cheap test before any regular expression: every part that must be there has a phrase
+    whose words all stand in the message. Plain loops: it runs for dozens of rules a message."""
+    for first_words in required:
+        if first_words.isdisjoint(present):
+            return False
+    for part in phrases:
+        for words in part:
+            if words <= present:
+                break
+        else:
+            return False
+    return True
+
+
 class PatternError(ValueError):
     pass
 
@@ -80,7 +109,9 @@ class Grammar:
     def __init__(self, classes: Mapping[str, list[str]], sms: Mapping[str, str]) -> None:
         self.classes = classes
         self.sms = sms  # a pattern's words are read as a message's are: "nobody" is "no one"
-        self._choices: dict[str, tuple[str, frozenset[str] | None, frozenset[str]]] = {}
+        self._choices: dict[
+            str, tuple[str, frozenset[str] | None, frozenset[str], tuple[frozenset[str], ...]]
+        ] = {}
         self.vocabulary: set[str] = {
             fold(w) for phrases in classes.values() for p in phrases for w in p.split()
         }
@@ -88,6 +119,7 @@ class Grammar:
     def compile(self, pattern: str) -> Pattern:
         parts: list[str] = []
         required: list[frozenset[str]] = []
+        phrases: list[tuple[frozenset[str], ...]] = []
         elements = pattern.split()
         if not elements:
             raise PatternError("empty pattern")
@@ -103,18 +135,21 @@ class Grammar:
                 parts.append(regex)
                 if first_words is not None:
                     required.append(first_words)
+                    phrases.append(self._choices[element][3])
         if not required and not any(number in part for part in parts for number in _NON_WORDS.values()):
             raise PatternError(f"{pattern!r} has no word that must be there")
-        return Pattern("(?<= )" + "".join(parts), tuple(required))
+        return Pattern("(?<= )" + "".join(parts), tuple(required), tuple(phrases))
 
     def _choice(self, element: str) -> tuple[str, frozenset[str] | None]:
         if element not in self._choices:
             self._choices[element] = self._parsed_choice(element)
-        regex, first_words, words = self._choices[element]
+        regex, first_words, words, _ = self._choices[element]
         self.vocabulary.update(words)
         return regex, first_words
 
-    def _parsed_choice(self, element: str) -> tuple[str, frozenset[str] | None, frozenset[str]]:
+    def _parsed_choice(
+        self, element: str
+    ) -> tuple[str, frozenset[str] | None, frozenset[str], tuple[frozenset[str], ...]]:
         phrases: list[str] = []
         numbers: list[str] = []
         for option in element.split("|"):
@@ -135,7 +170,8 @@ class Grammar:
         ordered = sorted(set(phrases), key=lambda phrase: (-len(phrase), phrase))
         options = [re.escape(phrase) + " " for phrase in ordered] + numbers
         first_words = None if numbers else frozenset(phrase.split()[0] for phrase in ordered)
-        return "(?:" + "|".join(options) + ")", first_words, words
+        phrase_words = tuple(frozenset(phrase.split()) for phrase in ordered)
+        return "(?:" + "|".join(options) + ")", first_words, words, phrase_words
 
 
 class CrisisNet:
