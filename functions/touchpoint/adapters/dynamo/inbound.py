@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from touchpoint.adapters.dynamo import alerts, appointments, clinics, keys, messages, patients, surveys
-from touchpoint.adapters.dynamo.table import Item, Table, cancellation_codes
+from touchpoint.adapters.dynamo.table import Item, Table, failed_conditions
 from touchpoint.domain.appointment import Appointment
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.errors import Conflict
@@ -113,10 +113,10 @@ class DynamoInbox:
         try:
             self.table.client.transact_write_items(TransactItems=items)
         except ClientError as error:
-            codes = cancellation_codes(error)
-            if codes and codes[0] == "ConditionalCheckFailed":
+            failed = failed_conditions(error)
+            if 0 in failed:  # the delivery's own item: this MessageSid was processed before
                 raise DuplicateDelivery(record.sms.message_sid) from None
-            if "ConditionalCheckFailed" in codes:
+            if failed:
                 raise Conflict(
                     "the patient, appointment or survey changed while the reply was read"
                 ) from None

@@ -47,9 +47,10 @@ def conditional_check_failed(error: ClientError) -> bool:
     return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
 
 
-def cancellation_codes(error: ClientError) -> list[str | None]:
-    """Why each write of a cancelled transaction failed, in order ("ConditionalCheckFailed", "None", ...)."""
-    return [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+def failed_conditions(error: ClientError) -> list[int]:
+    """Which writes of a cancelled transaction (by position) found their condition false."""
+    reasons = error.response.get("CancellationReasons", [])
+    return [index for index, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"]
 
 
 def old_item(error: ClientError) -> Item | None:
