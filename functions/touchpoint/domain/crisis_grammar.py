@@ -109,6 +109,7 @@ class Grammar:
     def __init__(self, classes: Mapping[str, list[str]], sms: Mapping[str, str]) -> None:
         self.classes = classes
         self.sms = sms  # a pattern's words are read as a message's are: "nobody" is "no one"
+        self._classes_read: dict[str, list[str]] = {}
         self._choices: dict[
             str, tuple[str, frozenset[str] | None, frozenset[str], tuple[frozenset[str], ...]]
         ] = {}
@@ -147,6 +148,15 @@ class Grammar:
         self.vocabulary.update(words)
         return regex, first_words
 
+    def _class(self, name: str) -> list[str]:
+        """A class's phrases as read, worked out once however many patterns name the class."""
+        if name not in self._classes_read:
+            self._classes_read[name] = [self._read(fold(phrase)) for phrase in self.classes[name]]
+        return self._classes_read[name]
+
+    def _read(self, phrase: str) -> str:
+        return " ".join(self.sms.get(word, word) for word in phrase.split())
+
     def _parsed_choice(
         self, element: str
     ) -> tuple[str, frozenset[str] | None, frozenset[str], tuple[frozenset[str], ...]]:
@@ -160,12 +170,11 @@ class Grammar:
             elif option.startswith("@"):
                 if option[1:] not in self.classes:
                     raise PatternError(f"unknown class {option}")
-                phrases += [fold(phrase) for phrase in self.classes[option[1:]]]
+                phrases += self._class(option[1:])
             elif option and re.fullmatch(r"[a-z0-9_]+", option):
-                phrases.append(option.replace("_", " "))
+                phrases.append(self._read(option.replace("_", " ")))
             else:
                 raise PatternError(f"bad word {option!r} in {element!r}")
-        phrases = [" ".join(self.sms.get(word, word) for word in phrase.split()) for phrase in phrases]
         words = frozenset(word for phrase in phrases for word in phrase.split())
         ordered = sorted(set(phrases), key=lambda phrase: (-len(phrase), phrase))
         options = [re.escape(phrase) + " " for phrase in ordered] + numbers
