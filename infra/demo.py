@@ -294,12 +294,12 @@ def _escalated_once_per_interval(story: Story, *, minutes: int, times: int) -> b
 def main() -> int:
     config = LocalConfig(port=0, public_url=PUBLIC_URL, admin_token=ADMIN_TOKEN, auto_tick=False)
     with LocalStack(config) as stack:
-        from touchpoint.adapters import factory
+        from touchpoint import bootstrap
 
-        outbox = factory.outbox()
+        outbox = bootstrap.outbox()
         outbox.stream = io.StringIO()  # the demo prints each SMS itself, as the patient sees it
         story = Story(stack)
-        factory.printed_alerts().stream = story.paged  # shown in the story as they are sent
+        bootstrap.printed_alerts().stream = story.paged  # shown in the story as they are sent
         change = next_dst_change(NEW_YORK, datetime.now(UTC).date() + timedelta(days=4))
         print(
             f"Touchpoint demo: three clinics, from the week of the daylight-saving change on {change:%a %b %d %Y}\n"

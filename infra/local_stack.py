@@ -172,16 +172,9 @@ class LocalStack:
         created = create_aws_resources(boto3.session.Session(), TABLE_NAME, QUEUE_NAME)
         self.queue_url = created["queue_url"]
         configure_environment(self.config, self.queue_url)
-        from touchpoint.adapters import factory
+        from touchpoint import bootstrap
 
-        for cached in (
-            factory.settings,
-            factory.table,
-            factory.job_queue,
-            factory.outbox,
-            factory.printed_alerts,
-        ):
-            cached.cache_clear()
+        bootstrap.reset()
         return self
 
     def stop(self) -> None:
@@ -264,7 +257,7 @@ class LocalStack:
     def _drain_send_queue(self, now: datetime, result: TickResult) -> None:
         import boto3
 
-        from touchpoint.adapters import factory
+        from touchpoint import bootstrap
         from touchpoint.handlers import sender
         from touchpoint.usecases.sending import Delivery, Sender
 
@@ -279,7 +272,7 @@ class LocalStack:
                     setattr(result, count, getattr(result, count) + 1)
                 return delivery
 
-        base = factory.sender()
+        base = bootstrap.sender()
         recording = RecordingSender(base.jobs, base.patients, base.sms)
         to_retry: list[str] = []
         while True:
@@ -322,9 +315,9 @@ class LocalStack:
         return json_response(200, self.tick(now.astimezone(UTC)).to_dict())
 
     def outbox_entries(self) -> list[Any]:
-        from touchpoint.adapters import factory
+        from touchpoint import bootstrap
 
-        return list(factory.outbox().sent)
+        return list(bootstrap.outbox().sent)
 
     # ---- serving ----
 

@@ -1,48 +1,102 @@
-"""The environment, read and validated once per cold start.
+"""Each function's environment, one model per function holding only what it reads.
 
-A plain dataclass rather than a pydantic model: the webhook function's cold start is held to
+Read and validated once per cold start, so a missing or invalid variable fails there, by name.
+Plain dataclasses rather than pydantic models: the webhook function's cold start is held to
 1.5 x a bare `import boto3`, and pydantic alone would cost a third of that budget.
+
+A field's variable is its name in upper case. A field without a default is required; an empty
+variable counts as unset. The Twilio credentials and API base URL are for the local stack only
+(the template gives the functions `TWILIO_SECRET_NAME`), and `SCHEDULER_LOOKBACK_HOURS` is a
+tuning knob with a default: neither is in `template.yaml`.
 """
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, fields
+from typing import Any, Self
 
 MIN_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS = 1, 168
 
 
+def _table_name(raw: str) -> str:
+    if len(raw) < 3:
+        raise ValueError("a table name, at least 3 characters")
+    return raw
+
+
+def _http_url(raw: str) -> str:
+    if not raw.startswith(("https://", "http://")):
+        raise ValueError("an http(s) URL")
+    return raw
+
+
+def _lookback_hours(raw: str) -> int:
+    if not raw.isdigit() or not MIN_LOOKBACK_HOURS <= int(raw) <= MAX_LOOKBACK_HOURS:
+        raise ValueError(f"a whole number of hours, {MIN_LOOKBACK_HOURS}-{MAX_LOOKBACK_HOURS}")
+    return int(raw)
+
+
+PARSERS: dict[str, Callable[[str], Any]] = {
+    "table_name": _table_name,
+    "public_url": _http_url,
+    "scheduler_lookback_hours": _lookback_hours,
+}
+
+
+class FromEnv:
+    @classmethod
+    def variables(cls) -> frozenset[str]:
+        """The environment variables this model reads."""
+        return frozenset(field.name.upper() for field in fields(cls))  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        problems = []
+        for field in fields(cls):  # type: ignore[arg-type]
+            name = field.name.upper()
+            raw = environ.get(name, "")
+            if not raw:
+                if field.default is MISSING:
+                    problems.append(f"{name} (missing)")
+                continue
+            try:
+                values[field.name] = PARSERS.get(field.name, str)(raw)
+            except ValueError as invalid:
+                problems.append(f"{name} ({invalid})")
+        if problems:
+            raise RuntimeError(f"invalid or missing environment variables: {', '.join(problems)}")
+        return cls(**values)
+
+
 @dataclass(frozen=True)
-class Settings:
+class AdminSettings(FromEnv):
     table_name: str
-    queue_url: str | None = None
+
+
+@dataclass(frozen=True)
+class SchedulerSettings(FromEnv):
+    table_name: str
+    queue_url: str
+    escalations_topic_arn: str | None = None
+    scheduler_lookback_hours: int = 24
+
+
+@dataclass(frozen=True)
+class SenderSettings(FromEnv):
+    table_name: str
     public_url: str = ""
     twilio_secret_name: str | None = None
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_api_base_url: str | None = None
-    alerts_topic_arn: str | None = None
-    escalations_topic_arn: str | None = None
-    scheduler_lookback_hours: int = 24
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
-        environ = os.environ if environ is None else environ
-        values = {
-            field.name: environ[field.name.upper()]
-            for field in fields(cls)
-            if environ.get(field.name.upper())
-        }
-        problems = []
-        if len(values.get("table_name", "")) < 3:
-            problems.append("TABLE_NAME (missing)")
-        lookback = values.pop("scheduler_lookback_hours", "24")
-        if not lookback.isdigit() or not MIN_LOOKBACK_HOURS <= int(lookback) <= MAX_LOOKBACK_HOURS:
-            problems.append(
-                f"SCHEDULER_LOOKBACK_HOURS (a whole number of hours, {MIN_LOOKBACK_HOURS}-{MAX_LOOKBACK_HOURS})"
-            )
-        public_url = values.get("public_url", "")
-        if public_url and not public_url.startswith(("https://", "http://")):
-            problems.append("PUBLIC_URL (an http(s) URL)")
-        if problems:
-            raise RuntimeError(f"invalid or missing environment variables: {', '.join(problems)}")
-        return cls(**values, scheduler_lookback_hours=int(lookback))
+
+@dataclass(frozen=True)
+class InboundSettings(FromEnv):
+    table_name: str
+    public_url: str = ""
+    twilio_secret_name: str | None = None
+    alerts_topic_arn: str | None = None
+    twilio_auth_token: str | None = None

@@ -78,13 +78,12 @@ def warm_latency() -> tuple[float, float, Counter[str]]:
         os.environ.update(TABLE_NAME=created["table_name"], PUBLIC_URL=PUBLIC_URL, TWILIO_AUTH_TOKEN=TOKEN)
         from datetime import UTC, datetime
 
-        from touchpoint.adapters import factory
+        from touchpoint import bootstrap
         from touchpoint.handlers import inbound
 
-        factory.settings.cache_clear()
-        factory.table.cache_clear()
-        factory.printed_alerts().stream = open(os.devnull, "w")  # noqa: SIM115
-        admin = factory.admin()
+        bootstrap.reset()
+        bootstrap.printed_alerts().stream = open(os.devnull, "w")  # noqa: SIM115
+        admin = bootstrap.admin()
         now = datetime.now(UTC)
         clinic = admin.create_clinic(
             {
@@ -97,7 +96,7 @@ def warm_latency() -> tuple[float, float, Counter[str]]:
         )
         admin.create_patient(clinic.clinic_id, {"first_name": "Ana", "phone": PATIENT_PHONE}, now)
         calls: Counter[str] = Counter()
-        factory.table().client.meta.events.register(
+        bootstrap.table_named(created["table_name"]).client.meta.events.register(
             "before-call.dynamodb.*", lambda model, **_: calls.update([model.name])
         )
         bodies = ["C", "hello", "HELP", "what time is it?"]

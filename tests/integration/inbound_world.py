@@ -20,7 +20,7 @@ from twilio.request_validator import RequestValidator
 
 from infra.local_http import LambdaContext, http_api_event
 from tests.integration.moto_table import empty, item_count
-from touchpoint.adapters import factory
+from touchpoint import bootstrap
 from touchpoint.adapters.alerts import PrintedAlerts
 from touchpoint.adapters.dynamo.jobs import DynamoJobs
 from touchpoint.adapters.dynamo.table import Table, to_attributes
@@ -36,6 +36,8 @@ from touchpoint.usecases.sending import Delivery, Sender
 AUTH_TOKEN = "inbound-test-auth-token"
 ACCOUNT_SID = "AC" + "7" * 32
 PUBLIC_URL = "https://touchpoint.example.test"
+# The scheduler needs one to start; the tests hand it a ListQueue, so nothing is sent there.
+QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/000000000000/touchpoint-send-world"
 INBOUND_URL = PUBLIC_URL + "/twilio/inbound"
 STATUS_URL = PUBLIC_URL + "/twilio/status"
 
@@ -183,28 +185,25 @@ class World:
     outbox: OutboxSms = field(default_factory=lambda: OutboxSms(stream=io.StringIO()))
     queue: ListQueue = field(default_factory=ListQueue)
 
-    # The use cases as the functions' factory wires them (TABLE_NAME is this table), with the
-    # alert publisher and the SMS gateway swapped for ones that keep what they were given.
+    # The use cases as bootstrap wires them from the functions' environment (TABLE_NAME is this
+    # table), with the alert publisher and the SMS gateway swapped for ones that keep what they
+    # were given.
 
     @property
     def inbox(self) -> Inbox:
-        inbox = factory.inbox()
-        inbox.alerts = self.alerts
-        return inbox
+        return bootstrap.inbox(alerts=self.alerts)
 
     @property
     def service(self) -> Admin:
-        return factory.admin()
+        return bootstrap.admin()
 
     @property
     def jobs(self) -> DynamoJobs:
-        return factory.jobs()
+        return bootstrap.job_repository()
 
     @property
     def sender(self) -> Sender:
-        sender = factory.sender()
-        sender.sms = self.outbox
-        return sender
+        return bootstrap.sender(sms=self.outbox)
 
     # ---- Twilio's side ----
 
@@ -339,16 +338,16 @@ class World:
 
 
 def environment(monkeypatch: pytest.MonkeyPatch, table_name: str) -> None:
-    """What the inbound function's environment holds, and the factory's caches emptied for it."""
+    """What the functions' environment holds, and what bootstrap kept emptied for it."""
     monkeypatch.setenv("TABLE_NAME", table_name)
     monkeypatch.setenv("PUBLIC_URL", PUBLIC_URL)
+    monkeypatch.setenv("QUEUE_URL", QUEUE_URL)
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "touchpoint")
     for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_SECRET_NAME", "ALERTS_TOPIC_ARN"):
         monkeypatch.delenv(name, raising=False)
-    factory.settings.cache_clear()
-    factory.table.cache_clear()
+    bootstrap.reset()
 
 
 def world_fixture(moto_table: tuple[DynamoDBClient, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
@@ -358,5 +357,4 @@ def world_fixture(moto_table: tuple[DynamoDBClient, str], monkeypatch: pytest.Mo
     try:
         yield World(client, Table(client, table_name))
     finally:
-        factory.settings.cache_clear()
-        factory.table.cache_clear()
+        bootstrap.reset()

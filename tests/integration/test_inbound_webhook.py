@@ -30,7 +30,7 @@ from tests.integration.inbound_world import (
     world_fixture,
 )
 from tests.integration.moto_table import module_table_fixture
-from touchpoint.adapters import factory
+from touchpoint import bootstrap
 from touchpoint.domain.appointment import JobState
 
 moto_table = module_table_fixture()
@@ -135,7 +135,7 @@ def test_without_a_public_url_the_signature_is_checked_against_the_apis_own_doma
 ) -> None:
     """The deployed default: PUBLIC_URL empty, the URL rebuilt from the request's domain name."""
     monkeypatch.setenv("PUBLIC_URL", "")
-    factory.settings.cache_clear()
+    bootstrap.reset()
     domain = "abc123.execute-api.us-east-1.amazonaws.com"
     form = incoming_sms("HELP")
 

@@ -11,24 +11,12 @@ import pytest
 
 from infra.local_stack import LocalConfig, LocalStack
 from tests.fakes.twilio_server import FakeTwilio, Reply
-from touchpoint.adapters import factory
+from touchpoint import bootstrap
 
 ACCOUNT_SID = "AC" + "10" * 16
 AUTH_TOKEN = "local-stack-test-auth-token"
 ADMIN_TOKEN = "local-stack-test-admin-token"
 PHONE = "+15551230077"
-
-
-def _clear_factory_caches() -> None:
-    for cached in (
-        factory.settings,
-        factory.table,
-        factory.job_queue,
-        factory.outbox,
-        factory.printed_alerts,
-        factory.sns_client,
-    ):
-        cached.cache_clear()
 
 
 @pytest.fixture
@@ -56,7 +44,7 @@ def stack(twilio: FakeTwilio) -> Iterator[LocalStack]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        _clear_factory_caches()
+        bootstrap.reset()
 
 
 def request(stack: LocalStack, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:

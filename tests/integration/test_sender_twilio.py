@@ -18,7 +18,8 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from infra.local_http import LambdaContext, sqs_event
 from infra.template import AwsClients, CreatedResources
 from tests.fakes.twilio_server import FakeTwilio, Reply
-from touchpoint.adapters import factory, sms
+from touchpoint import bootstrap
+from touchpoint.adapters import sms
 from touchpoint.adapters.dynamo.alerts import DynamoAlerts
 from touchpoint.adapters.dynamo.appointments import DynamoAppointments
 from touchpoint.adapters.dynamo.clinics import DynamoClinics
@@ -192,17 +193,17 @@ def quiet_powertools(monkeypatch: pytest.MonkeyPatch) -> None:
 def gateway(
     monkeypatch: pytest.MonkeyPatch, twilio: FakeTwilio, aws_resources: CreatedResources
 ) -> SmsGateway:
-    """The SMS gateway exactly as the sender's factory builds it from the function's environment."""
+    """The SMS gateway exactly as bootstrap builds it for the sender from the function's environment."""
     monkeypatch.setenv("PUBLIC_URL", PUBLIC_URL)
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT_SID)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
     monkeypatch.setenv("TWILIO_API_BASE_URL", twilio.base_url)
     monkeypatch.delenv("TWILIO_SECRET_NAME", raising=False)
-    factory.settings.cache_clear()
+    bootstrap.reset()
     try:
-        built = factory.sms_gateway()
+        built = bootstrap.sms_gateway()
     finally:
-        factory.settings.cache_clear()
+        bootstrap.reset()
     assert isinstance(built, sms.TwilioSms)
     return built
 

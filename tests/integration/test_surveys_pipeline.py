@@ -51,7 +51,7 @@ def world(moto_table: tuple[DynamoDBClient, str], monkeypatch: pytest.MonkeyPatc
 
 
 class RecordingSender(Sender):
-    """The sender as the factory builds it, keeping each delivery's outcome for the test to read."""
+    """The sender as bootstrap builds it, keeping each delivery's outcome for the test to read."""
 
     def __init__(self, jobs: DynamoJobs, patients: DynamoPatients, sms: OutboxSms) -> None:
         super().__init__(jobs, patients, sms)

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint.adapters import factory
+from touchpoint import bootstrap
 from touchpoint.domain.errors import Conflict, DomainError, InvalidInput, InvalidQuery, NotFound
 from touchpoint.handlers.identity import caller_name
 from touchpoint.usecases.admin import Admin, AppointmentView
@@ -170,7 +170,7 @@ def handler(event: dict[str, Any], context: LambdaContext, service: Admin | None
         return _plain_error(401, "unauthorized", message)
     if any(len(part) > MAX_PATH_SEGMENT_CHARS for part in str(event.get("rawPath", "")).split("/")):
         return _plain_error(404, "not_found", "no such resource: an id in the path is too long")
-    app.append_context(admin=service or factory.admin())
+    app.append_context(admin=service or bootstrap.admin())
     return app.resolve(event, context)
 
 

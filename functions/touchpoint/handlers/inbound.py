@@ -14,9 +14,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from touchpoint.adapters import factory
+from touchpoint import bootstrap
 from touchpoint.domain.inbound import InboundSms, StatusCallback
-from touchpoint.usecases.inbox import Inbox, apply_status
+from touchpoint.usecases.inbox import Inbox
 
 logger = Logger()
 
@@ -63,9 +63,9 @@ def handler(
     signature = {name.lower(): value for name, value in (event.get("headers") or {}).items()}.get(
         "x-twilio-signature"
     )
-    validator = RequestValidator(auth_token or factory.webhook_auth_token())
+    validator = RequestValidator(auth_token or bootstrap.webhook_auth_token())
     if not signature or not validator.validate(
-        webhook_url(event, factory.settings().public_url), form, signature
+        webhook_url(event, bootstrap.inbound_settings().public_url), form, signature
     ):
         logger.warning("webhook refused: missing or wrong signature", extra={"path": path})
         return respond(403, "forbidden")
@@ -75,9 +75,7 @@ def handler(
     now = datetime.fromtimestamp(event["requestContext"]["timeEpoch"] / 1000, UTC)
     if path == STATUS_PATH:
         status = form.get("MessageStatus") or form.get("SmsStatus") or ""
-        known = apply_status(
-            factory.statuses(),
-            factory.patients(),
+        known = bootstrap.status_callbacks()(
             StatusCallback(
                 message_sid,
                 status.lower(),
@@ -96,7 +94,7 @@ def handler(
         messaging_service_sid=form.get("MessagingServiceSid") or None,
         body=form.get("Body", ""),
     )
-    received = (inbox or factory.inbox()).receive(sms, now)
+    received = (inbox or bootstrap.inbox()).receive(sms, now)
     if received.unpublished_alerts:
         # Stored and listed by the admin API; the metric filter on this message raises an alarm.
         logger.error(ALERT_NOT_PUBLISHED, extra={"alert_ids": list(received.unpublished_alerts)})

@@ -1,18 +1,17 @@
 """Runs every minute: queues every job that has fallen due, and escalates the open crisis alerts
 whose time has come."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint.adapters import factory
+from touchpoint import bootstrap
 from touchpoint.domain.ports import JobQueue, JobRepository
 from touchpoint.domain.timeutil import parse_utc
 from touchpoint.usecases.escalation import Escalation
-from touchpoint.usecases.scheduling import run_scheduler_pass
 
 logger = Logger()
 tracer = Tracer()
@@ -32,14 +31,7 @@ def handler(
     escalation: Escalation | None = None,
 ) -> dict[str, int]:
     now: datetime = parse_utc(event["time"])
-    lookback = timedelta(hours=factory.settings().scheduler_lookback_hours)
-    result = run_scheduler_pass(
-        jobs or factory.jobs(),
-        queue or factory.job_queue(),
-        now,
-        lookback,
-        escalation or factory.escalation(),
-    )
+    result = bootstrap.scheduler_pass(jobs=jobs, queue=queue, escalation=escalation)(now)
     metrics.add_metric(name="JobsQueued", unit=MetricUnit.Count, value=result.queued)
     metrics.add_metric(name="AlertsEscalated", unit=MetricUnit.Count, value=result.escalations.escalated)
     not_published = result.escalations.not_published

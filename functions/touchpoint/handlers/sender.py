@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint.adapters import factory
+from touchpoint import bootstrap
 from touchpoint.adapters.sqs import parse_job_message
 from touchpoint.usecases.sending import Sender
 
@@ -39,7 +39,7 @@ def handler(
     sender: Sender | None = None,
     clock: Callable[[], datetime] = wall_clock,
 ) -> PartialItemFailureResponse:
-    service = sender or factory.sender()
+    service = sender or bootstrap.sender()
 
     def send(record: SQSRecord) -> str:
         delivery = service.deliver(parse_job_message(record.body), clock())

@@ -1,0 +1,228 @@
+"""The one wiring point: builds each function's use cases from the adapters.
+
+The handlers, the local stack, the demo and the tests all call these functions; a test passes
+the dependencies it replaces (a table, a gateway, a publisher) instead of retyping the wiring.
+Built lazily, once per cold start where it is worth keeping: nothing is created at import.
+"""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import cache, partial
+from typing import TYPE_CHECKING
+
+import boto3
+
+from touchpoint.adapters.alerts import PrintedAlerts, SnsAlerts
+from touchpoint.adapters.dynamo.alerts import DynamoAlerts
+from touchpoint.adapters.dynamo.appointments import DynamoAppointments
+from touchpoint.adapters.dynamo.clinics import DynamoClinics
+from touchpoint.adapters.dynamo.inbound import DynamoInbox
+from touchpoint.adapters.dynamo.jobs import DynamoJobs
+from touchpoint.adapters.dynamo.messages import DynamoMessageLog
+from touchpoint.adapters.dynamo.patients import DynamoPatients
+from touchpoint.adapters.dynamo.status import DynamoStatuses
+from touchpoint.adapters.dynamo.surveys import DynamoSurveys
+from touchpoint.adapters.dynamo.table import Table
+from touchpoint.adapters.sms import OutboxSms, TwilioSms
+from touchpoint.adapters.sqs import SqsJobQueue
+from touchpoint.domain.inbound import StatusCallback
+from touchpoint.domain.instruments import instruments
+from touchpoint.domain.ports import AlertPublisher, EscalationPublisher, JobQueue, JobRepository, SmsGateway
+from touchpoint.settings import AdminSettings, InboundSettings, SchedulerSettings, SenderSettings
+from touchpoint.usecases.admin import Admin
+from touchpoint.usecases.escalation import Escalation
+from touchpoint.usecases.inbox import Inbox, apply_status
+from touchpoint.usecases.scheduling import PassResult, run_scheduler_pass
+from touchpoint.usecases.sending import Sender
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+
+SECRET_MAX_AGE_SECONDS = 300
+
+
+# ---- each function's settings, read at its first invocation ----
+
+
+@cache
+def admin_settings() -> AdminSettings:
+    return AdminSettings.from_env()
+
+
+@cache
+def scheduler_settings() -> SchedulerSettings:
+    return SchedulerSettings.from_env()
+
+
+@cache
+def sender_settings() -> SenderSettings:
+    return SenderSettings.from_env()
+
+
+@cache
+def inbound_settings() -> InboundSettings:
+    return InboundSettings.from_env()
+
+
+# ---- clients and adapters kept for the container's life ----
+
+
+@cache
+def table_named(table_name: str) -> Table:
+    return Table(boto3.client("dynamodb"), table_name)
+
+
+@cache
+def sns_client() -> "SNSClient":
+    return boto3.client("sns")
+
+
+@cache
+def outbox() -> OutboxSms:
+    return OutboxSms()
+
+
+@cache
+def printed_alerts() -> PrintedAlerts:
+    return PrintedAlerts()
+
+
+@cache
+def _job_queue(queue_url: str) -> SqsJobQueue:
+    return SqsJobQueue(boto3.client("sqs"), queue_url)
+
+
+def reset() -> None:
+    """Forget every setting, client and adapter kept: the next call reads the environment anew."""
+    for cached in (
+        admin_settings,
+        scheduler_settings,
+        sender_settings,
+        inbound_settings,
+        table_named,
+        sns_client,
+        outbox,
+        printed_alerts,
+        _job_queue,
+    ):
+        cached.cache_clear()
+
+
+# ---- the admin function ----
+
+
+def admin(*, table: Table | None = None) -> Admin:
+    instruments()  # validated at cold start: a broken file fails loudly, before a survey needs it
+    store = table or table_named(admin_settings().table_name)
+    return Admin(
+        DynamoClinics(store),
+        DynamoPatients(store),
+        DynamoAppointments(store),
+        DynamoMessageLog(store),
+        DynamoAlerts(store),
+        DynamoSurveys(store),
+    )
+
+
+# ---- the scheduler function ----
+
+
+def job_repository(*, table: Table | None = None) -> DynamoJobs:
+    return DynamoJobs(table or table_named(scheduler_settings().table_name))
+
+
+def job_queue() -> SqsJobQueue:
+    return _job_queue(scheduler_settings().queue_url)
+
+
+def escalation_service(
+    *, table: Table | None = None, publisher: EscalationPublisher | None = None
+) -> Escalation:
+    store = table or table_named(scheduler_settings().table_name)
+    return Escalation(DynamoAlerts(store), DynamoClinics(store), publisher or escalation_publisher())
+
+
+def escalation_publisher() -> EscalationPublisher:
+    topic_arn = scheduler_settings().escalations_topic_arn
+    return SnsAlerts(sns_client(), topic_arn) if topic_arn else printed_alerts()
+
+
+def scheduler_pass(
+    *,
+    jobs: JobRepository | None = None,
+    queue: JobQueue | None = None,
+    escalation: Escalation | None = None,
+) -> Callable[[datetime], PassResult]:
+    """One pass at the instant given: queue what has fallen due, escalate what is owed."""
+    repository = jobs or job_repository()
+    send_queue = queue or job_queue()
+    escalate = escalation or escalation_service()
+    lookback = timedelta(hours=scheduler_settings().scheduler_lookback_hours)
+    return lambda now: run_scheduler_pass(repository, send_queue, now, lookback, escalate)
+
+
+# ---- the sender function ----
+
+
+def sender(*, table: Table | None = None, sms: SmsGateway | None = None) -> Sender:
+    instruments()  # validated at cold start, as for the admin function
+    store = table or table_named(sender_settings().table_name)
+    return Sender(DynamoJobs(store), DynamoPatients(store), sms or sms_gateway())
+
+
+def sms_gateway() -> SmsGateway:
+    """Twilio when credentials are configured (directly, or in Secrets Manager), else the outbox."""
+    config = sender_settings()
+    status_callback = f"{config.public_url.rstrip('/')}/twilio/status"
+    credentials = twilio_credentials(
+        config.twilio_secret_name, config.twilio_account_sid, config.twilio_auth_token
+    )
+    if credentials is None:
+        return outbox()
+    return TwilioSms(*credentials, status_callback, config.twilio_api_base_url)
+
+
+def twilio_credentials(
+    secret_name: str | None, account_sid: str | None = None, auth_token: str | None = None
+) -> tuple[str, str] | None:
+    if account_sid and auth_token:
+        return account_sid, auth_token
+    if not secret_name:
+        return None
+    from aws_lambda_powertools.utilities import parameters
+
+    # Cached for a few minutes across invocations, so a rotated token takes effect without a deploy.
+    secret = parameters.get_secret(secret_name, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
+    if not isinstance(secret, dict) or not secret.get("account_sid") or not secret.get("auth_token"):
+        raise RuntimeError(f"secret {secret_name} must hold JSON with account_sid and auth_token")
+    return str(secret["account_sid"]), str(secret["auth_token"])
+
+
+# ---- the inbound function ----
+
+
+def inbox(*, table: Table | None = None, alerts: AlertPublisher | None = None) -> Inbox:
+    store = table or table_named(inbound_settings().table_name)
+    return Inbox(DynamoInbox(store), alerts or alert_publisher())
+
+
+def alert_publisher() -> AlertPublisher:
+    topic_arn = inbound_settings().alerts_topic_arn
+    return SnsAlerts(sns_client(), topic_arn) if topic_arn else printed_alerts()
+
+
+def status_callbacks(*, table: Table | None = None) -> Callable[[StatusCallback], bool]:
+    """Applies one delivery status callback; answers whether the message was one of ours."""
+    store = table or table_named(inbound_settings().table_name)
+    return partial(apply_status, DynamoStatuses(store), DynamoPatients(store))
+
+
+def webhook_auth_token() -> str:
+    """The token Twilio signs webhooks with: the account's auth token."""
+    config = inbound_settings()
+    if config.twilio_auth_token:
+        return config.twilio_auth_token
+    credentials = twilio_credentials(config.twilio_secret_name)
+    if credentials is None:
+        raise RuntimeError("no Twilio auth token: set TWILIO_SECRET_NAME (or TWILIO_AUTH_TOKEN locally)")
+    return credentials[1]
