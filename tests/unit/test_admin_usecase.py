@@ -18,6 +18,7 @@ from tests.unit.builders import NEW_YORK, clinic_body, local, utc
 from touchpoint.domain.appointment import AppointmentStatus, JobKind, JobState
 from touchpoint.domain.errors import Conflict, InvalidInput, NotFound
 from touchpoint.domain.messages import MessageRecord
+from touchpoint.handlers.views import reminder_view
 from touchpoint.usecases.admin import Admin
 
 NOW = utc(2026, 11, 20, 12, 0)
@@ -379,7 +380,7 @@ def test_new_clinic_settings_replan_every_open_upcoming_appointment(world: World
 
     clinic = world.admin.update_clinic(clinic_id, clinic_body(reminders=[{"before": "PT3H"}]), NOW)
 
-    assert [rule.to_dict() for rule in clinic.settings.reminders] == [{"before": "PT3H"}]
+    assert [reminder_view(rule) for rule in clinic.settings.reminders] == [{"before": "PT3H"}]
     assert world.admin.get_clinic(clinic_id).settings == clinic.settings
     assert pending_dues(world, upcoming) == [local(NEW_YORK, 2026, 12, 1, 12, 0)]
     assert pending_dues(world, later) == [local(NEW_YORK, 2026, 12, 7, 20, 50)]  # 07:00 is quiet

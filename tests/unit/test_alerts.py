@@ -30,6 +30,7 @@ from touchpoint.domain.alerts import (
 )
 from touchpoint.domain.errors import Conflict, InvalidInput, InvalidQuery, NotFound
 from touchpoint.domain.ports import JobRef
+from touchpoint.handlers.views import alert_view
 from touchpoint.usecases.admin import Admin
 from touchpoint.usecases.escalation import Escalation
 from touchpoint.usecases.scheduling import run_scheduler_pass
@@ -110,7 +111,7 @@ def test_an_escalation_is_counted_and_the_next_one_is_a_whole_interval_later() -
 
 
 def test_the_view_has_every_field_of_the_contract() -> None:
-    view = acknowledge(crisis(), by="dr-lee", note="ok", at=RAISED).to_dict()
+    view = alert_view(acknowledge(crisis(), by="dr-lee", note="ok", at=RAISED))
 
     assert {
         "alert_id",

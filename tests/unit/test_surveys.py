@@ -4,6 +4,7 @@ across sessions; and the conversation's order (crisis, STOP, HELP) while a surve
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,7 @@ from touchpoint.domain.surveys import (
     open_survey,
 )
 from touchpoint.domain.texts import is_discreet
+from touchpoint.handlers.views import outcome_view
 
 SESSION = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 INVITED = SESSION + timedelta(hours=5)
@@ -401,8 +403,11 @@ def completed(
     return step.survey
 
 
-def outcome_of(surveys: list[Survey], instrument_id: str) -> dict[str, object]:
-    [found] = [entry for entry in outcomes(surveys, instruments()) if entry["survey"] == instrument_id]
+def outcome_of(surveys: list[Survey], instrument_id: str) -> dict[str, Any]:
+    """What the API answers for one instrument's outcome."""
+    [found] = [
+        outcome_view(entry) for entry in outcomes(surveys, instruments()) if entry.survey == instrument_id
+    ]
     return found
 
 
@@ -494,7 +499,7 @@ def test_outcomes_are_kept_per_instrument() -> None:
         completed("gad7", 4, 1),
     ]
 
-    by_instrument = {entry["survey"]: entry for entry in outcomes(surveys, instruments())}
+    by_instrument = {entry.survey: outcome_view(entry) for entry in outcomes(surveys, instruments())}
 
     assert set(by_instrument) == {"gad7", "phq9", "anxiety-now"}
     assert by_instrument["phq9"]["baseline"]["score"] == 21

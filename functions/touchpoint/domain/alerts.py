@@ -4,11 +4,9 @@ alert escalated once per interval until someone does. Pure: `now` always comes i
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from touchpoint.domain.errors import Conflict, InvalidInput, InvalidQuery
 from touchpoint.domain.json_input import json_object
-from touchpoint.domain.timeutil import utc_iso
 
 CRISIS = "crisis"
 ALERT_KINDS = (CRISIS, "severe_score", "reschedule_request")
@@ -39,25 +37,6 @@ class Alert:
     escalated_at: datetime | None = None  # the latest escalation
     # While an open crisis alert waits for someone: when the next escalation falls due.
     next_escalation_at: datetime | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "alert_id": self.alert_id,
-            "clinic_id": self.clinic_id,
-            "patient_id": self.patient_id,
-            "first_name": self.first_name,
-            "kind": self.kind,
-            "rule": self.rule,
-            "at": utc_iso(self.at),
-            "text": self.text,
-            "phone": self.phone,
-            "state": self.state.value,
-            "acknowledged_by": self.acknowledged_by,
-            "acknowledged_at": utc_iso(self.acknowledged_at) if self.acknowledged_at else None,
-            "note": self.note,
-            "escalations": self.escalations,
-            "escalated_at": utc_iso(self.escalated_at) if self.escalated_at else None,
-        }
 
 
 def new_alert(

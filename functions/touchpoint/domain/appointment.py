@@ -3,12 +3,11 @@
 from dataclasses import dataclass, replace
 from datetime import MAXYEAR, MINYEAR, UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.errors import Conflict, InvalidInput
 from touchpoint.domain.json_input import json_object
-from touchpoint.domain.timeutil import exists_in_zone, utc_iso
+from touchpoint.domain.timeutil import exists_in_zone
 
 MAX_BOOKING_AHEAD = timedelta(days=5 * 366)
 MAX_BOOKING_PAST = timedelta(days=366)
@@ -57,17 +56,6 @@ class Appointment:
     def is_open(self) -> bool:
         return self.status not in (AppointmentStatus.CANCELLED, AppointmentStatus.COMPLETED)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "appointment_id": self.appointment_id,
-            "clinic_id": self.clinic_id,
-            "patient_id": self.patient_id,
-            "starts_at": utc_iso(self.starts_at),
-            "duration_minutes": self.duration_minutes,
-            "status": self.status.value,
-            "created_at": utc_iso(self.created_at),
-        }
-
 
 @dataclass(frozen=True)
 class Job:
@@ -85,23 +73,6 @@ class Job:
     twilio_sid: str | None = None
     error_code: str | None = None
     survey: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "job_id": self.job_id,
-            "kind": self.kind.value,
-            "rule": self.rule,
-            "due_at": utc_iso(self.due_at),
-            "state": self.state.value,
-        }
-        optional = {
-            "reason": self.reason,
-            "twilio_sid": self.twilio_sid,
-            "error_code": self.error_code,
-            "survey": self.survey,
-        }
-        data.update({key: value for key, value in optional.items() if value is not None})
-        return data
 
 
 @dataclass(frozen=True)

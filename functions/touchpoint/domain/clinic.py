@@ -10,11 +10,9 @@ from touchpoint.domain.instruments import instruments
 from touchpoint.domain.json_input import json_object
 from touchpoint.domain.phones import to_e164, to_sender
 from touchpoint.domain.timeutil import (
-    format_duration,
     parse_clock,
     parse_duration,
     parse_zone,
-    utc_iso,
 )
 
 MAX_REMINDER_LEAD = timedelta(days=30)
@@ -51,9 +49,6 @@ class QuietHours:
         end_day = start_day if self.start < self.end else start_day + timedelta(days=1)
         return start, datetime.combine(end_day, self.end)
 
-    def to_dict(self) -> dict[str, str]:
-        return {"start": self.start.strftime("%H:%M"), "end": self.end.strftime("%H:%M")}
-
 
 @dataclass(frozen=True)
 class ReminderRule:
@@ -63,20 +58,11 @@ class ReminderRule:
     days_before: int | None = None
     at: time | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        if self.before is not None:
-            return {"before": format_duration(self.before)}
-        assert self.at is not None
-        return {"days_before": self.days_before, "at": self.at.strftime("%H:%M")}
-
 
 @dataclass(frozen=True)
 class FollowUpRule:
     after: timedelta
     survey: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"after": format_duration(self.after), "survey": self.survey}
 
 
 @dataclass(frozen=True)
@@ -93,20 +79,6 @@ class ClinicSettings:
     # An open crisis alert is escalated after this long, and again each time it passes.
     escalation_interval: timedelta = timedelta(minutes=DEFAULT_ESCALATION_MINUTES)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "timezone": self.timezone.key,
-            "sender": self.sender,
-            "phone": self.phone,
-            "quiet_hours": self.quiet_hours.to_dict() if self.quiet_hours else None,
-            "reminders": [rule.to_dict() for rule in self.reminders],
-            "follow_ups": [rule.to_dict() for rule in self.follow_ups],
-            "discreet": self.discreet,
-            "survey_expiry_hours": int(self.survey_expiry.total_seconds() // 3600),
-            "escalation_minutes": int(self.escalation_interval.total_seconds() // 60),
-        }
-
 
 @dataclass(frozen=True)
 class Clinic:
@@ -114,14 +86,6 @@ class Clinic:
     settings: ClinicSettings
     created_at: datetime
     updated_at: datetime = field(compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "clinic_id": self.clinic_id,
-            **self.settings.to_dict(),
-            "created_at": utc_iso(self.created_at),
-            "updated_at": utc_iso(self.updated_at),
-        }
 
 
 _CLINIC_FIELDS = {

@@ -1,13 +1,41 @@
 """Measurement-based care: per instrument, how a patient's scores move session by session."""
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 from touchpoint.domain.instruments import Instrument
 from touchpoint.domain.surveys import Survey, SurveyStatus
-from touchpoint.domain.timeutil import utc_iso
 
 
-def outcomes(surveys: list[Survey], instruments: dict[str, Instrument]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class OutcomePoint:
+    """A score at one session: the baseline or the latest."""
+
+    score: int
+    severity: str | None
+    session_at: datetime
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    appointment_id: str
+    session_at: datetime
+    score: int | None
+    severity: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    survey: str  # the instrument id
+    baseline: OutcomePoint
+    latest: OutcomePoint
+    change_percent: float | None
+    response: bool
+    remission: bool | None
+    series: tuple[SeriesPoint, ...]
+
+
+def outcomes(surveys: list[Survey], instruments: dict[str, Instrument]) -> list[Outcome]:
     """Baseline (first completed) and latest score, change, response and remission, and the series."""
     completed = sorted(
         (
@@ -30,30 +58,17 @@ def outcomes(surveys: list[Survey], instruments: dict[str, Instrument]) -> list[
         drop = instrument.response_drop_percent if instrument else 50
         remission_below = instrument.remission_below if instrument else None
         result.append(
-            {
-                "survey": instrument_id,
-                "baseline": {
-                    "score": baseline.score,
-                    "severity": baseline.severity,
-                    "session_at": utc_iso(baseline.session_at),
-                },
-                "latest": {
-                    "score": latest.score,
-                    "severity": latest.severity,
-                    "session_at": utc_iso(latest.session_at),
-                },
-                "change_percent": change,
-                "response": change is not None and len(series) > 1 and change <= -drop,
-                "remission": None if remission_below is None else latest.score < remission_below,
-                "series": [
-                    {
-                        "appointment_id": survey.appointment_id,
-                        "session_at": utc_iso(survey.session_at),
-                        "score": survey.score,
-                        "severity": survey.severity,
-                    }
+            Outcome(
+                survey=instrument_id,
+                baseline=OutcomePoint(baseline.score, baseline.severity, baseline.session_at),
+                latest=OutcomePoint(latest.score, latest.severity, latest.session_at),
+                change_percent=change,
+                response=change is not None and len(series) > 1 and change <= -drop,
+                remission=None if remission_below is None else latest.score < remission_below,
+                series=tuple(
+                    SeriesPoint(survey.appointment_id, survey.session_at, survey.score, survey.severity)
                     for survey in series
-                ],
-            }
+                ),
+            )
         )
     return result

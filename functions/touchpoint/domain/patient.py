@@ -2,14 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.errors import InvalidInput
 from touchpoint.domain.json_input import json_object
 from touchpoint.domain.phones import to_e164
-from touchpoint.domain.timeutil import parse_zone, utc_iso
+from touchpoint.domain.timeutil import parse_zone
 
 _PATIENT_FIELDS = {"first_name", "phone", "timezone"}
 
@@ -28,17 +27,6 @@ class Patient:
     awaiting_since: datetime | None = None  # when that reminder went out
     # The survey a reply answers, while one is open.
     active_survey_id: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "patient_id": self.patient_id,
-            "clinic_id": self.clinic_id,
-            "first_name": self.first_name,
-            "phone": self.phone,
-            "timezone": self.timezone.key,
-            "opted_out": self.opted_out,
-            "created_at": utc_iso(self.created_at),
-        }
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,12 @@ expiry with at most one nudge, score, band and alerts on completion. Pure."""
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from touchpoint.domain.clinic import ClinicSettings
 from touchpoint.domain.gsm7 import fits_one_segment, greeting_name, to_gsm7
 from touchpoint.domain.instruments import Instrument
 from touchpoint.domain.lexicon import lexicon
 from touchpoint.domain.texts import clinic_label
-from touchpoint.domain.timeutil import utc_iso
 
 START_KEYWORDS = frozenset({"y", "yes", "yep", "yeah", "ok", "okay", "start", "begin", "sure"})
 LATER_KEYWORDS = frozenset({"n", "no", "later", "not", "skip"})  # "not now": "now" is filler
@@ -48,22 +46,6 @@ class Survey:
         if self.status in OPEN and now >= self.expires_at:
             return SurveyStatus.EXPIRED
         return self.status
-
-    def to_dict(self, now: datetime) -> dict[str, Any]:
-        return {
-            "survey_id": self.survey_id,
-            "survey": self.instrument_id,
-            "status": self.status_at(now).value,
-            "answers": list(self.answers),
-            "score": self.score,
-            "severity": self.severity,
-            "appointment_id": self.appointment_id,
-            "session_at": utc_iso(self.session_at),
-            "invited_at": utc_iso(self.invited_at),
-            "expires_at": utc_iso(self.expires_at),
-            "completed_at": utc_iso(self.completed_at) if self.completed_at else None,
-            "nudged": self.nudged,
-        }
 
 
 @dataclass(frozen=True)

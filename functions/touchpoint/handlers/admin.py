@@ -12,7 +12,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from touchpoint import bootstrap
 from touchpoint.domain.errors import Conflict, DomainError, InvalidInput, InvalidQuery, NotFound
 from touchpoint.handlers.identity import caller_name
-from touchpoint.usecases.admin import Admin, AppointmentView
+from touchpoint.handlers.views import (
+    alert_view,
+    appointment_with_messages_view,
+    clinic_view,
+    message_view,
+    outcome_view,
+    patient_view,
+    survey_view,
+)
+from touchpoint.usecases.admin import Admin
 
 logger = Logger()
 tracer = Tracer()
@@ -84,81 +93,79 @@ def body() -> Any:
     return parsed
 
 
-def view(appointment: AppointmentView) -> dict[str, Any]:
-    return appointment.appointment.to_dict() | {"messages": [job.to_dict() for job in appointment.messages]}
-
-
 @app.post("/admin/clinics")
 def create_clinic() -> tuple[dict[str, Any], int]:
-    return admin().create_clinic(body(), now()).to_dict(), 201
+    return clinic_view(admin().create_clinic(body(), now())), 201
 
 
 @app.get("/admin/clinics/<clinic_id>")
 def get_clinic(clinic_id: str) -> dict[str, Any]:
-    return admin().get_clinic(clinic_id).to_dict()
+    return clinic_view(admin().get_clinic(clinic_id))
 
 
 @app.put("/admin/clinics/<clinic_id>")
 def update_clinic(clinic_id: str) -> dict[str, Any]:
-    return admin().update_clinic(clinic_id, body(), now()).to_dict()
+    return clinic_view(admin().update_clinic(clinic_id, body(), now()))
 
 
 @app.post("/admin/clinics/<clinic_id>/patients")
 def create_patient(clinic_id: str) -> tuple[dict[str, Any], int]:
-    return admin().create_patient(clinic_id, body(), now()).to_dict(), 201
+    return patient_view(admin().create_patient(clinic_id, body(), now())), 201
 
 
 @app.get("/admin/clinics/<clinic_id>/patients/<patient_id>")
 def get_patient(clinic_id: str, patient_id: str) -> dict[str, Any]:
-    return admin().get_patient(clinic_id, patient_id).to_dict()
+    return patient_view(admin().get_patient(clinic_id, patient_id))
 
 
 @app.get("/admin/clinics/<clinic_id>/patients/<patient_id>/messages")
 def patient_messages(clinic_id: str, patient_id: str) -> dict[str, Any]:
-    return {"items": [message.to_dict() for message in admin().messages_of(clinic_id, patient_id)]}
+    return {"items": [message_view(message) for message in admin().messages_of(clinic_id, patient_id)]}
 
 
 @app.post("/admin/clinics/<clinic_id>/patients/<patient_id>/opt-out")
 def opt_out_patient(clinic_id: str, patient_id: str) -> dict[str, Any]:
-    return admin().opt_out(clinic_id, patient_id, now()).to_dict()
+    return patient_view(admin().opt_out(clinic_id, patient_id, now()))
 
 
 @app.get("/admin/clinics/<clinic_id>/patients/<patient_id>/surveys")
 def patient_surveys(clinic_id: str, patient_id: str) -> dict[str, Any]:
     at = now()
-    return {"items": [survey.to_dict(at) for survey in admin().surveys_of(clinic_id, patient_id)]}
+    return {"items": [survey_view(survey, at) for survey in admin().surveys_of(clinic_id, patient_id)]}
 
 
 @app.get("/admin/clinics/<clinic_id>/patients/<patient_id>/outcomes")
 def patient_outcomes(clinic_id: str, patient_id: str) -> dict[str, Any]:
-    return {"items": admin().outcomes_of(clinic_id, patient_id)}
+    return {"items": [outcome_view(outcome) for outcome in admin().outcomes_of(clinic_id, patient_id)]}
 
 
 @app.get("/admin/clinics/<clinic_id>/alerts")
 def clinic_alerts(clinic_id: str) -> dict[str, Any]:
     query = app.current_event.get_query_string_value
     alerts = admin().alerts_of(clinic_id, kind=query("kind"), state=query("state"))
-    return {"items": [alert.to_dict() for alert in alerts]}
+    return {"items": [alert_view(alert) for alert in alerts]}
 
 
 @app.post("/admin/clinics/<clinic_id>/alerts/<alert_id>/acknowledge")
 def acknowledge_alert(clinic_id: str, alert_id: str) -> dict[str, Any]:
-    return admin().acknowledge_alert(clinic_id, alert_id, body(), by=caller(), now=now()).to_dict()
+    return alert_view(admin().acknowledge_alert(clinic_id, alert_id, body(), by=caller(), now=now()))
 
 
 @app.post("/admin/clinics/<clinic_id>/appointments")
 def create_appointment(clinic_id: str) -> tuple[dict[str, Any], int]:
-    return view(admin().create_appointment(clinic_id, body(), now())), 201
+    return appointment_with_messages_view(admin().create_appointment(clinic_id, body(), now())), 201
 
 
 @app.get("/admin/clinics/<clinic_id>/appointments/<appointment_id>")
 def get_appointment(clinic_id: str, appointment_id: str) -> dict[str, Any]:
-    return view(admin().get_appointment(clinic_id, appointment_id))
+    return appointment_with_messages_view(admin().get_appointment(clinic_id, appointment_id))
 
 
 @app.patch("/admin/clinics/<clinic_id>/appointments/<appointment_id>")
 def update_appointment(clinic_id: str, appointment_id: str) -> dict[str, Any]:
-    return view(admin().update_appointment(clinic_id, appointment_id, body(), now()))
+    return appointment_with_messages_view(
+        admin().update_appointment(clinic_id, appointment_id, body(), now())
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -3,7 +3,6 @@
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from touchpoint.domain.alerts import Alert, acknowledge, parse_acknowledgement, parse_alert_filter
 from touchpoint.domain.appointment import (
@@ -20,7 +19,7 @@ from touchpoint.domain.ids import new_id
 from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
-from touchpoint.domain.outcomes import outcomes
+from touchpoint.domain.outcomes import Outcome, outcomes
 from touchpoint.domain.patient import Patient, parse_new_patient
 from touchpoint.domain.planning import plan_messages, replan, to_job
 from touchpoint.domain.ports import (
@@ -147,7 +146,7 @@ class Admin:
         patient = self.get_patient(clinic_id, patient_id)
         return self.surveys.for_patient(patient.patient_id)
 
-    def outcomes_of(self, clinic_id: str, patient_id: str) -> list[dict[str, Any]]:
+    def outcomes_of(self, clinic_id: str, patient_id: str) -> list[Outcome]:
         return outcomes(self.surveys_of(clinic_id, patient_id), instruments())
 
     def alerts_of(self, clinic_id: str, kind: str | None = None, state: str | None = None) -> list[Alert]:

@@ -1,0 +1,188 @@
+"""The admin API's output: one explicit view per resource, mapped from the domain.
+
+The domain serialises nothing of its own; the storage adapters map their own items. Renaming a
+field here changes what the API answers and nothing that is stored.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from touchpoint.domain.alerts import Alert
+from touchpoint.domain.appointment import Appointment, Job
+from touchpoint.domain.clinic import Clinic, ClinicSettings, FollowUpRule, QuietHours, ReminderRule
+from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.outcomes import Outcome, OutcomePoint, SeriesPoint
+from touchpoint.domain.patient import Patient
+from touchpoint.domain.surveys import Survey
+from touchpoint.domain.timeutil import format_duration, utc_iso
+from touchpoint.usecases.admin import AppointmentView
+
+
+def _utc_or_none(at: datetime | None) -> str | None:
+    return utc_iso(at) if at else None
+
+
+def quiet_hours_view(quiet: QuietHours) -> dict[str, str]:
+    return {"start": quiet.start.strftime("%H:%M"), "end": quiet.end.strftime("%H:%M")}
+
+
+def reminder_view(rule: ReminderRule) -> dict[str, Any]:
+    if rule.before is not None:
+        return {"before": format_duration(rule.before)}
+    assert rule.at is not None
+    return {"days_before": rule.days_before, "at": rule.at.strftime("%H:%M")}
+
+
+def follow_up_view(rule: FollowUpRule) -> dict[str, Any]:
+    return {"after": format_duration(rule.after), "survey": rule.survey}
+
+
+def settings_view(settings: ClinicSettings) -> dict[str, Any]:
+    return {
+        "name": settings.name,
+        "timezone": settings.timezone.key,
+        "sender": settings.sender,
+        "phone": settings.phone,
+        "quiet_hours": quiet_hours_view(settings.quiet_hours) if settings.quiet_hours else None,
+        "reminders": [reminder_view(rule) for rule in settings.reminders],
+        "follow_ups": [follow_up_view(rule) for rule in settings.follow_ups],
+        "discreet": settings.discreet,
+        "survey_expiry_hours": int(settings.survey_expiry.total_seconds() // 3600),
+        "escalation_minutes": int(settings.escalation_interval.total_seconds() // 60),
+    }
+
+
+def clinic_view(clinic: Clinic) -> dict[str, Any]:
+    return {
+        "clinic_id": clinic.clinic_id,
+        **settings_view(clinic.settings),
+        "created_at": utc_iso(clinic.created_at),
+        "updated_at": utc_iso(clinic.updated_at),
+    }
+
+
+def patient_view(patient: Patient) -> dict[str, Any]:
+    return {
+        "patient_id": patient.patient_id,
+        "clinic_id": patient.clinic_id,
+        "first_name": patient.first_name,
+        "phone": patient.phone,
+        "timezone": patient.timezone.key,
+        "opted_out": patient.opted_out,
+        "created_at": utc_iso(patient.created_at),
+    }
+
+
+def job_view(job: Job) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "job_id": job.job_id,
+        "kind": job.kind.value,
+        "rule": job.rule,
+        "due_at": utc_iso(job.due_at),
+        "state": job.state.value,
+    }
+    optional = {
+        "reason": job.reason,
+        "twilio_sid": job.twilio_sid,
+        "error_code": job.error_code,
+        "survey": job.survey,
+    }
+    data.update({key: value for key, value in optional.items() if value is not None})
+    return data
+
+
+def appointment_view(appointment: Appointment) -> dict[str, Any]:
+    return {
+        "appointment_id": appointment.appointment_id,
+        "clinic_id": appointment.clinic_id,
+        "patient_id": appointment.patient_id,
+        "starts_at": utc_iso(appointment.starts_at),
+        "duration_minutes": appointment.duration_minutes,
+        "status": appointment.status.value,
+        "created_at": utc_iso(appointment.created_at),
+    }
+
+
+def appointment_with_messages_view(view: AppointmentView) -> dict[str, Any]:
+    return appointment_view(view.appointment) | {"messages": [job_view(job) for job in view.messages]}
+
+
+def message_view(message: MessageRecord) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "message_id": message.message_id,
+        "direction": message.direction,
+        "body": message.body,
+        "status": message.status,
+        "at": utc_iso(message.at),
+    }
+    optional = {
+        "twilio_sid": message.twilio_sid,
+        "job_id": message.job_id,
+        "appointment_id": message.appointment_id,
+        "error_code": message.error_code,
+    }
+    data.update({key: value for key, value in optional.items() if value is not None})
+    return data
+
+
+def survey_view(survey: Survey, now: datetime) -> dict[str, Any]:
+    """`now` because a survey left open past its expiry reads as expired."""
+    return {
+        "survey_id": survey.survey_id,
+        "survey": survey.instrument_id,
+        "status": survey.status_at(now).value,
+        "answers": list(survey.answers),
+        "score": survey.score,
+        "severity": survey.severity,
+        "appointment_id": survey.appointment_id,
+        "session_at": utc_iso(survey.session_at),
+        "invited_at": utc_iso(survey.invited_at),
+        "expires_at": utc_iso(survey.expires_at),
+        "completed_at": _utc_or_none(survey.completed_at),
+        "nudged": survey.nudged,
+    }
+
+
+def outcome_point_view(point: OutcomePoint) -> dict[str, Any]:
+    return {"score": point.score, "severity": point.severity, "session_at": utc_iso(point.session_at)}
+
+
+def series_point_view(point: SeriesPoint) -> dict[str, Any]:
+    return {
+        "appointment_id": point.appointment_id,
+        "session_at": utc_iso(point.session_at),
+        "score": point.score,
+        "severity": point.severity,
+    }
+
+
+def outcome_view(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "survey": outcome.survey,
+        "baseline": outcome_point_view(outcome.baseline),
+        "latest": outcome_point_view(outcome.latest),
+        "change_percent": outcome.change_percent,
+        "response": outcome.response,
+        "remission": outcome.remission,
+        "series": [series_point_view(point) for point in outcome.series],
+    }
+
+
+def alert_view(alert: Alert) -> dict[str, Any]:
+    return {
+        "alert_id": alert.alert_id,
+        "clinic_id": alert.clinic_id,
+        "patient_id": alert.patient_id,
+        "first_name": alert.first_name,
+        "kind": alert.kind,
+        "rule": alert.rule,
+        "at": utc_iso(alert.at),
+        "text": alert.text,
+        "phone": alert.phone,
+        "state": alert.state.value,
+        "acknowledged_by": alert.acknowledged_by,
+        "acknowledged_at": _utc_or_none(alert.acknowledged_at),
+        "note": alert.note,
+        "escalations": alert.escalations,
+        "escalated_at": _utc_or_none(alert.escalated_at),
+    }
