@@ -81,14 +81,9 @@ def job_view(job: Job) -> dict[str, Any]:
         "due_at": utc_iso(job.due_at),
         "state": job.state.value,
     }
-    optional = {
-        "reason": job.reason,
-        "twilio_sid": job.twilio_sid,
-        "error_code": job.error_code,
-        "survey": job.survey,
-    }
-    data.update({key: value for key, value in optional.items() if value is not None})
-    return data
+    return data | _present(
+        reason=job.reason, twilio_sid=job.twilio_sid, error_code=job.error_code, survey=job.survey
+    )
 
 
 def appointment_view(appointment: Appointment) -> dict[str, Any]:
@@ -115,14 +110,12 @@ def message_view(message: MessageRecord) -> dict[str, Any]:
         "status": message.status,
         "at": utc_iso(message.at),
     }
-    optional = {
-        "twilio_sid": message.twilio_sid,
-        "job_id": message.job_id,
-        "appointment_id": message.appointment_id,
-        "error_code": message.error_code,
-    }
-    data.update({key: value for key, value in optional.items() if value is not None})
-    return data
+    return data | _present(
+        twilio_sid=message.twilio_sid,
+        job_id=message.job_id,
+        appointment_id=message.appointment_id,
+        error_code=message.error_code,
+    )
 
 
 def survey_view(survey: Survey, now: datetime) -> dict[str, Any]:
@@ -186,3 +179,8 @@ def alert_view(alert: Alert) -> dict[str, Any]:
         "escalations": alert.escalations,
         "escalated_at": _utc_or_none(alert.escalated_at),
     }
+
+
+def _present(**optional: Any) -> dict[str, Any]:
+    """The optional fields that have a value: the API leaves the others out."""
+    return {key: value for key, value in optional.items() if value is not None}
