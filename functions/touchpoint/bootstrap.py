@@ -12,26 +12,29 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from touchpoint.adapters.alerts import PrintedAlerts, SnsAlerts
 from touchpoint.adapters.dynamo.alerts import DynamoAlerts
 from touchpoint.adapters.dynamo.appointments import DynamoAppointments
 from touchpoint.adapters.dynamo.clinics import DynamoClinics
-from touchpoint.adapters.dynamo.inbound import DynamoInbox
+from touchpoint.adapters.dynamo.inbound import DynamoInbound
 from touchpoint.adapters.dynamo.jobs import DynamoJobs
 from touchpoint.adapters.dynamo.messages import DynamoMessageLog
 from touchpoint.adapters.dynamo.patients import DynamoPatients
 from touchpoint.adapters.dynamo.status import DynamoStatuses
 from touchpoint.adapters.dynamo.surveys import DynamoSurveys
 from touchpoint.adapters.dynamo.table import Table
-from touchpoint.adapters.sms import OutboxSms, TwilioSms
-from touchpoint.adapters.sqs import SqsJobQueue
+from touchpoint.adapters.sns_alerts import PrintedAlerts, SnsAlerts
+from touchpoint.adapters.sqs_queue import SqsJobQueue
+from touchpoint.adapters.twilio_sms import OutboxSms, TwilioSms
+from touchpoint.adapters.twilio_webhook import SignatureCheck
 from touchpoint.domain.inbound import StatusCallback
 from touchpoint.domain.instruments import instruments
-from touchpoint.domain.ports import AlertPublisher, EscalationPublisher, JobQueue, JobRepository, SmsGateway
+from touchpoint.domain.ports.alerts import AlertPublisher, EscalationPublisher
+from touchpoint.domain.ports.jobs import JobQueue, JobRepository
+from touchpoint.domain.ports.sms import SmsGateway
 from touchpoint.settings import AdminSettings, InboundSettings, SchedulerSettings, SenderSettings
 from touchpoint.usecases.admin import Admin
 from touchpoint.usecases.escalation import Escalation
-from touchpoint.usecases.inbox import Inbox, apply_status
+from touchpoint.usecases.inbound import Inbound, apply_status
 from touchpoint.usecases.scheduling import PassResult, run_scheduler_pass
 from touchpoint.usecases.sending import Sender
 
@@ -201,9 +204,9 @@ def twilio_credentials(
 # ---- the inbound function ----
 
 
-def inbox(*, table: Table | None = None, alerts: AlertPublisher | None = None) -> Inbox:
+def inbound(*, table: Table | None = None, alerts: AlertPublisher | None = None) -> Inbound:
     store = table or table_named(inbound_settings().table_name)
-    return Inbox(DynamoInbox(store), alerts or alert_publisher())
+    return Inbound(DynamoInbound(store), alerts or alert_publisher())
 
 
 def alert_publisher() -> AlertPublisher:
@@ -217,8 +220,12 @@ def status_callbacks(*, table: Table | None = None) -> Callable[[StatusCallback]
     return partial(apply_status, DynamoStatuses(store), DynamoPatients(store))
 
 
+def signature_check(*, auth_token: str | None = None) -> SignatureCheck:
+    """Checks webhooks against the token Twilio signs them with: the account's auth token."""
+    return SignatureCheck(auth_token or webhook_auth_token())
+
+
 def webhook_auth_token() -> str:
-    """The token Twilio signs webhooks with: the account's auth token."""
     config = inbound_settings()
     if config.twilio_auth_token:
         return config.twilio_auth_token

@@ -42,7 +42,6 @@ def scenario(future_jobs: int) -> dict[str, Any]:
     from moto import mock_aws
 
     from infra.template import create_aws_resources
-    from touchpoint.adapters.alerts import PrintedAlerts
     from touchpoint.adapters.dynamo.alerts import DynamoAlerts
     from touchpoint.adapters.dynamo.appointments import DynamoAppointments, job_to_item
     from touchpoint.adapters.dynamo.clinics import DynamoClinics
@@ -51,8 +50,9 @@ def scenario(future_jobs: int) -> dict[str, Any]:
     from touchpoint.adapters.dynamo.patients import DynamoPatients
     from touchpoint.adapters.dynamo.surveys import DynamoSurveys
     from touchpoint.adapters.dynamo.table import Table, to_attributes
-    from touchpoint.adapters.sms import OutboxSms
-    from touchpoint.adapters.sqs import SqsJobQueue, parse_job_message
+    from touchpoint.adapters.sns_alerts import PrintedAlerts
+    from touchpoint.adapters.sqs_queue import SqsJobQueue, parse_job_message
+    from touchpoint.adapters.twilio_sms import OutboxSms
     from touchpoint.domain.appointment import Job, JobKind, JobState
     from touchpoint.usecases.admin import Admin
     from touchpoint.usecases.escalation import Escalation

@@ -11,8 +11,8 @@ from datetime import datetime
 from touchpoint.domain.alerts import Alert, AlertFilter, AlertState
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobState
 from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.consent import ConsentAction, ConsentChange
 from touchpoint.domain.errors import Conflict, NotFound
-from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.surveys import Survey
@@ -66,7 +66,7 @@ class MemoryPatients:
 
     def record_consent(self, change: ConsentChange) -> None:
         patient = self.get(change.clinic_id, change.patient_id)
-        opted_out = change.action == "opt_out"
+        opted_out = change.action is ConsentAction.OPT_OUT
         if patient.opted_out == opted_out:
             raise Conflict(f"the patient is {'opted out' if opted_out else 'opted in'} already")
         self.items[(change.clinic_id, change.patient_id)] = replace(patient, opted_out=opted_out)

@@ -21,15 +21,15 @@ from twilio.request_validator import RequestValidator
 from infra.local_http import LambdaContext, http_api_event
 from tests.integration.moto_table import empty, item_count
 from touchpoint import bootstrap
-from touchpoint.adapters.alerts import PrintedAlerts
 from touchpoint.adapters.dynamo.jobs import DynamoJobs
 from touchpoint.adapters.dynamo.table import Table, to_attributes
-from touchpoint.adapters.sms import OutboxSms
-from touchpoint.domain.ports import JobRef
+from touchpoint.adapters.sns_alerts import PrintedAlerts
+from touchpoint.adapters.twilio_sms import OutboxSms
+from touchpoint.domain.delivery import JobRef
 from touchpoint.handlers import admin as admin_handler
 from touchpoint.handlers import inbound as inbound_handler
 from touchpoint.usecases.admin import Admin
-from touchpoint.usecases.inbox import Inbox
+from touchpoint.usecases.inbound import Inbound
 from touchpoint.usecases.scheduling import run_scheduler_pass
 from touchpoint.usecases.sending import Delivery, Sender
 
@@ -190,8 +190,8 @@ class World:
     # were given.
 
     @property
-    def inbox(self) -> Inbox:
-        return bootstrap.inbox(alerts=self.alerts)
+    def inbound(self) -> Inbound:
+        return bootstrap.inbound(alerts=self.alerts)
 
     @property
     def service(self) -> Admin:
@@ -223,9 +223,12 @@ class World:
         signature = sign(target, params, token) if signed else None
         return self.call(webhook_event(path, params, signature=signature, query=query, **event_options))
 
-    def call(self, event: dict[str, Any], inbox: Inbox | None = None) -> Response:
+    def call(self, event: dict[str, Any], inbound: Inbound | None = None) -> Response:
         result = inbound_handler.handler(
-            event, LambdaContext("touchpoint-inbound"), inbox=inbox or self.inbox, auth_token=AUTH_TOKEN
+            event,
+            LambdaContext("touchpoint-inbound"),
+            inbound=inbound or self.inbound,
+            signature_check=bootstrap.signature_check(auth_token=AUTH_TOKEN),
         )
         return Response(
             int(result["statusCode"]), dict(result.get("headers") or {}), result.get("body") or ""

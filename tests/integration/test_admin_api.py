@@ -20,8 +20,8 @@ from touchpoint.adapters.dynamo.patients import DynamoPatients
 from touchpoint.adapters.dynamo.surveys import DynamoSurveys
 from touchpoint.adapters.dynamo.table import Table
 from touchpoint.domain.appointment import Job
+from touchpoint.domain.delivery import JobRef
 from touchpoint.domain.messages import MessageRecord
-from touchpoint.domain.ports import JobRef
 from touchpoint.domain.timeutil import parse_utc
 from touchpoint.handlers.admin import handler
 from touchpoint.usecases.admin import Admin

@@ -26,11 +26,11 @@ from tests.integration.inbound_world import (
     world_fixture,
 )
 from tests.integration.moto_table import module_table_fixture
-from touchpoint.adapters.alerts import PrintedAlerts, SnsAlerts
 from touchpoint.adapters.dynamo.alerts import DynamoAlerts
 from touchpoint.adapters.dynamo.clinics import DynamoClinics
 from touchpoint.adapters.dynamo.keys import ESCALATION_INDEX
 from touchpoint.adapters.dynamo.table import Table, to_attributes
+from touchpoint.adapters.sns_alerts import PrintedAlerts, SnsAlerts
 from touchpoint.domain.alerts import Alert
 from touchpoint.domain.crisis import explain
 from touchpoint.handlers import admin as admin_handler

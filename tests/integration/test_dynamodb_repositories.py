@@ -18,11 +18,11 @@ from touchpoint.adapters.dynamo.patients import DynamoPatients
 from touchpoint.adapters.dynamo.table import Table
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
 from touchpoint.domain.clinic import Clinic, parse_clinic_settings
+from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
+from touchpoint.domain.delivery import JobRef, NotQueued
 from touchpoint.domain.errors import Conflict, NotFound
-from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
-from touchpoint.domain.ports import JobRef, NotQueued
 from touchpoint.domain.timeutil import parse_utc
 from touchpoint.handlers.views import clinic_view
 from touchpoint.usecases.scheduling import run_scheduler_pass
@@ -201,7 +201,9 @@ def test_a_patient_round_trips_and_can_opt_out(repos: Repos) -> None:
     repos.patients.add(stored)
 
     assert repos.patients.get("cl_1", "pt_1") == stored
-    repos.patients.record_consent(ConsentChange("pt_1", "cl_1", "opt_out", "admin", CREATED))
+    repos.patients.record_consent(
+        ConsentChange("pt_1", "cl_1", ConsentAction.OPT_OUT, ConsentSource.ADMIN, CREATED)
+    )
     assert repos.patients.get("cl_1", "pt_1") == replace(stored, opted_out=True)
 
 

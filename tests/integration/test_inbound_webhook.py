@@ -1,5 +1,5 @@
 """Twilio's webhooks (contract section 4) at the inbound handler: signed HTTP API v2 events in,
-the real inbox, status store and admin API on moto underneath, the real scheduler pass and
+the real inbound service, status store and admin API on moto underneath, the real scheduler pass and
 sender for the reminders the patient answers."""
 
 import xml.etree.ElementTree as ET
@@ -416,24 +416,24 @@ def test_c_after_a_reminder_confirms_the_appointment(world: World, reminded: Boo
 def test_a_reply_never_overwrites_a_status_the_clinic_set_while_it_was_processed(
     world: World, reminded: Booked, reply: str, clinic_sets: str
 ) -> None:
-    """The clinic changes the appointment between the inbox reading it and writing the reply's effect."""
-    inbox = world.inbox
-    read = inbox.store.appointment
+    """The clinic changes the appointment between the inbound service reading it and writing the reply's effect."""
+    inbound = world.inbound
+    read = inbound.store.appointment
 
     changed: list[str] = []
 
     def read_then_clinic_changes_it(appointment_id: str) -> Any:
         found = read(appointment_id)
-        if not changed:  # once: the inbox reads again after the conflict and sees the change
+        if not changed:  # once: the inbound service reads again after the conflict and sees the change
             path = f"/admin/clinics/{reminded.clinic_id}/appointments/{appointment_id}"
             status, body = world.admin("PATCH", path, {"status": clinic_sets}, now=AFTER_REMINDER)
             assert status == 200, body
             changed.append(appointment_id)
         return found
 
-    inbox.store.appointment = read_then_clinic_changes_it  # type: ignore[method-assign]
+    inbound.store.appointment = read_then_clinic_changes_it  # type: ignore[method-assign]
     form = incoming_sms(reply)
-    world.call(webhook_event("/twilio/inbound", form, signature=sign(INBOUND_URL, form)), inbox=inbox)
+    world.call(webhook_event("/twilio/inbound", form, signature=sign(INBOUND_URL, form)), inbound=inbound)
 
     assert world.appointment_view(reminded.clinic_id, reminded.appointment_id)["status"] == clinic_sets
 
@@ -494,19 +494,19 @@ def test_two_stops_processed_at_once_confirm_once_and_write_one_ledger_line(
     world: World, reminded: Booked
 ) -> None:
     """The second STOP read the patient before the first one's write landed."""
-    inbox = world.inbox
-    subscribed = inbox.store.patient_by_phone(reminded.clinic_id, PATIENT_PHONE)
+    inbound = world.inbound
+    subscribed = inbound.store.patient_by_phone(reminded.clinic_id, PATIENT_PHONE)
     assert subscribed is not None
     assert subscribed.opted_out is False
     first = world.text("STOP")
-    read = inbox.store.patient_by_phone
+    read = inbound.store.patient_by_phone
     stale = [subscribed]  # the first read is stale; the read after the conflict is fresh
-    inbox.store.patient_by_phone = (  # type: ignore[method-assign]
+    inbound.store.patient_by_phone = (  # type: ignore[method-assign]
         lambda clinic_id, phone: stale.pop() if stale else read(clinic_id, phone)
     )
     form = incoming_sms("STOP")
     second = world.call(
-        webhook_event("/twilio/inbound", form, signature=sign(INBOUND_URL, form)), inbox=inbox
+        webhook_event("/twilio/inbound", form, signature=sign(INBOUND_URL, form)), inbound=inbound
     )
 
     replies = [twiml_message(response.body) for response in (first, second)]

@@ -34,7 +34,7 @@ from tests.integration.inbound_world import (
     world_fixture,
 )
 from tests.integration.moto_table import module_table_fixture
-from touchpoint.adapters.sqs import job_message
+from touchpoint.adapters.sqs_queue import job_message
 from touchpoint.handlers import admin as admin_handler
 from touchpoint.handlers import inbound as inbound_handler
 from touchpoint.handlers import scheduler as scheduler_handler

@@ -19,7 +19,7 @@ from infra.local_http import LambdaContext, sqs_event
 from infra.template import AwsClients, CreatedResources
 from tests.fakes.twilio_server import FakeTwilio, Reply
 from touchpoint import bootstrap
-from touchpoint.adapters import sms
+from touchpoint.adapters import twilio_sms
 from touchpoint.adapters.dynamo.alerts import DynamoAlerts
 from touchpoint.adapters.dynamo.appointments import DynamoAppointments
 from touchpoint.adapters.dynamo.clinics import DynamoClinics
@@ -29,13 +29,15 @@ from touchpoint.adapters.dynamo.patients import DynamoPatients
 from touchpoint.adapters.dynamo.status import DynamoStatuses
 from touchpoint.adapters.dynamo.surveys import DynamoSurveys
 from touchpoint.adapters.dynamo.table import Table
-from touchpoint.adapters.sqs import SqsJobQueue, parse_job_message
+from touchpoint.adapters.sqs_queue import SqsJobQueue, parse_job_message
 from touchpoint.domain.appointment import Job, JobState
-from touchpoint.domain.inbound import ConsentChange, StatusCallback
-from touchpoint.domain.ports import JobRef, SmsGateway, SmsReceipt
+from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
+from touchpoint.domain.delivery import JobRef, SmsReceipt
+from touchpoint.domain.inbound import StatusCallback
+from touchpoint.domain.ports.sms import SmsGateway
 from touchpoint.handlers import sender as sender_handler
 from touchpoint.usecases.admin import Admin
-from touchpoint.usecases.inbox import apply_status
+from touchpoint.usecases.inbound import apply_status
 from touchpoint.usecases.scheduling import PassResult, run_scheduler_pass
 from touchpoint.usecases.sending import Sender
 
@@ -204,7 +206,7 @@ def gateway(
         built = bootstrap.sms_gateway()
     finally:
         bootstrap.reset()
-    assert isinstance(built, sms.TwilioSms)
+    assert isinstance(built, twilio_sms.TwilioSms)
     return built
 
 
@@ -425,8 +427,8 @@ def test_a_connection_dropped_before_twilio_answers_leaves_the_job_unknown(
 def test_twilio_answering_after_the_client_timeout_leaves_the_job_unknown(
     world: World, twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sms, "TWILIO_TIMEOUT_SECONDS", 0.5)
-    impatient = sms.TwilioSms(ACCOUNT_SID, AUTH_TOKEN, STATUS_CALLBACK, twilio.base_url)
+    monkeypatch.setattr(twilio_sms, "TWILIO_TIMEOUT_SECONDS", 0.5)
+    impatient = twilio_sms.TwilioSms(ACCOUNT_SID, AUTH_TOKEN, STATUS_CALLBACK, twilio.base_url)
     booking = world.book(world.clinic())
     world.schedule()
     event = world.event(world.receive())
@@ -624,7 +626,9 @@ def test_reminder_to_a_patient_who_opted_out_after_it_was_queued_is_skipped(
     booking = world.book(world.clinic())
     world.schedule()
     world.patients.record_consent(
-        ConsentChange(booking.patient_id, booking.clinic_id, "opt_out", "admin", BOOKED_AT)
+        ConsentChange(
+            booking.patient_id, booking.clinic_id, ConsentAction.OPT_OUT, ConsentSource.ADMIN, BOOKED_AT
+        )
     )
 
     world.deliver(world.event(world.receive()))
@@ -788,7 +792,13 @@ def test_the_sender_policy_allows_every_dynamodb_call_of_its_deliveries(
     world.schedule()
     messages = world.receive()
     world.patients.record_consent(
-        ConsentChange(bookings[3].patient_id, bookings[3].clinic_id, "opt_out", "admin", BOOKED_AT)
+        ConsentChange(
+            bookings[3].patient_id,
+            bookings[3].clinic_id,
+            ConsentAction.OPT_OUT,
+            ConsentSource.ADMIN,
+            BOOKED_AT,
+        )
     )
     calls = record_dynamodb_calls(world)
     twilio.script(Reply.UNSUBSCRIBED, Reply.SERVER_ERROR, Reply.TOO_MANY_REQUESTS)

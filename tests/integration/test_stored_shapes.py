@@ -32,7 +32,7 @@ from touchpoint.adapters.dynamo.patients import DynamoPatients
 from touchpoint.adapters.dynamo.surveys import DynamoSurveys
 from touchpoint.adapters.dynamo.table import Item, Table, from_attributes, to_attributes
 from touchpoint.domain import clinic as clinic_module
-from touchpoint.domain.alerts import Alert, AlertFilter, AlertState
+from touchpoint.domain.alerts import Alert, AlertFilter, AlertKind, AlertState
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
 from touchpoint.domain.clinic import (
     Clinic,
@@ -40,11 +40,11 @@ from touchpoint.domain.clinic import (
     ReminderRule,
     parse_clinic_settings,
 )
+from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
+from touchpoint.domain.delivery import JobRef
 from touchpoint.domain.errors import InvalidInput
-from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
-from touchpoint.domain.ports import JobRef
 from touchpoint.domain.surveys import Survey, SurveyStatus
 from touchpoint.domain.timeutil import parse_utc
 from touchpoint.handlers import views
@@ -128,12 +128,12 @@ SURVEY = Survey(
     expires_at=NOW + timedelta(hours=24),
     session_at=STARTS,
 )
-CONSENT = ConsentChange("pt_1", "cl_1", "opt_out", "keyword", NOW, message_sid="SM9")
+CONSENT = ConsentChange("pt_1", "cl_1", ConsentAction.OPT_OUT, ConsentSource.KEYWORD, NOW, message_sid="SM9")
 ALERT = Alert(
     "al_1",
     "cl_1",
     "pt_1",
-    "crisis",
+    AlertKind.CRISIS,
     NOW.replace(microsecond=123456),
     "I can't go on",
     first_name="Ana",
@@ -421,7 +421,7 @@ ALERTS = [
         "al_2",
         "cl_1",
         None,
-        "reschedule_request",
+        AlertKind.RESCHEDULE_REQUEST,
         NOW,
         "R",
         phone="+15559990000",

@@ -18,11 +18,11 @@ from tests.integration.inbound_world import BOOKED_AT, PATIENT_PHONE, World, wor
 from tests.integration.moto_table import module_table_fixture
 from touchpoint.adapters.dynamo.jobs import DynamoJobs
 from touchpoint.adapters.dynamo.patients import DynamoPatients
-from touchpoint.adapters.sms import OutboxSms
-from touchpoint.adapters.sqs import job_message
+from touchpoint.adapters.sqs_queue import job_message
+from touchpoint.adapters.twilio_sms import OutboxSms
 from touchpoint.domain.conversation import CRISIS_REPLY
+from touchpoint.domain.delivery import JobRef
 from touchpoint.domain.instruments import instruments
-from touchpoint.domain.ports import JobRef
 from touchpoint.domain.surveys import closed_note
 from touchpoint.domain.texts import is_discreet
 from touchpoint.handlers import sender as sender_handler

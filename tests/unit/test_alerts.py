@@ -28,8 +28,8 @@ from touchpoint.domain.alerts import (
     parse_acknowledgement,
     parse_alert_filter,
 )
+from touchpoint.domain.delivery import JobRef
 from touchpoint.domain.errors import Conflict, InvalidInput, InvalidQuery, NotFound
-from touchpoint.domain.ports import JobRef
 from touchpoint.handlers.views import alert_view
 from touchpoint.usecases.admin import Admin
 from touchpoint.usecases.escalation import Escalation

@@ -12,7 +12,7 @@ import pytest
 
 import touchpoint.domain
 from tests.unit.builders import appointment, clinic, job, patient, utc
-from touchpoint.domain.alerts import CRISIS, acknowledge, new_alert
+from touchpoint.domain.alerts import AlertKind, acknowledge, new_alert
 from touchpoint.domain.appointment import JobState
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.outcomes import Outcome, OutcomePoint, SeriesPoint
@@ -194,7 +194,7 @@ ALERT_FIELDS = {"alert_id", "patient_id", "first_name", "kind", "at", "text", "s
 ACKNOWLEDGED_FIELDS = {"acknowledged_by", "acknowledged_at", "note"}
 
 
-@pytest.mark.parametrize("kind", [CRISIS, "severe_score", "reschedule_request"])
+@pytest.mark.parametrize("kind", [AlertKind.CRISIS, "severe_score", "reschedule_request"])
 def test_an_alert_view_has_the_fields_of_section_7(kind: str) -> None:
     alert = new_alert(
         "al_1",
@@ -205,7 +205,7 @@ def test_an_alert_view_has_the_fields_of_section_7(kind: str) -> None:
         escalation_interval=timedelta(minutes=15),
         patient_id="pt_1",
         first_name="Ana",
-        rule="en.direct.end_it_all" if kind == CRISIS else None,
+        rule="en.direct.end_it_all" if kind == AlertKind.CRISIS else None,
     )
     view = alert_view(acknowledge(alert, by="dr-lee", note="called her", at=AT + timedelta(minutes=5)))
 
@@ -233,5 +233,5 @@ def test_an_alert_view_has_the_fields_of_section_7(kind: str) -> None:
         "2026-12-03T15:05:00Z",
         "called her",
     )
-    assert (view["rule"] is not None) is (kind == CRISIS)
+    assert (view["rule"] is not None) is (kind == AlertKind.CRISIS)
     assert alert_view(alert)["state"] == "open"

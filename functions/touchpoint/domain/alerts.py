@@ -8,9 +8,13 @@ from enum import StrEnum
 from touchpoint.domain.errors import Conflict, InvalidInput, InvalidQuery
 from touchpoint.domain.json_input import json_object
 
-CRISIS = "crisis"
-ALERT_KINDS = (CRISIS, "severe_score", "reschedule_request")
 MAX_NOTE_CHARS = 2000
+
+
+class AlertKind(StrEnum):
+    CRISIS = "crisis"  # crisis words, or a PHQ-9 item 9 above 0: escalated until acknowledged
+    SEVERE_SCORE = "severe_score"  # a questionnaire score in the severe range
+    RESCHEDULE_REQUEST = "reschedule_request"  # the patient replied R to a reminder
 
 
 class AlertState(StrEnum):
@@ -23,7 +27,7 @@ class Alert:
     alert_id: str
     clinic_id: str
     patient_id: str | None
-    kind: str  # one of ALERT_KINDS
+    kind: AlertKind
     at: datetime
     text: str
     phone: str | None = None  # only for a number no patient has, so the clinic can call back
@@ -42,7 +46,7 @@ class Alert:
 def new_alert(
     alert_id: str,
     clinic_id: str,
-    kind: str,
+    kind: AlertKind,
     at: datetime,
     text: str,
     *,
@@ -53,7 +57,8 @@ def new_alert(
     rule: str | None = None,
 ) -> Alert:
     """An open alert; a crisis one falls due for escalation one interval after it was raised."""
-    crisis = kind == CRISIS
+    kind = AlertKind(kind)
+    crisis = kind is AlertKind.CRISIS
     return Alert(
         alert_id,
         clinic_id,
@@ -113,7 +118,7 @@ def parse_acknowledgement(body: object) -> str:
 
 @dataclass(frozen=True)
 class AlertFilter:
-    kind: str | None = None
+    kind: AlertKind | None = None
     state: AlertState | None = None
 
     def matches(self, alert: Alert) -> bool:
@@ -124,9 +129,10 @@ class AlertFilter:
 
 def parse_alert_filter(kind: str | None, state: str | None) -> AlertFilter:
     """`?kind=` and `?state=` of the alerts list; absent means any."""
-    if kind is not None and kind not in ALERT_KINDS:
-        raise InvalidQuery(f"kind must be one of {', '.join(ALERT_KINDS)}", "kind")
-    states = [member.value for member in AlertState]
-    if state is not None and state not in states:
-        raise InvalidQuery(f"state must be one of {', '.join(states)}", "state")
-    return AlertFilter(kind, AlertState(state) if state is not None else None)
+    if kind is not None and kind not in AlertKind:
+        raise InvalidQuery(f"kind must be one of {', '.join(AlertKind)}", "kind")
+    if state is not None and state not in AlertState:
+        raise InvalidQuery(f"state must be one of {', '.join(AlertState)}", "state")
+    return AlertFilter(
+        AlertKind(kind) if kind is not None else None, AlertState(state) if state is not None else None
+    )

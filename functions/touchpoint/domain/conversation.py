@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from touchpoint.domain.alerts import AlertKind
 from touchpoint.domain.appointment import Appointment, AppointmentStatus
 from touchpoint.domain.clinic import ClinicSettings
 from touchpoint.domain.crisis import explain
@@ -46,7 +47,7 @@ class Decision:
     opt_out: bool = False
     opt_in: bool = False
     appointment_status: AppointmentStatus | None = None
-    alerts: tuple[str, ...] = field(default=())
+    alerts: tuple[AlertKind, ...] = field(default=())
     crisis_rule: str | None = None  # why a `crisis` alert fires: a crisis-net rule id, or phq9_item9
     clear_prompt: bool = False
     survey: Survey | None = None  # the open survey, with what the reply did to it
@@ -73,7 +74,7 @@ def decide(
         return Decision(
             Intent.CRISIS,
             crisis_reply(crisis.language),
-            alerts=("crisis",),
+            alerts=(AlertKind.CRISIS,),
             crisis_rule=crisis.rule,
             opt_out=opting_out,
         )
@@ -104,7 +105,7 @@ def decide(
         if not for_the_reminder and (still_open or not confirming):
             step = answer(survey, instruments()[survey.instrument_id], text, patient.first_name, now)
             # A PHQ-9 item 9 above 0 gets the same help at once as crisis words do.
-            item9 = "crisis" in step.alerts
+            item9 = AlertKind.CRISIS in step.alerts
             return Decision(
                 Intent.SURVEY_ANSWER,
                 CRISIS_REPLY if item9 else step.reply,
@@ -140,7 +141,7 @@ def _about_appointment(
                 Intent.RESCHEDULE,
                 reschedule_reply(patient, settings),
                 appointment_status=AppointmentStatus.RESCHEDULE_REQUESTED,
-                alerts=("reschedule_request",),
+                alerts=(AlertKind.RESCHEDULE_REQUEST,),
                 clear_prompt=True,
             )
         return Decision(Intent.OTHER, not_understood_reply(patient, settings, awaiting))

@@ -1,7 +1,15 @@
-"""Inbound SMS, Twilio status callbacks and consent changes, as the domain sees them."""
+"""Inbound SMS and delivery status callbacks, as the domain sees them, and what one inbound SMS
+changes, written at once."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from touchpoint.domain.alerts import Alert
+from touchpoint.domain.appointment import Appointment
+from touchpoint.domain.consent import ConsentChange
+from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.patient import Patient
+from touchpoint.domain.surveys import Survey
 
 # A message whose send timed out is matched to a callback for a SID we never saw, if it went
 # out this long before the callback at most.
@@ -34,18 +42,6 @@ class InboundSms:
 
 
 @dataclass(frozen=True)
-class ConsentChange:
-    """One line of the consent ledger: who opted out or back in, when, and how."""
-
-    patient_id: str
-    clinic_id: str
-    action: str  # opt_out | opt_in
-    source: str  # keyword | twilio_21610 | admin
-    at: datetime
-    message_sid: str | None = None
-
-
-@dataclass(frozen=True)
 class StatusCallback:
     message_sid: str
     status: str
@@ -53,7 +49,39 @@ class StatusCallback:
     at: datetime
     to: str | None = None  # the patient's number
     sender: str | None = None  # the clinic's number or Messaging Service SID
+    # The carrier reports the patient unsubscribed (STOP with the carrier): opt them out here too.
+    unsubscribed: bool = False
 
     @property
     def rank(self) -> int:
         return STATUS_RANK.get(self.status, 0)
+
+
+class DuplicateDelivery(Exception):
+    """Twilio delivered this MessageSid before: it was processed then."""
+
+
+@dataclass(frozen=True)
+class InboundRecord:
+    """Everything one inbound SMS changes, written at once (or not at all, if it is a duplicate)."""
+
+    sms: InboundSms
+    at: datetime
+    clinic_id: str | None
+    patient: Patient | None
+    intent: str
+    inbound: MessageRecord
+    reply: MessageRecord | None
+    consent: ConsentChange | None
+    appointment: Appointment | None  # with its new status, when the reply changed it
+    appointment_seen: str | None  # its status as read, which the change must still find
+    clear_prompt: bool
+    alerts: tuple[Alert, ...]
+    survey: Survey | None = None  # with the answers the reply gave
+    answered_before: int = 0  # the survey's answers as read, so that two replies cannot both write
+
+
+@dataclass(frozen=True)
+class StatusApplied:
+    message: MessageRecord
+    applied: bool  # False: a later status was stored already, this one came late

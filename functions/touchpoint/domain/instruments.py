@@ -8,6 +8,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from touchpoint.domain.alerts import AlertKind
 from touchpoint.domain.gsm7 import to_gsm7
 from touchpoint.domain.lexicon import words
 
@@ -30,7 +31,7 @@ class Band:
 
 @dataclass(frozen=True)
 class AlertRule:
-    kind: str
+    kind: AlertKind
     score_at_least: int | None = None
     item: int | None = None  # 1-based
     answer_above: int | None = None
@@ -115,7 +116,7 @@ class Instrument:
             return None
         return next((band.label for band in self.bands if band.low <= score <= band.high), None)
 
-    def alerts(self, answers: tuple[int, ...], score: int | None) -> tuple[str, ...]:
+    def alerts(self, answers: tuple[int, ...], score: int | None) -> tuple[AlertKind, ...]:
         return tuple(rule.kind for rule in self.alert_rules if rule.fires(answers, score))
 
 
@@ -127,7 +128,7 @@ def parse_instrument(data: dict[str, Any]) -> Instrument:
     try:
         choices = tuple(Choice(int(choice["value"]), str(choice["label"])) for choice in data["choices"])
         bands = tuple(Band(int(band["from"]), int(band["to"]), str(band["label"])) for band in data["bands"])
-        rules = tuple(AlertRule(**rule) for rule in data["alerts"])
+        rules = tuple(AlertRule(**(rule | {"kind": AlertKind(rule["kind"])})) for rule in data["alerts"])
         instrument = Instrument(
             instrument_id=str(data["id"]),
             name=str(data["name"]),

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.appointment import (
@@ -27,13 +28,49 @@ _REMINDABLE = (
 )
 
 
+class SkipReason(StrEnum):
+    """Why a message will not go (state `skipped`, or `cancelled` with the appointment)."""
+
+    # Given by planning: re-planning may replace these.
+    APPOINTMENT_COMPLETED = "appointment_completed"
+    APPOINTMENT_STARTED = "appointment_started"
+    AFTER_START = "after_start"  # a reminder due at or after the session's start
+    OVERDUE = "overdue"  # due before it was planned
+    DUPLICATE = "duplicate"  # a second reminder at the same instant
+    # Decided at send time: history.
+    OPTED_OUT = "opted_out"
+    APPOINTMENT_CANCELLED = "appointment_cancelled"
+    RESCHEDULE_REQUESTED = "reschedule_requested"
+    SURVEY_CLOSED = "survey_closed"  # a nudge whose survey closed meanwhile
+    QUIET_HOURS = "quiet_hours"  # a reminder whose quiet hours last until the session
+
+
+class HoldReason(StrEnum):
+    """Why a message waits (back to `pending`, due later)."""
+
+    QUIET_HOURS = "quiet_hours"
+    WAITING_FOR_OPEN_SURVEY = "waiting_for_open_survey"
+
+
+# The reasons planning gives; any other skip was decided at send time and is history.
+PLANNING_REASONS = frozenset(
+    {
+        SkipReason.OVERDUE,
+        SkipReason.AFTER_START,
+        SkipReason.DUPLICATE,
+        SkipReason.APPOINTMENT_COMPLETED,
+        SkipReason.APPOINTMENT_STARTED,
+    }
+)
+
+
 @dataclass(frozen=True)
 class PlannedMessage:
     kind: JobKind
     rule: str
     due_at: datetime
     state: JobState
-    reason: str | None = None
+    reason: SkipReason | None = None
     survey: str | None = None
 
 
@@ -54,13 +91,13 @@ def plan_messages(
     def plan(kind: JobKind, rule: str, due_at: datetime, survey: str | None = None) -> None:
         reason = None
         if kind is JobKind.REMINDER and appointment.status is AppointmentStatus.COMPLETED:
-            reason = "appointment_completed"
+            reason = SkipReason.APPOINTMENT_COMPLETED
         elif kind is JobKind.REMINDER and due_at >= appointment.starts_at:
-            reason = "after_start"
+            reason = SkipReason.AFTER_START
         elif due_at <= now:
-            reason = "overdue"
+            reason = SkipReason.OVERDUE
         elif (kind, survey, due_at) in taken:
-            reason = "duplicate"
+            reason = SkipReason.DUPLICATE
         taken.add((kind, survey, due_at))
         state = JobState.SKIPPED if reason else JobState.PENDING
         planned.append(PlannedMessage(kind, rule, due_at, state, reason, survey))
@@ -124,21 +161,21 @@ def move_out_of_quiet_hours(
 
 def reason_not_to_send(
     job: Job, appointment: Appointment, patient: Patient, settings: ClinicSettings, now: datetime
-) -> str | None:
+) -> SkipReason | None:
     """Checked again at send time: the world may have changed since the job was planned."""
     if patient.opted_out:
-        return "opted_out"
+        return SkipReason.OPTED_OUT
     if appointment.status is AppointmentStatus.CANCELLED:
-        return "appointment_cancelled"
+        return SkipReason.APPOINTMENT_CANCELLED
     if appointment.status is AppointmentStatus.RESCHEDULE_REQUESTED:
         # The clinic is calling to agree a new time: no reminder of the old one, and no
         # check-in about a session that has not happened.
-        return "reschedule_requested"
+        return SkipReason.RESCHEDULE_REQUESTED
     if job.kind is JobKind.REMINDER:
         if appointment.status is AppointmentStatus.COMPLETED:
-            return "appointment_completed"
+            return SkipReason.APPOINTMENT_COMPLETED
         if now >= appointment.starts_at:
-            return "appointment_started"
+            return SkipReason.APPOINTMENT_STARTED
     return None
 
 
@@ -147,7 +184,7 @@ class Hold:
     """Not now: go back to pending until `until`; or, with `until` None, not at all."""
 
     until: datetime | None
-    reason: str
+    reason: SkipReason | HoldReason
 
 
 def quiet_hours_hold(
@@ -161,8 +198,8 @@ def quiet_hours_hold(
     _, end = settings.quiet_hours.window_around(local)
     until = local_wall_time(end.date(), end.time(), patient.timezone)
     if job.kind is JobKind.REMINDER and until >= appointment.starts_at:
-        return Hold(None, "quiet_hours")
-    return Hold(until, "quiet_hours")
+        return Hold(None, SkipReason.QUIET_HOURS)
+    return Hold(until, HoldReason.QUIET_HOURS)
 
 
 @dataclass(frozen=True)
@@ -188,7 +225,7 @@ def replan(
     """
     if appointment.status is AppointmentStatus.CANCELLED:
         cancelled = [
-            replace(job, state=JobState.CANCELLED, reason="appointment_cancelled")
+            replace(job, state=JobState.CANCELLED, reason=SkipReason.APPOINTMENT_CANCELLED)
             for job in jobs
             if job.state is JobState.PENDING
         ]
@@ -196,7 +233,9 @@ def replan(
     closed: list[Job] = []
     if appointment.starts_at <= now:
         reason = (
-            f"appointment_{'completed' if appointment.status is AppointmentStatus.COMPLETED else 'started'}"
+            SkipReason.APPOINTMENT_COMPLETED
+            if appointment.status is AppointmentStatus.COMPLETED
+            else SkipReason.APPOINTMENT_STARTED
         )
         closed = [
             replace(job, state=JobState.SKIPPED, reason=reason)
@@ -217,7 +256,7 @@ def replan(
 
     def plan_of(rule: str, due_at: datetime, state: JobState, reason: str | None) -> tuple[object, ...]:
         # Due already but still pending is in flight, not overdue: the scheduler has it.
-        if reason == "overdue" and (rule, due_at) in pending:
+        if reason == SkipReason.OVERDUE and (rule, due_at) in pending:
             return (rule, due_at, JobState.PENDING, None)
         return (rule, due_at, state, reason)
 
@@ -235,12 +274,6 @@ def replan(
             if plan_of(message.rule, message.due_at, message.state, message.reason) not in kept
         ],
     )
-
-
-# The reasons planning gives; any other skip was decided at send time and is history.
-PLANNING_REASONS = frozenset(
-    {"overdue", "after_start", "duplicate", "appointment_completed", "appointment_started"}
-)
 
 
 def _held(job: Job) -> bool:

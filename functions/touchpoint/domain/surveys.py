@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
+from touchpoint.domain.alerts import AlertKind
 from touchpoint.domain.clinic import ClinicSettings
 from touchpoint.domain.gsm7 import fits_one_segment, greeting_name, to_gsm7
 from touchpoint.domain.instruments import Instrument
@@ -52,7 +53,7 @@ class Survey:
 class SurveyStep:
     reply: str
     survey: Survey
-    alerts: tuple[str, ...] = ()
+    alerts: tuple[AlertKind, ...] = ()
 
 
 def open_survey(

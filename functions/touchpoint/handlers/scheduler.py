@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from touchpoint import bootstrap
-from touchpoint.domain.ports import JobQueue, JobRepository
+from touchpoint.domain.ports.jobs import JobQueue, JobRepository
 from touchpoint.domain.timeutil import parse_utc
 from touchpoint.usecases.escalation import Escalation
 

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from touchpoint import bootstrap
-from touchpoint.adapters.sqs import parse_job_message
+from touchpoint.adapters.sqs_queue import parse_job_message
 from touchpoint.usecases.sending import Sender
 
 logger = Logger()

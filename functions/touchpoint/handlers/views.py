@@ -167,7 +167,7 @@ def alert_view(alert: Alert) -> dict[str, Any]:
         "clinic_id": alert.clinic_id,
         "patient_id": alert.patient_id,
         "first_name": alert.first_name,
-        "kind": alert.kind,
+        "kind": alert.kind.value,
         "rule": alert.rule,
         "at": utc_iso(alert.at),
         "text": alert.text,

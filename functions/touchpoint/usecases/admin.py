@@ -14,16 +14,16 @@ from touchpoint.domain.appointment import (
     parse_new_appointment,
 )
 from touchpoint.domain.clinic import MAX_FOLLOW_UP_DELAY, Clinic, parse_clinic_settings
+from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.ids import new_id
-from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.outcomes import Outcome, outcomes
 from touchpoint.domain.patient import Patient, parse_new_patient
 from touchpoint.domain.planning import plan_messages, replan, to_job
-from touchpoint.domain.ports import (
-    AlertLog,
+from touchpoint.domain.ports.alerts import AlertLog
+from touchpoint.domain.ports.stores import (
     AppointmentRepository,
     ClinicRepository,
     MessageLog,
@@ -139,7 +139,9 @@ class Admin:
         patient = self.get_patient(clinic_id, patient_id)
         if not patient.opted_out:
             with suppress(Conflict):  # the patient's own STOP got there first
-                self.patients.record_consent(ConsentChange(patient_id, clinic_id, "opt_out", "admin", now))
+                self.patients.record_consent(
+                    ConsentChange(patient_id, clinic_id, ConsentAction.OPT_OUT, ConsentSource.ADMIN, now)
+                )
         return replace(patient, opted_out=True, awaiting_appointment_id=None)
 
     def surveys_of(self, clinic_id: str, patient_id: str) -> list[Survey]:

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from touchpoint.domain.alerts import Alert, escalate
 from touchpoint.domain.clinic import Clinic
-from touchpoint.domain.ports import AlertEscalations, ClinicRepository, EscalationPublisher
+from touchpoint.domain.ports.alerts import AlertEscalations, EscalationPublisher
+from touchpoint.domain.ports.stores import ClinicRepository
 
 MAX_ESCALATIONS_PER_PASS = 100
 

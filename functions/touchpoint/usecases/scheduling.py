@@ -4,7 +4,8 @@ alerts whose time has come."""
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from touchpoint.domain.ports import JobQueue, JobRef, JobRepository
+from touchpoint.domain.delivery import JobRef
+from touchpoint.domain.ports.jobs import JobQueue, JobRepository
 from touchpoint.usecases.escalation import Escalation, EscalationResult
 
 # Jobs due this long before `now` are still picked up, e.g. after an outage.

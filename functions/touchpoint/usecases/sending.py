@@ -5,31 +5,33 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from touchpoint.domain.appointment import Job, JobKind, JobState
+from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
+from touchpoint.domain.delivery import (
+    DeliveryOutcome,
+    JobRef,
+    NotQueued,
+    SendContext,
+    SmsOutcomeUnknown,
+    SmsRejected,
+    SmsRetryLater,
+)
 from touchpoint.domain.errors import Conflict
 from touchpoint.domain.ids import new_id
-from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.planning import (
     NUDGE_RULE,
     Hold,
+    HoldReason,
+    SkipReason,
     is_nudge,
     move_out_of_quiet_hours,
     quiet_hours_hold,
     reason_not_to_send,
 )
-from touchpoint.domain.ports import (
-    UNSUBSCRIBED_RECIPIENT,
-    JobRef,
-    JobRepository,
-    NotQueued,
-    PatientRepository,
-    SendContext,
-    SmsGateway,
-    SmsOutcomeUnknown,
-    SmsRejected,
-    SmsRetryLater,
-)
+from touchpoint.domain.ports.jobs import JobRepository
+from touchpoint.domain.ports.sms import SmsGateway
+from touchpoint.domain.ports.stores import PatientRepository
 from touchpoint.domain.surveys import OPEN, Survey, nudge_due, nudge_text, open_survey
 from touchpoint.domain.texts import reminder_text
 
@@ -43,7 +45,7 @@ class RetryLater(Exception):
 
 @dataclass(frozen=True)
 class Delivery:
-    outcome: str  # sent | skipped | held | unknown | failed | ignored
+    outcome: DeliveryOutcome
     reason: str | None = None
 
 
@@ -69,9 +71,9 @@ class Sender:
             if isinstance(prepared, Hold):
                 if prepared.until is None:
                     self.jobs.record_outcome(job, JobState.SKIPPED, reason=prepared.reason)
-                    return Delivery("skipped", prepared.reason)
+                    return Delivery(DeliveryOutcome.SKIPPED, prepared.reason)
                 self.jobs.hold(job, prepared.until, prepared.reason)
-                return Delivery("held", prepared.reason)
+                return Delivery(DeliveryOutcome.HELD, prepared.reason)
         except BaseException:
             # Nothing went to Twilio and nothing was written: back to the queue, to try again.
             self.jobs.back_to_queue(job)
@@ -95,7 +97,7 @@ class Sender:
                 nudge=outgoing.nudge,
                 outcome=JobState.UNKNOWN,
             )
-            return Delivery("unknown", "twilio_outcome_unknown")
+            return Delivery(DeliveryOutcome.UNKNOWN, "twilio_outcome_unknown")
         except SmsRejected as rejected:
             self.jobs.record_outcome(
                 job,
@@ -103,19 +105,25 @@ class Sender:
                 reason=f"twilio_error_{rejected.code}",
                 message=_message(job, body, "failed", now, error_code=rejected.code),
             )
-            if rejected.code == UNSUBSCRIBED_RECIPIENT:
+            if rejected.unsubscribed:
                 with suppress(Conflict):  # opted out already
                     self.patients.record_consent(
-                        ConsentChange(job.patient_id, job.clinic_id, "opt_out", "twilio_21610", now)
+                        ConsentChange(
+                            job.patient_id,
+                            job.clinic_id,
+                            ConsentAction.OPT_OUT,
+                            ConsentSource.CARRIER_OPT_OUT,
+                            now,
+                        )
                     )
-            return Delivery("failed", f"twilio_error_{rejected.code}")
+            return Delivery(DeliveryOutcome.FAILED, f"twilio_error_{rejected.code}")
         self.jobs.record_sent(
             job,
             _message(job, body, receipt.status, now, sid=receipt.sid),
             survey=outgoing.survey,
             nudge=outgoing.nudge,
         )
-        return Delivery("sent")
+        return Delivery(DeliveryOutcome.SENT)
 
     def _prepare(self, job: Job, now: datetime) -> tuple[SendContext, Outgoing] | Hold:
         context = self.jobs.context(job)
@@ -128,13 +136,13 @@ class Sender:
             return hold
         open_survey = context.survey if job.kind is JobKind.FOLLOW_UP and not is_nudge(job) else None
         if open_survey is not None and open_survey.status_at(now) in OPEN:
-            return Hold(min(open_survey.expires_at, now + SURVEY_WAIT), "waiting_for_open_survey")
+            return Hold(min(open_survey.expires_at, now + SURVEY_WAIT), HoldReason.WAITING_FOR_OPEN_SURVEY)
         outgoing = render(job, context, now)
-        return (context, outgoing) if outgoing else Hold(None, "survey_closed")
+        return (context, outgoing) if outgoing else Hold(None, SkipReason.SURVEY_CLOSED)
 
     def _not_queued(self, refused: NotQueued, now: datetime) -> Delivery:
         if refused.job is None:
-            return Delivery("ignored", "job_not_found")
+            return Delivery(DeliveryOutcome.IGNORED, "job_not_found")
         if refused.job.state is JobState.SENDING:
             # An earlier attempt stopped between claiming and recording: Twilio may have the
             # message. Mark it for reconciliation instead of sending it a second time, and show
@@ -147,8 +155,8 @@ class Sender:
                 reason="interrupted_while_sending",
                 message=_message(job, outgoing.body if outgoing else "", "unknown", now),
             )
-            return Delivery("unknown", "interrupted_while_sending")
-        return Delivery("ignored", f"already_{refused.job.state.value}")
+            return Delivery(DeliveryOutcome.UNKNOWN, "interrupted_while_sending")
+        return Delivery(DeliveryOutcome.IGNORED, f"already_{refused.job.state.value}")
 
 
 def render(job: Job, context: SendContext, now: datetime) -> Outgoing | None:

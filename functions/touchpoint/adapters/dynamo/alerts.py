@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo.table import Item, Table, conditional_check_failed, to_attributes
-from touchpoint.domain.alerts import Alert, AlertFilter, AlertState
+from touchpoint.domain.alerts import Alert, AlertFilter, AlertKind, AlertState
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.timeutil import parse_utc
 
@@ -48,7 +48,7 @@ def to_item(alert: Alert) -> Item:
         "clinic_id": alert.clinic_id,
         "patient_id": alert.patient_id,
         "first_name": alert.first_name,
-        "kind": alert.kind,
+        "kind": alert.kind.value,
         "rule": alert.rule,
         "at": _instant(alert.at),
         "text": alert.text,
@@ -71,7 +71,7 @@ def from_item(item: Mapping[str, Any]) -> Alert:
         item["alert_id"],
         item["clinic_id"],
         item.get("patient_id"),
-        item["kind"],
+        AlertKind(item["kind"]),
         parse_utc(item["at"]),
         item["text"],
         phone=item.get("phone"),
@@ -112,7 +112,7 @@ class DynamoAlerts:
         values = {":pk": keys.clinic_partition(clinic_id), ":alert": keys.ALERT_PREFIX}
         if which.kind is not None:
             conditions.append("kind = :kind")
-            values[":kind"] = which.kind
+            values[":kind"] = which.kind.value
         if which.state is not None:
             legacy = "attribute_not_exists(#state) OR " if which.state is AlertState.OPEN else ""
             conditions.append(f"({legacy}#state = :state)")

@@ -15,8 +15,8 @@ from touchpoint.adapters.dynamo.table import Item, Table, failed_conditions
 from touchpoint.domain.appointment import Appointment
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.errors import Conflict
+from touchpoint.domain.inbound import DuplicateDelivery, InboundRecord
 from touchpoint.domain.patient import Patient
-from touchpoint.domain.ports import DuplicateDelivery, InboundRecord
 from touchpoint.domain.surveys import OPEN, Survey
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def to_item(record: InboundRecord) -> Item:
     }
 
 
-class DynamoInbox:
+class DynamoInbound:
     def __init__(self, table: Table) -> None:
         self.table = table
 

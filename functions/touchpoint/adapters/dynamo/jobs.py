@@ -18,10 +18,10 @@ from touchpoint.adapters.dynamo.table import (
     to_attributes,
 )
 from touchpoint.domain.appointment import Job, JobKind, JobState
+from touchpoint.domain.delivery import JobRef, NotQueued, SendContext
 from touchpoint.domain.errors import NotFound
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.planning import NUDGE_RULE, is_nudge
-from touchpoint.domain.ports import JobRef, NotQueued, SendContext
 from touchpoint.domain.surveys import Survey
 from touchpoint.domain.timeutil import utc_iso
 

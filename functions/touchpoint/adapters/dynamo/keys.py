@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from touchpoint.domain.ports import JobRef
+from touchpoint.domain.delivery import JobRef
 from touchpoint.domain.timeutil import utc_iso
 
 Key = dict[str, str]

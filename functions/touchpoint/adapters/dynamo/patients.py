@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo.table import Item, Table
+from touchpoint.domain.consent import ConsentAction, ConsentChange
 from touchpoint.domain.errors import NotFound
 from touchpoint.domain.ids import new_id
-from touchpoint.domain.inbound import ConsentChange
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.timeutil import parse_utc, utc_iso
 
@@ -59,8 +59,8 @@ def consent_item(change: ConsentChange) -> Item:
         "type": "consent",
         "clinic_id": change.clinic_id,
         "patient_id": change.patient_id,
-        "action": change.action,
-        "source": change.source,
+        "action": change.action.value,
+        "source": change.source.value,
         "at": utc_iso(change.at),
         "message_sid": change.message_sid,
     }
@@ -127,7 +127,7 @@ def consent_items(
     table: Table, change: ConsentChange, remove: Iterable[str] = ()
 ) -> list["TransactWriteItemTypeDef"]:
     """The patient's opt-out flag and the ledger line, written together."""
-    opting_out = change.action == "opt_out"
+    opting_out = change.action is ConsentAction.OPT_OUT
     removed = {*remove, "awaiting_appointment_id"} if opting_out else set(remove)
     return [
         patient_update(table, change.clinic_id, change.patient_id, opted_out=opting_out, remove=removed),

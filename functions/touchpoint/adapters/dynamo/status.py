@@ -15,8 +15,7 @@ from touchpoint.adapters.dynamo.table import (
     to_attributes,
 )
 from touchpoint.domain.appointment import JobState
-from touchpoint.domain.inbound import RECONCILE_WINDOW, STATUS_RANK, StatusCallback
-from touchpoint.domain.ports import StatusApplied
+from touchpoint.domain.inbound import RECONCILE_WINDOW, STATUS_RANK, StatusApplied, StatusCallback
 
 
 class DynamoStatuses:

@@ -3,7 +3,7 @@
 import json
 from typing import TYPE_CHECKING
 
-from touchpoint.domain.ports import JobRef
+from touchpoint.domain.delivery import JobRef
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -5,13 +5,15 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from touchpoint.domain.delivery import SmsOutcomeUnknown, SmsReceipt, SmsRejected, SmsRetryLater
 from touchpoint.domain.phones import is_messaging_service
-from touchpoint.domain.ports import SmsOutcomeUnknown, SmsReceipt, SmsRejected, SmsRetryLater
 
 # Twilio took nothing: throttled (429), or our credentials were refused (401/403, e.g. mid-rotation).
 # Retried later; a message that keeps failing ends in the dead-letter queue and raises the alarm.
 RETRY_STATUSES = frozenset({401, 403, 429})
 TWILIO_TIMEOUT_SECONDS = 10
+# Twilio's error code for a recipient who opted out with the carrier (texted STOP).
+UNSUBSCRIBED_RECIPIENT = "21610"
 
 
 class TwilioSms:
@@ -47,8 +49,11 @@ class TwilioSms:
                 raise SmsRetryLater(str(error.code)) from None
             if error.status >= 500:
                 raise SmsOutcomeUnknown(f"Twilio answered {error.status}") from None
+            code = str(error.code or error.status)
             raise SmsRejected(
-                str(error.code or error.status), f"Twilio refused the message ({error.code})"
+                code,
+                f"Twilio refused the message ({error.code})",
+                unsubscribed=code == UNSUBSCRIBED_RECIPIENT,
             ) from None
         except ConnectTimeout:
             raise SmsRetryLater("could not connect to Twilio") from None

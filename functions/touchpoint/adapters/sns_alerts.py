@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
-from touchpoint.domain.alerts import Alert
+from touchpoint.domain.alerts import Alert, AlertKind
 from touchpoint.domain.timeutil import utc_iso
 
 if TYPE_CHECKING:
@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
 HEADLINES = {
-    "crisis": "URGENT: a patient's reply signals a crisis",
-    "severe_score": "A patient's questionnaire score is in the severe range",
-    "reschedule_request": "A patient asked to reschedule",
+    AlertKind.CRISIS: "URGENT: a patient's reply signals a crisis",
+    AlertKind.SEVERE_SCORE: "A patient's questionnaire score is in the severe range",
+    AlertKind.RESCHEDULE_REQUEST: "A patient asked to reschedule",
 }
 ESCALATION = "ESCALATION"
 
@@ -33,12 +33,12 @@ def _who(alert: Alert) -> str:
 
 def alert_notice(alert: Alert, clinic_name: str) -> tuple[str, str]:
     """(subject, message) of the notification."""
-    headline = HEADLINES.get(alert.kind, f"Alert: {alert.kind}")
+    headline = HEADLINES[alert.kind]
     message = (
         f"{headline}.\n\nClinic: {clinic_name}\nPatient: {_who(alert)}\nAt: {utc_iso(alert.at)}\n"
         f"Alert id: {alert.alert_id}\n\nOpen Touchpoint to read the message and act."
     )
-    if alert.kind == "crisis":
+    if alert.kind is AlertKind.CRISIS:
         message += " The patient was given the 988 Suicide & Crisis Lifeline and 911."
     return f"Touchpoint: {headline}"[:100], message
 
@@ -75,7 +75,7 @@ class SnsAlerts:
 
     def _send(self, alert: Alert, subject: str, message: str, escalation: int | None = None) -> None:
         attributes: dict[str, MessageAttributeValueTypeDef] = {
-            "kind": {"DataType": "String", "StringValue": alert.kind}
+            "kind": {"DataType": "String", "StringValue": alert.kind.value}
         }
         if escalation is not None:
             attributes["escalation"] = {"DataType": "Number", "StringValue": str(escalation)}

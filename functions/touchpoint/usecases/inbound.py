@@ -6,24 +6,25 @@ from datetime import datetime, timedelta
 
 from touchpoint.domain.alerts import Alert, new_alert
 from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
 from touchpoint.domain.conversation import Decision, crisis_reply, decide
 from touchpoint.domain.crisis import explain
 from touchpoint.domain.errors import Conflict, InvalidInput
 from touchpoint.domain.ids import new_id
-from touchpoint.domain.inbound import MAX_BODY_CHARS, ConsentChange, InboundSms, StatusCallback
+from touchpoint.domain.inbound import (
+    MAX_BODY_CHARS,
+    DuplicateDelivery,
+    InboundRecord,
+    InboundSms,
+    StatusCallback,
+)
 from touchpoint.domain.lexicon import Intent
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.phones import to_e164
-from touchpoint.domain.ports import (
-    UNSUBSCRIBED_RECIPIENT,
-    AlertPublisher,
-    DuplicateDelivery,
-    InboundRecord,
-    InboxStore,
-    PatientRepository,
-    StatusStore,
-)
+from touchpoint.domain.ports.alerts import AlertPublisher
+from touchpoint.domain.ports.inbound import InboundStore, StatusStore
+from touchpoint.domain.ports.stores import PatientRepository
 
 UNKNOWN = "unknown"
 # The reply is logged just after the message it answers, so the log reads in order.
@@ -36,8 +37,8 @@ class Received:
     unpublished_alerts: tuple[str, ...] = ()  # stored, but the notification could not be sent
 
 
-class Inbox:
-    def __init__(self, store: InboxStore, alerts: AlertPublisher) -> None:
+class Inbound:
+    def __init__(self, store: InboundStore, alerts: AlertPublisher) -> None:
         self.store = store
         self.alerts = alerts
 
@@ -118,14 +119,14 @@ def apply_status(store: StatusStore, patients: PatientRepository, callback: Stat
         return False
     message = outcome.message
     # A late callback changes nothing: not the status, and not consent (a START may have come since).
-    if outcome.applied and callback.error_code == UNSUBSCRIBED_RECIPIENT:
+    if outcome.applied and callback.unsubscribed:
         with suppress(Conflict):  # opted out already
             patients.record_consent(
                 ConsentChange(
                     message.patient_id,
                     message.clinic_id,
-                    "opt_out",
-                    "twilio_21610",
+                    ConsentAction.OPT_OUT,
+                    ConsentSource.CARRIER_OPT_OUT,
                     callback.at,
                     callback.message_sid,
                 )
@@ -161,8 +162,10 @@ def _consent(
 ) -> ConsentChange | None:
     if patient is None or not (decision.opt_out or decision.opt_in):
         return None
-    action = "opt_out" if decision.opt_out else "opt_in"
-    return ConsentChange(patient.patient_id, patient.clinic_id, action, "keyword", now, message_sid)
+    action = ConsentAction.OPT_OUT if decision.opt_out else ConsentAction.OPT_IN
+    return ConsentChange(
+        patient.patient_id, patient.clinic_id, action, ConsentSource.KEYWORD, now, message_sid
+    )
 
 
 def _message(

@@ -1,0 +1,62 @@
+"""The planned messages' way out: the due index the scheduler reads, the queue, the sender's
+state changes."""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from touchpoint.domain.appointment import Job, JobState
+from touchpoint.domain.delivery import JobRef, NotQueued, SendContext
+from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.surveys import Survey
+
+
+class JobRepository(Protocol):
+    def due(self, now: datetime, lookback: timedelta) -> Iterable[JobRef]: ...
+    def missed(self, now: datetime, lookback: timedelta) -> Iterable[JobRef]:
+        """Jobs still pending that fell due just before the look-back window."""
+        ...
+
+    def claim_for_queue(self, ref: JobRef, now: datetime) -> bool: ...
+    def skip_missed(self, ref: JobRef, now: datetime) -> bool: ...
+    def release_to_pending(self, ref: JobRef) -> None: ...
+    def start_sending(self, ref: JobRef, now: datetime) -> Job | NotQueued:
+        """Move the job from `queued` to `sending` and return it."""
+        ...
+
+    def context(self, job: Job) -> SendContext: ...
+    def record_sent(
+        self,
+        job: Job,
+        message: MessageRecord,
+        *,
+        survey: Survey | None = None,
+        nudge: Job | None = None,
+        outcome: JobState = JobState.SENT,
+    ) -> None:
+        """The job `sent` (or `unknown`: Twilio may have it), its message logged; a follow-up's
+        survey opened (or a nudged one marked), with the job of its one nudge."""
+        ...
+
+    def hold(self, job: Job, until: datetime, reason: str) -> None:
+        """A `sending` job back to `pending`, due at `until`."""
+        ...
+
+    def record_outcome(
+        self,
+        job: Job,
+        state: JobState,
+        *,
+        reason: str | None = None,
+        message: MessageRecord | None = None,
+    ) -> None:
+        """Move a `sending` job to a final state (skipped, failed, unknown)."""
+        ...
+
+    def back_to_queue(self, job: Job) -> None: ...
+
+
+class JobQueue(Protocol):
+    def enqueue(self, refs: list[JobRef]) -> list[JobRef]:
+        """Queue the jobs for sending; returns those that could not be queued."""
+        ...

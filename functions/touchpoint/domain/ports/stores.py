@@ -1,0 +1,49 @@
+"""Storage of the clinic's records: clinics, patients, appointments, the message log, surveys."""
+
+from datetime import datetime
+from typing import Protocol
+
+from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job
+from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.consent import ConsentChange
+from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.patient import Patient
+from touchpoint.domain.surveys import Survey
+
+
+class ClinicRepository(Protocol):
+    def add(self, clinic: Clinic) -> None: ...
+    def get(self, clinic_id: str) -> Clinic: ...
+    def replace(self, old: Clinic, new: Clinic) -> None: ...
+
+
+class PatientRepository(Protocol):
+    def add(self, patient: Patient) -> None: ...
+    def get(self, clinic_id: str, patient_id: str) -> Patient: ...
+    def record_consent(self, change: ConsentChange) -> None:
+        """Set the patient's opt-out flag and add the change to the consent ledger, together;
+        Conflict if the patient is in that state already (one ledger line per change)."""
+        ...
+
+
+class AppointmentRepository(Protocol):
+    def add(self, appointment: Appointment, jobs: list[Job]) -> None: ...
+    def get(self, appointment_id: str) -> tuple[Appointment, list[Job]]: ...
+    def save_plan(
+        self, appointment: Appointment, *, seen: AppointmentStatus, remove: list[Job], put: list[Job]
+    ) -> None:
+        """Store the appointment (only if its status is still `seen`: a patient's reply may have
+        changed it), delete `remove` (only if still in the state read) and put `put`."""
+        ...
+
+    def open_for_clinic(self, clinic_id: str, starting_after: datetime) -> list[Appointment]:
+        """The clinic's appointments from `starting_after` on, but the cancelled ones."""
+        ...
+
+
+class MessageLog(Protocol):
+    def for_patient(self, patient_id: str) -> list[MessageRecord]: ...
+
+
+class SurveyLog(Protocol):
+    def for_patient(self, patient_id: str) -> list[Survey]: ...
