@@ -62,11 +62,7 @@ def clinic_view(clinic: Clinic) -> dict[str, Any]:
 
 
 def patient_view(patient: Patient) -> dict[str, Any]:
-    return {
-        "patient_id": patient.patient_id,
-        "clinic_id": patient.clinic_id,
-        "first_name": patient.first_name,
-        "phone": patient.phone,
+    return _same(patient, "patient_id", "clinic_id", "first_name", "phone") | {
         "timezone": patient.timezone.key,
         "opted_out": patient.opted_out,
         "created_at": utc_iso(patient.created_at),
@@ -74,23 +70,15 @@ def patient_view(patient: Patient) -> dict[str, Any]:
 
 
 def job_view(job: Job) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "job_id": job.job_id,
-        "kind": job.kind.value,
-        "rule": job.rule,
-        "due_at": utc_iso(job.due_at),
-        "state": job.state.value,
-    }
-    return data | _present(
-        reason=job.reason, twilio_sid=job.twilio_sid, error_code=job.error_code, survey=job.survey
+    return (
+        _same(job, "job_id")
+        | {"kind": job.kind.value, "rule": job.rule, "due_at": utc_iso(job.due_at), "state": job.state.value}
+        | _present(reason=job.reason, twilio_sid=job.twilio_sid, error_code=job.error_code, survey=job.survey)
     )
 
 
 def appointment_view(appointment: Appointment) -> dict[str, Any]:
-    return {
-        "appointment_id": appointment.appointment_id,
-        "clinic_id": appointment.clinic_id,
-        "patient_id": appointment.patient_id,
+    return _same(appointment, "appointment_id", "clinic_id", "patient_id") | {
         "starts_at": utc_iso(appointment.starts_at),
         "duration_minutes": appointment.duration_minutes,
         "status": appointment.status.value,
@@ -103,13 +91,7 @@ def appointment_with_messages_view(view: AppointmentView) -> dict[str, Any]:
 
 
 def message_view(message: MessageRecord) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "message_id": message.message_id,
-        "direction": message.direction,
-        "body": message.body,
-        "status": message.status,
-        "at": utc_iso(message.at),
-    }
+    data = _same(message, "message_id", "direction", "body", "status") | {"at": utc_iso(message.at)}
     return data | _present(
         twilio_sid=message.twilio_sid,
         job_id=message.job_id,
@@ -163,22 +145,23 @@ def outcome_view(outcome: Outcome) -> dict[str, Any]:
 
 def alert_view(alert: Alert) -> dict[str, Any]:
     return {
-        "alert_id": alert.alert_id,
-        "clinic_id": alert.clinic_id,
-        "patient_id": alert.patient_id,
-        "first_name": alert.first_name,
+        **_same(alert, "alert_id", "clinic_id", "patient_id", "first_name"),
         "kind": alert.kind.value,
         "rule": alert.rule,
         "at": utc_iso(alert.at),
         "text": alert.text,
         "phone": alert.phone,
         "state": alert.state.value,
-        "acknowledged_by": alert.acknowledged_by,
+        **_same(alert, "acknowledged_by"),
         "acknowledged_at": _utc_or_none(alert.acknowledged_at),
-        "note": alert.note,
-        "escalations": alert.escalations,
+        **_same(alert, "note", "escalations"),
         "escalated_at": _utc_or_none(alert.escalated_at),
     }
+
+
+def _same(source: object, *names: str) -> dict[str, Any]:
+    """Fields the API names as the domain does, given as they are."""
+    return {name: getattr(source, name) for name in names}
 
 
 def _present(**optional: Any) -> dict[str, Any]:

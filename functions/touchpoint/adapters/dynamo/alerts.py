@@ -14,12 +14,16 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from touchpoint.adapters.dynamo import keys
+from touchpoint.adapters.dynamo.fields import copied, read
 from touchpoint.adapters.dynamo.table import Item, Table, conditional_check_failed, to_attributes
 from touchpoint.domain.alerts import Alert, AlertFilter, AlertKind, AlertState
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.timeutil import parse_utc
 
 _STATE = {"#state": "state"}
+_COPIED = ("alert_id", "clinic_id", "text")
+_OPTIONAL = ("patient_id", "first_name", "rule", "phone", "acknowledged_by", "note")
+_INSTANTS = ("acknowledged_at", "escalated_at", "next_escalation_at")
 
 
 def _instant(at: datetime | None) -> str | None:
@@ -44,22 +48,11 @@ def to_item(alert: Alert) -> Item:
     item: Item = {
         **_key(alert),
         "type": "alert",
-        "alert_id": alert.alert_id,
-        "clinic_id": alert.clinic_id,
-        "patient_id": alert.patient_id,
-        "first_name": alert.first_name,
+        **copied(alert, _COPIED + _OPTIONAL),
+        **copied(alert, ("at", *_INSTANTS), _instant),
         "kind": alert.kind.value,
-        "rule": alert.rule,
-        "at": _instant(alert.at),
-        "text": alert.text,
-        "phone": alert.phone,
         "state": alert.state.value,
-        "acknowledged_by": alert.acknowledged_by,
-        "acknowledged_at": _instant(alert.acknowledged_at),
-        "note": alert.note,
         "escalations": alert.escalations,
-        "escalated_at": _instant(alert.escalated_at),
-        "next_escalation_at": _instant(alert.next_escalation_at),
     }
     if alert.next_escalation_at:
         item |= keys.escalation(alert.next_escalation_at, alert.alert_id)
@@ -68,23 +61,13 @@ def to_item(alert: Alert) -> Item:
 
 def from_item(item: Mapping[str, Any]) -> Alert:
     return Alert(
-        item["alert_id"],
-        item["clinic_id"],
-        item.get("patient_id"),
-        AlertKind(item["kind"]),
-        parse_utc(item["at"]),
-        item["text"],
-        phone=item.get("phone"),
-        first_name=item.get("first_name"),
-        rule=item.get("rule"),
+        **read(item, _COPIED, optional=_OPTIONAL),
+        **read(item, (), optional=_INSTANTS, convert=_utc),
+        at=parse_utc(item["at"]),
+        kind=AlertKind(item["kind"]),
         # Alerts stored before the lifecycle existed were never closed.
         state=AlertState(item.get("state", AlertState.OPEN)),
-        acknowledged_by=item.get("acknowledged_by"),
-        acknowledged_at=_utc(item.get("acknowledged_at")),
-        note=item.get("note"),
         escalations=int(item.get("escalations", 0)),
-        escalated_at=_utc(item.get("escalated_at")),
-        next_escalation_at=_utc(item.get("next_escalation_at")),
     )
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from touchpoint.adapters.dynamo import keys
+from touchpoint.adapters.dynamo.fields import copied, read
 from touchpoint.adapters.dynamo.table import Item, Table, to_attributes
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
 from touchpoint.domain.errors import NotFound
@@ -18,13 +19,16 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
+_COPIED = ("appointment_id", "clinic_id", "patient_id")
+_JOB_COPIED = ("job_id", "rule", "appointment_id", "clinic_id", "patient_id")
+_JOB_OPTIONAL = ("reason", "twilio_sid", "error_code", "survey")
+
+
 def to_item(appointment: Appointment) -> Item:
     return {
         **keys.appointment(appointment.appointment_id),
         "type": "appointment",
-        "appointment_id": appointment.appointment_id,
-        "clinic_id": appointment.clinic_id,
-        "patient_id": appointment.patient_id,
+        **copied(appointment, _COPIED),
         "starts_at": utc_iso(appointment.starts_at),
         "duration_minutes": appointment.duration_minutes,
         "status": appointment.status.value,
@@ -35,12 +39,10 @@ def to_item(appointment: Appointment) -> Item:
 
 def from_item(item: Mapping[str, Any]) -> Appointment:
     return Appointment(
-        item["appointment_id"],
-        item["clinic_id"],
-        item["patient_id"],
-        parse_utc(item["starts_at"]),
-        int(item["duration_minutes"]),
-        AppointmentStatus(item["status"]),
+        **read(item, _COPIED),
+        starts_at=parse_utc(item["starts_at"]),
+        duration_minutes=int(item["duration_minutes"]),
+        status=AppointmentStatus(item["status"]),
         created_at=parse_utc(item["created_at"]),
     )
 
@@ -49,18 +51,10 @@ def job_to_item(job: Job) -> Item:
     item: Item = {
         **keys.job(job.appointment_id, job.job_id),
         "type": "job",
-        "job_id": job.job_id,
+        **copied(job, _JOB_COPIED + _JOB_OPTIONAL),
         "kind": job.kind.value,
-        "rule": job.rule,
         "due_at": utc_iso(job.due_at),
         "state": job.state.value,
-        "reason": job.reason,
-        "twilio_sid": job.twilio_sid,
-        "error_code": job.error_code,
-        "survey": job.survey,
-        "appointment_id": job.appointment_id,
-        "clinic_id": job.clinic_id,
-        "patient_id": job.patient_id,
     }
     if job.state is JobState.PENDING:
         item |= keys.due(job.due_at, job.appointment_id, job.job_id)
@@ -69,18 +63,10 @@ def job_to_item(job: Job) -> Item:
 
 def job_from_item(item: Mapping[str, Any]) -> Job:
     return Job(
-        item["job_id"],
-        item["appointment_id"],
-        item["clinic_id"],
-        item["patient_id"],
-        JobKind(item["kind"]),
-        item["rule"],
-        parse_utc(item["due_at"]),
-        JobState(item["state"]),
-        reason=item.get("reason"),
-        twilio_sid=item.get("twilio_sid"),
-        error_code=item.get("error_code"),
-        survey=item.get("survey"),
+        **read(item, _JOB_COPIED, optional=_JOB_OPTIONAL),
+        kind=JobKind(item["kind"]),
+        due_at=parse_utc(item["due_at"]),
+        state=JobState(item["state"]),
     )
 
 

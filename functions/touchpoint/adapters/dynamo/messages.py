@@ -5,10 +5,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from touchpoint.adapters.dynamo import keys
+from touchpoint.adapters.dynamo.fields import copied, read
 from touchpoint.adapters.dynamo.table import Item, Table, to_attributes
 from touchpoint.domain.inbound import STATUS_RANK
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.timeutil import parse_utc, utc_iso
+
+_COPIED = ("message_id", "clinic_id", "patient_id", "direction", "body", "status")
+_OPTIONAL = ("twilio_sid", "job_id", "appointment_id", "error_code")
 
 
 def to_item(message: MessageRecord, partition: str | None = None) -> Item:
@@ -17,36 +21,15 @@ def to_item(message: MessageRecord, partition: str | None = None) -> Item:
     return {
         **keys.message(pk, message.at, message.message_id),
         "type": "message",
-        "message_id": message.message_id,
-        "clinic_id": message.clinic_id,
-        "patient_id": message.patient_id,
-        "direction": message.direction,
-        "body": message.body,
-        "status": message.status,
+        **copied(message, _COPIED + _OPTIONAL),
         # A status callback arriving late never takes the message back to an earlier status.
         "status_rank": STATUS_RANK.get(message.status, 0),
         "at": utc_iso(message.at),
-        "twilio_sid": message.twilio_sid,
-        "job_id": message.job_id,
-        "appointment_id": message.appointment_id,
-        "error_code": message.error_code,
     }
 
 
 def from_item(item: Mapping[str, Any]) -> MessageRecord:
-    return MessageRecord(
-        item["message_id"],
-        item["clinic_id"],
-        item["patient_id"],
-        item["direction"],
-        item["body"],
-        item["status"],
-        parse_utc(item["at"]),
-        twilio_sid=item.get("twilio_sid"),
-        job_id=item.get("job_id"),
-        appointment_id=item.get("appointment_id"),
-        error_code=item.get("error_code"),
-    )
+    return MessageRecord(**read(item, _COPIED, optional=_OPTIONAL), at=parse_utc(item["at"]))
 
 
 def sid_item(sid: str, message: Mapping[str, Any]) -> Item:

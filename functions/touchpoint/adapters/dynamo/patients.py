@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from touchpoint.adapters.dynamo import keys
+from touchpoint.adapters.dynamo.fields import copied, read
 from touchpoint.adapters.dynamo.table import Item, Table
 from touchpoint.domain.consent import ConsentAction, ConsentChange
 from touchpoint.domain.errors import NotFound
@@ -16,35 +17,29 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 
+_COPIED = ("patient_id", "clinic_id", "first_name", "phone")
+# What a reply is about: set and cleared as messages go out and replies come in.
+_PROMPT = ("awaiting_appointment_id", "active_survey_id")
+
+
 def to_item(patient: Patient) -> Item:
     return {
         **keys.patient(patient.clinic_id, patient.patient_id),
         "type": "patient",
-        "patient_id": patient.patient_id,
-        "clinic_id": patient.clinic_id,
-        "first_name": patient.first_name,
-        "phone": patient.phone,
+        **copied(patient, _COPIED + _PROMPT),
         "timezone": patient.timezone.key,
         "opted_out": patient.opted_out,
         "created_at": utc_iso(patient.created_at),
-        # What a reply is about: set and cleared as messages go out and replies come in.
-        "awaiting_appointment_id": patient.awaiting_appointment_id,
         "awaiting_since": utc_iso(patient.awaiting_since) if patient.awaiting_since else None,
-        "active_survey_id": patient.active_survey_id,
     }
 
 
 def from_item(item: Mapping[str, Any]) -> Patient:
     return Patient(
-        item["patient_id"],
-        item["clinic_id"],
-        item["first_name"],
-        item["phone"],
-        ZoneInfo(item["timezone"]),
-        bool(item.get("opted_out", False)),
+        **read(item, _COPIED, optional=_PROMPT),
+        timezone=ZoneInfo(item["timezone"]),
+        opted_out=bool(item.get("opted_out", False)),
         created_at=parse_utc(item["created_at"]),
-        awaiting_appointment_id=item.get("awaiting_appointment_id"),
-        active_survey_id=item.get("active_survey_id"),
         awaiting_since=parse_utc(item["awaiting_since"]) if item.get("awaiting_since") else None,
     )
 

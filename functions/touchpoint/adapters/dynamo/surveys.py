@@ -8,29 +8,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from touchpoint.adapters.dynamo import keys
+from touchpoint.adapters.dynamo.fields import copied, read
 from touchpoint.adapters.dynamo.table import Item, Table, to_attributes
 from touchpoint.domain.surveys import Survey, SurveyStatus
 from touchpoint.domain.timeutil import parse_utc, utc_iso
+
+_COPIED = ("survey_id", "clinic_id", "patient_id", "appointment_id", "instrument_id")
+_OPTIONAL = ("score", "severity")
+_INSTANTS = ("session_at", "invited_at", "expires_at")
 
 
 def to_item(survey: Survey) -> Item:
     return {
         **keys.survey(survey.patient_id, survey.survey_id),
         "type": "survey",
-        "survey_id": survey.survey_id,
-        "clinic_id": survey.clinic_id,
-        "patient_id": survey.patient_id,
-        "appointment_id": survey.appointment_id,
-        "instrument_id": survey.instrument_id,
+        **copied(survey, _COPIED + _OPTIONAL),
+        **copied(survey, _INSTANTS, utc_iso),
         "stored_status": survey.status.value,
         # How many answers: what a write of the next one is conditioned on.
         "answered": len(survey.answers),
         "answers": list(survey.answers),
-        "score": survey.score,
-        "severity": survey.severity,
-        "session_at": utc_iso(survey.session_at),
-        "invited_at": utc_iso(survey.invited_at),
-        "expires_at": utc_iso(survey.expires_at),
         "completed_at": utc_iso(survey.completed_at) if survey.completed_at else None,
         "nudged": survey.nudged,
     }
@@ -38,18 +35,10 @@ def to_item(survey: Survey) -> Item:
 
 def from_item(item: Mapping[str, Any]) -> Survey:
     return Survey(
-        survey_id=item["survey_id"],
-        clinic_id=item["clinic_id"],
-        patient_id=item["patient_id"],
-        appointment_id=item["appointment_id"],
-        instrument_id=item["instrument_id"],
+        **read(item, _COPIED, optional=_OPTIONAL),
+        **read(item, _INSTANTS, convert=parse_utc),
         status=SurveyStatus(item["stored_status"]),
         answers=tuple(item.get("answers") or ()),
-        invited_at=parse_utc(item["invited_at"]),
-        expires_at=parse_utc(item["expires_at"]),
-        session_at=parse_utc(item["session_at"]),
-        score=item.get("score"),
-        severity=item.get("severity"),
         completed_at=parse_utc(item["completed_at"]) if item.get("completed_at") else None,
         nudged=bool(item.get("nudged", False)),
     )
