@@ -4,7 +4,7 @@ which is what keeps a message sent at most once under concurrent passes and rede
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from botocore.exceptions import ClientError
 
@@ -22,7 +22,7 @@ from touchpoint.domain.delivery import JobRef, NotQueued, SendContext
 from touchpoint.domain.errors import NotFound
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.planning import NUDGE_RULE, is_nudge
-from touchpoint.domain.surveys import Survey
+from touchpoint.domain.ports.jobs import OutcomeOptions, SentOptions
 from touchpoint.domain.timeutil import utc_iso
 
 if TYPE_CHECKING:
@@ -121,20 +121,11 @@ class DynamoJobs:
             surveys.from_item(found["survey"]) if "survey" in found else None,
         )
 
-    def record_sent(
-        self,
-        job: Job,
-        message: MessageRecord,
-        *,
-        survey: Survey | None = None,
-        nudge: Job | None = None,
-        outcome: JobState = JobState.SENT,
-    ) -> None:
+    def record_sent(self, job: Job, message: MessageRecord, **sent: Unpack[SentOptions]) -> None:
+        outcome = sent.get("outcome", JobState.SENT)
+        survey, nudge = sent.get("survey"), sent.get("nudge")
         reason = "twilio_outcome_unknown" if outcome is JobState.UNKNOWN else None
-        items = [
-            self._finish(job, outcome, twilio_sid=message.twilio_sid, at=message.at, reason=reason),
-            *self._log(message),
-        ]
+        items = [self._finish(job, outcome, reason, message), *self._log(message)]
         # What a reply means from now on: "C"/"R" is about this appointment, a number answers
         # this survey.
         prompt: dict[str, str] = {}
@@ -152,16 +143,9 @@ class DynamoJobs:
             items.append(self.table.put_new(appointments.job_to_item(nudge)))
         self.table.transact(items, conflict="the job was no longer sending")
 
-    def record_outcome(
-        self,
-        job: Job,
-        state: JobState,
-        *,
-        reason: str | None = None,
-        message: MessageRecord | None = None,
-    ) -> None:
-        at, error_code = (message.at, message.error_code) if message else (None, None)
-        items = [self._finish(job, state, reason=reason, at=at, error_code=error_code)]
+    def record_outcome(self, job: Job, state: JobState, **outcome: Unpack[OutcomeOptions]) -> None:
+        reason, message = outcome.get("reason"), outcome.get("message")
+        items = [self._finish(job, state, reason, message)]
         if message is not None:
             items += self._log(message)
         self.table.transact(items, conflict="the job was no longer sending")
@@ -211,21 +195,15 @@ class DynamoJobs:
         )
 
     def _finish(
-        self,
-        job: Job,
-        state: JobState,
-        *,
-        reason: str | None = None,
-        twilio_sid: str | None = None,
-        at: datetime | None = None,
-        error_code: str | None = None,
+        self, job: Job, state: JobState, reason: str | None, message: MessageRecord | None
     ) -> "TransactWriteItemTypeDef":
+        """`sending` -> `state`, with what the message logged says (its SID, error, time sent)."""
         fields = {
             "state": state.value,
             "reason": reason,
-            "twilio_sid": twilio_sid,
-            "sent_at": utc_iso(at) if at and state is JobState.SENT else None,
-            "error_code": error_code,
+            "twilio_sid": message.twilio_sid if message else None,
+            "sent_at": utc_iso(message.at) if message and state is JobState.SENT else None,
+            "error_code": message.error_code if message else None,
         }
         present = {name: value for name, value in fields.items() if value is not None}
         # A reason left from a hold no longer applies once the job is done.

@@ -3,12 +3,23 @@ state changes."""
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 from touchpoint.domain.appointment import Job, JobState
 from touchpoint.domain.delivery import JobRef, NotQueued, SendContext
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.surveys import Survey
+
+
+class SentOptions(TypedDict, total=False):
+    survey: Survey | None  # the survey a follow-up opened, or the one a nudge reminded of
+    nudge: Job | None  # the one nudge of the survey it opened
+    outcome: JobState  # `sent` unless said otherwise: `unknown` when Twilio may have it
+
+
+class OutcomeOptions(TypedDict, total=False):
+    reason: str | None
+    message: MessageRecord | None
 
 
 class JobRepository(Protocol):
@@ -25,15 +36,7 @@ class JobRepository(Protocol):
         ...
 
     def context(self, job: Job) -> SendContext: ...
-    def record_sent(
-        self,
-        job: Job,
-        message: MessageRecord,
-        *,
-        survey: Survey | None = None,
-        nudge: Job | None = None,
-        outcome: JobState = JobState.SENT,
-    ) -> None:
+    def record_sent(self, job: Job, message: MessageRecord, **sent: Unpack[SentOptions]) -> None:
         """The job `sent` (or `unknown`: Twilio may have it), its message logged; a follow-up's
         survey opened (or a nudged one marked), with the job of its one nudge."""
         ...
@@ -42,15 +45,9 @@ class JobRepository(Protocol):
         """A `sending` job back to `pending`, due at `until`."""
         ...
 
-    def record_outcome(
-        self,
-        job: Job,
-        state: JobState,
-        *,
-        reason: str | None = None,
-        message: MessageRecord | None = None,
-    ) -> None:
-        """Move a `sending` job to a final state (skipped, failed, unknown)."""
+    def record_outcome(self, job: Job, state: JobState, **outcome: Unpack[OutcomeOptions]) -> None:
+        """Move a `sending` job to a final state (skipped, failed, unknown), with the reason and
+        the message logged, if any."""
         ...
 
     def back_to_queue(self, job: Job) -> None: ...
