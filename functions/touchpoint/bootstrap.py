@@ -31,7 +31,7 @@ from touchpoint.domain.instruments import instruments
 from touchpoint.domain.ports.alerts import AlertPublisher, EscalationPublisher
 from touchpoint.domain.ports.jobs import JobQueue, JobRepository
 from touchpoint.domain.ports.sms import SmsGateway
-from touchpoint.settings import AdminSettings, InboundSettings, SchedulerSettings, SenderSettings
+from touchpoint.settings import AdminSettings, FromEnv, InboundSettings, SchedulerSettings, SenderSettings
 from touchpoint.usecases.admin import Admin
 from touchpoint.usecases.escalation import Escalation
 from touchpoint.usecases.inbound import Inbound, apply_status
@@ -47,24 +47,15 @@ SECRET_MAX_AGE_SECONDS = 300
 # ---- each function's settings, read at its first invocation ----
 
 
-@cache
-def admin_settings() -> AdminSettings:
-    return AdminSettings.from_env()
+_settings: dict[type[FromEnv], FromEnv] = {}
 
 
-@cache
-def scheduler_settings() -> SchedulerSettings:
-    return SchedulerSettings.from_env()
-
-
-@cache
-def sender_settings() -> SenderSettings:
-    return SenderSettings.from_env()
-
-
-@cache
-def inbound_settings() -> InboundSettings:
-    return InboundSettings.from_env()
+def settings[S: FromEnv](kind: type[S]) -> S:
+    """The function's settings model, read from the environment once per container."""
+    found = _settings.get(kind)
+    if not isinstance(found, kind):
+        found = _settings[kind] = kind.from_env()
+    return found
 
 
 # ---- clients and adapters kept for the container's life ----
@@ -97,11 +88,8 @@ def _job_queue(queue_url: str) -> SqsJobQueue:
 
 def reset() -> None:
     """Forget every setting, client and adapter kept: the next call reads the environment anew."""
+    _settings.clear()
     for cached in (
-        admin_settings,
-        scheduler_settings,
-        sender_settings,
-        inbound_settings,
         table_named,
         sns_client,
         outbox,
@@ -116,7 +104,7 @@ def reset() -> None:
 
 def admin(*, table: Table | None = None) -> Admin:
     instruments()  # validated at cold start: a broken file fails loudly, before a survey needs it
-    store = table or table_named(admin_settings().table_name)
+    store = table or table_named(settings(AdminSettings).table_name)
     return Admin(
         DynamoClinics(store),
         DynamoPatients(store),
@@ -131,22 +119,22 @@ def admin(*, table: Table | None = None) -> Admin:
 
 
 def job_repository(*, table: Table | None = None) -> DynamoJobs:
-    return DynamoJobs(table or table_named(scheduler_settings().table_name))
+    return DynamoJobs(table or table_named(settings(SchedulerSettings).table_name))
 
 
 def job_queue() -> SqsJobQueue:
-    return _job_queue(scheduler_settings().queue_url)
+    return _job_queue(settings(SchedulerSettings).queue_url)
 
 
 def escalation_service(
     *, table: Table | None = None, publisher: EscalationPublisher | None = None
 ) -> Escalation:
-    store = table or table_named(scheduler_settings().table_name)
+    store = table or table_named(settings(SchedulerSettings).table_name)
     return Escalation(DynamoAlerts(store), DynamoClinics(store), publisher or escalation_publisher())
 
 
 def escalation_publisher() -> EscalationPublisher:
-    topic_arn = scheduler_settings().escalations_topic_arn
+    topic_arn = settings(SchedulerSettings).escalations_topic_arn
     return SnsAlerts(sns_client(), topic_arn) if topic_arn else printed_alerts()
 
 
@@ -160,7 +148,7 @@ def scheduler_pass(
     repository = jobs or job_repository()
     send_queue = queue or job_queue()
     escalate = escalation or escalation_service()
-    lookback = timedelta(hours=scheduler_settings().scheduler_lookback_hours)
+    lookback = timedelta(hours=settings(SchedulerSettings).scheduler_lookback_hours)
     return lambda now: run_scheduler_pass(repository, send_queue, now, lookback, escalate)
 
 
@@ -169,13 +157,13 @@ def scheduler_pass(
 
 def sender(*, table: Table | None = None, sms: SmsGateway | None = None) -> Sender:
     instruments()  # validated at cold start, as for the admin function
-    store = table or table_named(sender_settings().table_name)
+    store = table or table_named(settings(SenderSettings).table_name)
     return Sender(DynamoJobs(store), DynamoPatients(store), sms or sms_gateway())
 
 
 def sms_gateway() -> SmsGateway:
     """Twilio when credentials are configured (directly, or in Secrets Manager), else the outbox."""
-    config = sender_settings()
+    config = settings(SenderSettings)
     status_callback = f"{config.public_url.rstrip('/')}/twilio/status"
     credentials = twilio_credentials(
         config.twilio_secret_name, config.twilio_account_sid, config.twilio_auth_token
@@ -205,18 +193,18 @@ def twilio_credentials(
 
 
 def inbound(*, table: Table | None = None, alerts: AlertPublisher | None = None) -> Inbound:
-    store = table or table_named(inbound_settings().table_name)
+    store = table or table_named(settings(InboundSettings).table_name)
     return Inbound(DynamoInbound(store), alerts or alert_publisher())
 
 
 def alert_publisher() -> AlertPublisher:
-    topic_arn = inbound_settings().alerts_topic_arn
+    topic_arn = settings(InboundSettings).alerts_topic_arn
     return SnsAlerts(sns_client(), topic_arn) if topic_arn else printed_alerts()
 
 
 def status_callbacks(*, table: Table | None = None) -> Callable[[StatusCallback], bool]:
     """Applies one delivery status callback; answers whether the message was one of ours."""
-    store = table or table_named(inbound_settings().table_name)
+    store = table or table_named(settings(InboundSettings).table_name)
     return partial(apply_status, DynamoStatuses(store), DynamoPatients(store))
 
 
@@ -226,7 +214,7 @@ def signature_check(*, auth_token: str | None = None) -> SignatureCheck:
 
 
 def webhook_auth_token() -> str:
-    config = inbound_settings()
+    config = settings(InboundSettings)
     if config.twilio_auth_token:
         return config.twilio_auth_token
     credentials = twilio_credentials(config.twilio_secret_name)

@@ -84,19 +84,22 @@ class SchedulerSettings(FromEnv):
 
 
 @dataclass(frozen=True)
-class SenderSettings(FromEnv):
+class _TwilioSettings(FromEnv):
+    """What both functions that speak with Twilio read: the table, the public URL (of the
+    status callbacks, or the one webhooks are signed for) and the account's credentials."""
+
     table_name: str
     public_url: str = ""
     twilio_secret_name: str | None = None
-    twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
+
+
+@dataclass(frozen=True)
+class SenderSettings(_TwilioSettings):
+    twilio_account_sid: str | None = None
     twilio_api_base_url: str | None = None
 
 
 @dataclass(frozen=True)
-class InboundSettings(FromEnv):
-    table_name: str
-    public_url: str = ""
-    twilio_secret_name: str | None = None
+class InboundSettings(_TwilioSettings):
     alerts_topic_arn: str | None = None
-    twilio_auth_token: str | None = None

@@ -14,6 +14,7 @@ from touchpoint import bootstrap
 from touchpoint.adapters import twilio_webhook
 from touchpoint.adapters.twilio_webhook import STATUS_PATH, MissingMessageSid, WebhookRequest
 from touchpoint.domain.inbound import StatusCallback
+from touchpoint.settings import InboundSettings
 from touchpoint.usecases.inbound import Inbound
 
 logger = Logger()
@@ -33,7 +34,7 @@ def handler(
     statuses: Callable[[StatusCallback], bool] | None = None,
     signature_check: Callable[[WebhookRequest], bool] | None = None,
 ) -> dict[str, Any]:
-    request = twilio_webhook.read_request(event, bootstrap.inbound_settings().public_url)
+    request = twilio_webhook.read_request(event, bootstrap.settings(InboundSettings).public_url)
     if request is None:
         return respond(404, "not found")
     if not (signature_check or bootstrap.signature_check())(request):

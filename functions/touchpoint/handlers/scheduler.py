@@ -4,25 +4,19 @@ whose time has come."""
 from datetime import datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from touchpoint import bootstrap
 from touchpoint.domain.ports.jobs import JobQueue, JobRepository
 from touchpoint.domain.timeutil import parse_utc
+from touchpoint.handlers.observability import logger, metrics, observed
 from touchpoint.usecases.escalation import Escalation
-
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="Touchpoint")
 
 ESCALATION_NOT_PUBLISHED = "escalation not published"
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def handler(
     event: dict[str, Any],
     context: LambdaContext,

@@ -4,7 +4,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -17,11 +16,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from touchpoint import bootstrap
 from touchpoint.adapters.sqs_queue import parse_job_message
+from touchpoint.handlers.observability import logger, metrics, observed
 from touchpoint.usecases.sending import Sender
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace="Touchpoint")
 # A batch whose every message Twilio throttled is an answer, not a crash: report it, raise nothing.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
@@ -30,9 +27,7 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def handler(
     event: dict[str, Any],
     context: LambdaContext,

@@ -11,11 +11,9 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo.fields import copied, read
-from touchpoint.adapters.dynamo.table import Item, Table, conditional_check_failed, to_attributes
+from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
 from touchpoint.domain.alerts import Alert, AlertFilter, AlertKind, AlertState
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.timeutil import parse_utc
@@ -86,10 +84,7 @@ def new_items(alert: Alert) -> list[Item]:
     return [to_item(alert), pointer_item(alert)]
 
 
-class DynamoAlerts:
-    def __init__(self, table: Table) -> None:
-        self.table = table
-
+class DynamoAlerts(Repository):
     def for_clinic(self, clinic_id: str, which: AlertFilter) -> list[Alert]:
         conditions = []
         values = {":pk": keys.clinic_partition(clinic_id), ":alert": keys.ALERT_PREFIX}
@@ -123,28 +118,24 @@ class DynamoAlerts:
         return from_item(item)
 
     def record_acknowledgement(self, alert: Alert) -> None:
-        try:
-            self.table.update_item(
-                _key(alert),
-                "SET #state = :acknowledged, acknowledged_by = :by, acknowledged_at = :at, note = :note"
-                " REMOVE escalation_pk, escalation_sk, next_escalation_at",
-                condition="#state = :open",
-                names=_STATE,
-                values={
-                    ":acknowledged": AlertState.ACKNOWLEDGED.value,
-                    ":open": AlertState.OPEN.value,
-                    ":by": alert.acknowledged_by,
-                    ":at": _instant(alert.acknowledged_at),
-                    ":note": alert.note,
-                },
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if not conditional_check_failed(error):
-                raise
-            if "Item" not in error.response:
-                raise NotFound(f"no alert {alert.alert_id!r} in this clinic", "alert_id") from None
-            raise Conflict(f"alert {alert.alert_id!r} was acknowledged already", "alert_id") from None
+        written, old = self.table.update_returning(
+            _key(alert),
+            "SET #state = :acknowledged, acknowledged_by = :by, acknowledged_at = :at, note = :note"
+            " REMOVE escalation_pk, escalation_sk, next_escalation_at",
+            condition="#state = :open",
+            names=_STATE,
+            values={
+                ":acknowledged": AlertState.ACKNOWLEDGED.value,
+                ":open": AlertState.OPEN.value,
+                ":by": alert.acknowledged_by,
+                ":at": _instant(alert.acknowledged_at),
+                ":note": alert.note,
+            },
+        )
+        if written is None and old is None:
+            raise NotFound(f"no alert {alert.alert_id!r} in this clinic", "alert_id")
+        if written is None:
+            raise Conflict(f"alert {alert.alert_id!r} was acknowledged already", "alert_id")
 
     def due_for_escalation(self, now: datetime, limit: int) -> Iterator[Alert]:
         items = self.table.query(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo.fields import copied, read
-from touchpoint.adapters.dynamo.table import Item, Table, to_attributes
+from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
 from touchpoint.domain.errors import NotFound
 from touchpoint.domain.timeutil import parse_utc, utc_iso
@@ -70,10 +70,7 @@ def job_from_item(item: Mapping[str, Any]) -> Job:
     )
 
 
-class DynamoAppointments:
-    def __init__(self, table: Table) -> None:
-        self.table = table
-
+class DynamoAppointments(Repository):
     def add(self, appointment: Appointment, jobs: list[Job]) -> None:
         items = [self.table.put_new(to_item(appointment))]
         items += [self.table.put_new(job_to_item(job)) for job in jobs]

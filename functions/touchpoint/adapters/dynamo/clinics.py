@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from touchpoint.adapters.dynamo import keys
-from touchpoint.adapters.dynamo.table import Item, Table
+from touchpoint.adapters.dynamo.table import Item, Repository
 from touchpoint.domain.clinic import (
     DEFAULT_ESCALATION_MINUTES,
     DEFAULT_QUIET_HOURS,
@@ -115,10 +115,7 @@ def sender_item(clinic: Clinic) -> Item:
     return {**keys.sender(clinic.settings.sender), "type": "sender", "clinic_id": clinic.clinic_id}
 
 
-class DynamoClinics:
-    def __init__(self, table: Table) -> None:
-        self.table = table
-
+class DynamoClinics(Repository):
     def add(self, clinic: Clinic) -> None:
         self.table.transact(
             [self.table.put_new(to_item(clinic)), self.table.put_new(sender_item(clinic))],

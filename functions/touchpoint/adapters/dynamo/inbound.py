@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from touchpoint.adapters.dynamo import alerts, appointments, clinics, keys, messages, patients, surveys
-from touchpoint.adapters.dynamo.table import Item, Table, failed_conditions
+from touchpoint.adapters.dynamo.table import Item, Repository, failed_conditions
 from touchpoint.domain.appointment import Appointment
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.errors import Conflict
@@ -36,10 +36,7 @@ def to_item(record: InboundRecord) -> Item:
     }
 
 
-class DynamoInbound:
-    def __init__(self, table: Table) -> None:
-        self.table = table
-
+class DynamoInbound(Repository):
     def clinic_for_sender(self, sender: str) -> Clinic | None:
         owner = self.table.get(keys.sender(sender))
         if owner is None:

@@ -6,17 +6,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Unpack
 
-from botocore.exceptions import ClientError
-
 from touchpoint.adapters.dynamo import appointments, clinics, keys, messages, patients, surveys
-from touchpoint.adapters.dynamo.table import (
-    Item,
-    Table,
-    conditional_check_failed,
-    from_attributes,
-    old_item,
-    to_attributes,
-)
+from touchpoint.adapters.dynamo.table import Item, Repository, from_attributes, to_attributes
 from touchpoint.domain.appointment import Job, JobKind, JobState
 from touchpoint.domain.delivery import JobRef, NotQueued, SendContext
 from touchpoint.domain.errors import NotFound
@@ -39,10 +30,7 @@ def _key(ref: JobRef | Job) -> keys.Key:
     return keys.job(ref.appointment_id, ref.job_id)
 
 
-class DynamoJobs:
-    def __init__(self, table: Table) -> None:
-        self.table = table
-
+class DynamoJobs(Repository):
     def due(self, now: datetime, lookback: timedelta) -> Iterator[JobRef]:
         hour = _hour(now - lookback)
         while hour <= now:
@@ -73,22 +61,16 @@ class DynamoJobs:
             self._back_to_pending(appointments.job_from_item(item), JobState.QUEUED)
 
     def start_sending(self, ref: JobRef, now: datetime) -> Job | NotQueued:
-        try:
-            response = self.table.update_item(
-                _key(ref),
-                "SET #state = :to, updated_at = :now",
-                condition="#state = :from",
-                names=_STATE,
-                values={":to": JobState.SENDING.value, ":from": JobState.QUEUED.value, ":now": utc_iso(now)},
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if not conditional_check_failed(error):
-                raise
-            old = old_item(error)
+        sending, old = self.table.update_returning(
+            _key(ref),
+            "SET #state = :to, updated_at = :now",
+            condition="#state = :from",
+            names=_STATE,
+            values={":to": JobState.SENDING.value, ":from": JobState.QUEUED.value, ":now": utc_iso(now)},
+        )
+        if sending is None:
             return NotQueued(appointments.job_from_item(old) if old else None)
-        return appointments.job_from_item(from_attributes(response["Attributes"]))
+        return appointments.job_from_item(sending)
 
     def context(self, job: Job) -> SendContext:
         wanted = [

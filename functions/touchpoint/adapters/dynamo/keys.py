@@ -135,10 +135,7 @@ def due_bucket(at: datetime) -> str:
 
 def due(due_at: datetime, appointment_id: str, job_id: str) -> Key:
     """The due index's keys of a pending job."""
-    return {
-        "due_bucket": due_bucket(due_at),
-        "due_sk": f"{utc_iso(due_at)}#{appointment_id}#{job_id}",
-    }
+    return {"due_bucket": due_bucket(due_at), "due_sk": f"{utc_iso(due_at)}#{appointment_id}#{job_id}"}
 
 
 def due_until(now: datetime) -> str:

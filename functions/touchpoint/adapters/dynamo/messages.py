@@ -6,7 +6,7 @@ from typing import Any
 
 from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo.fields import copied, read
-from touchpoint.adapters.dynamo.table import Item, Table, to_attributes
+from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
 from touchpoint.domain.inbound import STATUS_RANK
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.timeutil import parse_utc, utc_iso
@@ -37,10 +37,7 @@ def sid_item(sid: str, message: Mapping[str, Any]) -> Item:
     return {**keys.sid(sid), "type": "sid", **keys.message_pointer(message)}
 
 
-class DynamoMessageLog:
-    def __init__(self, table: Table) -> None:
-        self.table = table
-
+class DynamoMessageLog(Repository):
     def for_patient(self, patient_id: str) -> list[MessageRecord]:
         return [
             from_item(item)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo.fields import copied, read
-from touchpoint.adapters.dynamo.table import Item, Table
+from touchpoint.adapters.dynamo.table import Item, Repository, Table
 from touchpoint.domain.consent import ConsentAction, ConsentChange
 from touchpoint.domain.errors import NotFound
 from touchpoint.domain.ids import new_id
@@ -61,10 +61,7 @@ def consent_item(change: ConsentChange) -> Item:
     }
 
 
-class DynamoPatients:
-    def __init__(self, table: Table) -> None:
-        self.table = table
-
+class DynamoPatients(Repository):
     def add(self, patient: Patient) -> None:
         self.table.transact(
             [self.table.put_new(to_item(patient)), self.table.put_new(phone_item(patient))],

@@ -7,21 +7,12 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from touchpoint.adapters.dynamo import keys, messages
-from touchpoint.adapters.dynamo.table import (
-    Table,
-    conditional_check_failed,
-    from_attributes,
-    old_item,
-    to_attributes,
-)
+from touchpoint.adapters.dynamo.table import Repository, conditional_check_failed, to_attributes
 from touchpoint.domain.appointment import JobState
 from touchpoint.domain.inbound import RECONCILE_WINDOW, STATUS_RANK, StatusApplied, StatusCallback
 
 
-class DynamoStatuses:
-    def __init__(self, table: Table) -> None:
-        self.table = table
-
+class DynamoStatuses(Repository):
     def apply(self, callback: StatusCallback) -> StatusApplied | None:
         owner = self.table.get(keys.sid(callback.message_sid))
         if owner is None:
@@ -31,23 +22,17 @@ class DynamoStatuses:
         if callback.error_code:
             update += ", error_code = :error"
             values[":error"] = callback.error_code
-        try:
-            response = self.table.update_item(
-                keys.pointed_message(owner),
-                update,
-                # A late callback never takes a message back to an earlier status.
-                condition="attribute_exists(pk) AND (attribute_not_exists(status_rank) OR status_rank < :rank)",
-                names={"#status": "status"},
-                values=values,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if not conditional_check_failed(error):
-                raise
-            old = old_item(error)
+        written, old = self.table.update_returning(
+            keys.pointed_message(owner),
+            update,
+            # A late callback never takes a message back to an earlier status.
+            condition="attribute_exists(pk) AND (attribute_not_exists(status_rank) OR status_rank < :rank)",
+            names={"#status": "status"},
+            values=values,
+        )
+        if written is None:
             return StatusApplied(messages.from_item(old), applied=False) if old else None
-        return StatusApplied(messages.from_item(from_attributes(response["Attributes"])), applied=True)
+        return StatusApplied(messages.from_item(written), applied=True)
 
     def adopt(self, callback: StatusCallback) -> StatusApplied | None:
         if not (callback.to and callback.sender) or callback.rank < STATUS_RANK["sent"]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo.fields import copied, read
-from touchpoint.adapters.dynamo.table import Item, Table, to_attributes
+from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
 from touchpoint.domain.surveys import Survey, SurveyStatus
 from touchpoint.domain.timeutil import parse_utc, utc_iso
 
@@ -44,10 +44,7 @@ def from_item(item: Mapping[str, Any]) -> Survey:
     )
 
 
-class DynamoSurveys:
-    def __init__(self, table: Table) -> None:
-        self.table = table
-
+class DynamoSurveys(Repository):
     def for_patient(self, patient_id: str) -> list[Survey]:
         items = self.table.query(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :survey)",

@@ -4,7 +4,7 @@ It knows no key and no aggregate (keys.py and the aggregate modules do)."""
 
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -13,7 +13,7 @@ from touchpoint.domain.errors import Conflict
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, UpdateItemOutputTypeDef
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -59,15 +59,20 @@ def old_item(error: ClientError) -> Item | None:
     return from_attributes(old) if old else None
 
 
-def _expressions(
-    condition: str | None, names: Mapping[str, str] | None, values: Mapping[str, Any] | None
-) -> dict[str, Any]:
+class Placeholders(TypedDict, total=False):
+    """The names (`#name`) and values (`:value`) an expression refers to."""
+
+    names: Mapping[str, str] | None
+    values: Mapping[str, Any] | None
+
+
+def _expressions(condition: str | None, placeholders: Placeholders) -> dict[str, Any]:
     parts: dict[str, Any] = {}
     if condition:
         parts["ConditionExpression"] = condition
-    if names:
+    if names := placeholders.get("names"):
         parts["ExpressionAttributeNames"] = dict(names)
-    if values:
+    if values := placeholders.get("values"):
         parts["ExpressionAttributeValues"] = to_attributes(values)
     return parts
 
@@ -93,51 +98,34 @@ class Table:
         return self.put(item, "attribute_not_exists(pk)")
 
     def put(
-        self,
-        item: Item,
-        condition: str,
-        *,
-        names: Mapping[str, str] | None = None,
-        values: Mapping[str, Any] | None = None,
+        self, item: Item, condition: str, **placeholders: Unpack[Placeholders]
     ) -> "TransactWriteItemTypeDef":
-        put = {"TableName": self.name, "Item": to_attributes(item)} | _expressions(condition, names, values)
+        put = {"TableName": self.name, "Item": to_attributes(item)} | _expressions(condition, placeholders)
         return {"Put": put}  # type: ignore[typeddict-item]
 
     def delete(
-        self,
-        key: Mapping[str, str],
-        *,
-        condition: str | None = None,
-        names: Mapping[str, str] | None = None,
-        values: Mapping[str, Any] | None = None,
+        self, key: Mapping[str, str], condition: str | None = None, **placeholders: Unpack[Placeholders]
     ) -> "TransactWriteItemTypeDef":
-        delete = {"TableName": self.name, "Key": to_attributes(key)} | _expressions(condition, names, values)
+        delete = {"TableName": self.name, "Key": to_attributes(key)} | _expressions(condition, placeholders)
         return {"Delete": delete}  # type: ignore[typeddict-item]
 
     def update(
         self,
         key: Mapping[str, str],
         expression: str,
-        *,
         condition: str | None = None,
-        names: Mapping[str, str] | None = None,
-        values: Mapping[str, Any] | None = None,
+        **placeholders: Unpack[Placeholders],
     ) -> "TransactWriteItemTypeDef":
-        return {"Update": self._update(key, expression, condition, names, values)}  # type: ignore[typeddict-item]
+        return {"Update": self._update(key, expression, condition, placeholders)}  # type: ignore[typeddict-item]
 
     def _update(
-        self,
-        key: Mapping[str, str],
-        expression: str,
-        condition: str | None,
-        names: Mapping[str, str] | None,
-        values: Mapping[str, Any] | None,
+        self, key: Mapping[str, str], expression: str, condition: str | None, placeholders: Placeholders
     ) -> dict[str, Any]:
         return {
             "TableName": self.name,
             "Key": to_attributes(key),
             "UpdateExpression": expression,
-        } | _expressions(condition, names, values)
+        } | _expressions(condition, placeholders)
 
     def transact(self, items: list["TransactWriteItemTypeDef"], conflict: str) -> None:
         """All the writes or none; Conflict(`conflict`) if a condition did not hold."""
@@ -151,32 +139,38 @@ class Table:
     # ---- a write on its own ----
 
     def update_item(
-        self,
-        key: Mapping[str, str],
-        expression: str,
-        *,
-        condition: str,
-        names: Mapping[str, str] | None = None,
-        values: Mapping[str, Any] | None = None,
-        **options: Any,
-    ) -> "UpdateItemOutputTypeDef":
-        """One conditional update, not in a transaction (`options`: ReturnValues and the like)."""
-        return self.client.update_item(**self._update(key, expression, condition, names, values), **options)
+        self, key: Mapping[str, str], expression: str, condition: str, **placeholders: Unpack[Placeholders]
+    ) -> None:
+        """One conditional update, not in a transaction; a failed condition raises ClientError."""
+        self.client.update_item(**self._update(key, expression, condition, placeholders))
 
     def update_if(
-        self,
-        key: Mapping[str, str],
-        expression: str,
-        *,
-        condition: str,
-        names: Mapping[str, str] | None = None,
-        values: Mapping[str, Any] | None = None,
+        self, key: Mapping[str, str], expression: str, condition: str, **placeholders: Unpack[Placeholders]
     ) -> bool:
         """One conditional update; False if its condition did not hold."""
+        written, _ = self.update_returning(key, expression, condition, **placeholders)
+        return written is not None
+
+    def update_returning(
+        self, key: Mapping[str, str], expression: str, condition: str, **placeholders: Unpack[Placeholders]
+    ) -> tuple[Item | None, Item | None]:
+        """One conditional update: (the item as written, None); or, when its condition did not
+        hold, (None, the item as it was: None if there is none)."""
         try:
-            self.update_item(key, expression, condition=condition, names=names, values=values)
+            response = self.client.update_item(
+                **self._update(key, expression, condition, placeholders),
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
         except ClientError as error:
             if conditional_check_failed(error):
-                return False
+                return None, old_item(error)
             raise
-        return True
+        return from_attributes(response["Attributes"]), None
+
+
+class Repository:
+    """One aggregate's storage in the table."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
