@@ -19,7 +19,7 @@ from touchpoint.adapters.dynamo.table import Table
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
 from touchpoint.domain.clinic import Clinic, parse_clinic_settings
 from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
-from touchpoint.domain.delivery import JobRef, NotQueued
+from touchpoint.domain.delivery import QUEUE_LEASE, JobRef, NotQueued
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
@@ -436,18 +436,23 @@ def test_due_returns_only_pending_jobs_due_by_now_across_hour_buckets_within_the
     assert list(repos.jobs.due(NOW - timedelta(days=2), timedelta(hours=1))) == []
 
 
-def test_claimed_jobs_leave_the_due_index_and_released_ones_come_back(repos: Repos) -> None:
+def test_claimed_jobs_leave_the_due_index_until_their_lease_ends_and_released_ones_come_back(
+    repos: Repos,
+) -> None:
     seeded(
         repos,
         [job("jb_1", NOW - timedelta(minutes=5)), job("jb_2", NOW - timedelta(minutes=3))],
         with_context=False,
     )
-    first = JobRef("ap_1", "jb_1")
+    claim = repos.jobs.claim_for_queue(JobRef("ap_1", "jb_1"), NOW)
 
-    assert repos.jobs.claim_for_queue(first, NOW)
+    assert isinstance(claim, JobRef)
+    assert claim.lease
     assert [ref.job_id for ref in repos.jobs.due(NOW, timedelta(hours=1))] == ["jb_2"]
+    later = NOW + QUEUE_LEASE
+    assert sorted(ref.job_id for ref in repos.jobs.due(later, timedelta(hours=1))) == ["jb_1", "jb_2"]
 
-    repos.jobs.release_to_pending(first)
+    repos.jobs.release_to_pending(claim)
     assert sorted(ref.job_id for ref in repos.jobs.due(NOW, timedelta(hours=1))) == ["jb_1", "jb_2"]
 
 
@@ -455,9 +460,9 @@ def test_a_job_is_claimed_once(repos: Repos) -> None:
     seeded(repos, [job("jb_1", NOW)], with_context=False)
     ref = JobRef("ap_1", "jb_1")
 
-    assert repos.jobs.claim_for_queue(ref, NOW) is True
-    assert repos.jobs.claim_for_queue(ref, NOW) is False
-    assert repos.jobs.claim_for_queue(JobRef("ap_1", "jb_missing"), NOW) is False
+    assert repos.jobs.claim_for_queue(ref, NOW) is not None
+    assert repos.jobs.claim_for_queue(ref, NOW) is None
+    assert repos.jobs.claim_for_queue(JobRef("ap_1", "jb_missing"), NOW) is None
 
 
 # ---- sending -------------------------------------------------------------------------------
@@ -550,7 +555,7 @@ def test_back_to_queue_lets_the_sender_try_again(repos: Repos) -> None:
     seeded(repos, [job("jb_1", NOW)])
     started = sending(repos)
 
-    repos.jobs.back_to_queue(started)
+    repos.jobs.back_to_queue(started, NOW)
 
     again = repos.jobs.start_sending(JobRef("ap_1", "jb_1"), NOW)
     assert isinstance(again, Job)

@@ -442,8 +442,8 @@ class NoJobs:
     def missed(self, now: datetime, lookback: timedelta) -> list[JobRef]:
         return []
 
-    def claim_for_queue(self, ref: JobRef, now: datetime) -> bool:
-        return True
+    def claim_for_queue(self, ref: JobRef, now: datetime) -> JobRef:
+        return ref
 
     def release_to_pending(self, ref: JobRef) -> None:
         self.released = ref
@@ -493,6 +493,7 @@ def test_a_pass_result_counts_its_escalations(escalating: Escalating) -> None:
         "queued": 1,
         "released": 0,
         "missed": 0,
+        "interrupted": 0,
         "escalated": 1,
         "escalations_not_published": 0,
     }

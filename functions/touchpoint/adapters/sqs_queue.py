@@ -12,12 +12,14 @@ SQS_BATCH_LIMIT = 10
 
 
 def job_message(ref: JobRef) -> str:
-    return json.dumps({"appointment_id": ref.appointment_id, "job_id": ref.job_id})
+    """The job and the claim it is queued under (the sender takes the job only under it)."""
+    return json.dumps({"appointment_id": ref.appointment_id, "job_id": ref.job_id, "lease": ref.lease})
 
 
 def parse_job_message(body: str) -> JobRef:
     data = json.loads(body)
-    return JobRef(appointment_id=str(data["appointment_id"]), job_id=str(data["job_id"]))
+    lease = data.get("lease")  # a message queued before leases carries none
+    return JobRef(str(data["appointment_id"]), str(data["job_id"]), str(lease) if lease else None)
 
 
 class SqsJobQueue:

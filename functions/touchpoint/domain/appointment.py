@@ -6,6 +6,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.errors import Conflict, InvalidInput
+from touchpoint.domain.ids import ID_RULE, is_well_formed_id
 from touchpoint.domain.json_input import json_object
 from touchpoint.domain.timeutil import exists_in_zone
 
@@ -73,6 +74,10 @@ class Job:
     twilio_sid: str | None = None
     error_code: str | None = None
     survey: str | None = None
+    # While `queued` or `sending`: which claim holds the job, and until when (see delivery.py).
+    lease_id: str | None = None
+    lease_until: datetime | None = None
+    claims: int = 0  # how many times a scheduler pass has claimed it
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,8 @@ def parse_new_appointment(body: object, clinic_zone: ZoneInfo, now: datetime) ->
     patient_id = body.get("patient_id")
     if not isinstance(patient_id, str) or not patient_id:
         raise InvalidInput("patient_id is required", "patient_id")
+    if not is_well_formed_id(patient_id):
+        raise InvalidInput(f"patient_id is not a patient's id: {ID_RULE}", "patient_id")
     return NewAppointment(
         patient_id=patient_id,
         starts_at=parse_starts_at(body.get("starts_at"), clinic_zone, now),

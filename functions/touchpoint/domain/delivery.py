@@ -2,6 +2,7 @@
 what the SMS gateway can answer."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from touchpoint.domain.appointment import Appointment, Job
@@ -19,10 +20,33 @@ class DeliveryOutcome(StrEnum):
     IGNORED = "ignored"  # not queued any more (sent already, or gone)
 
 
+# A job a pass claims is leased: it stays on the due index, at the lease's expiry, until it is
+# final. A claim the sender has not taken by then is claimed again by a later pass (the queue
+# message was lost, or the pass died before sending it); a send not recorded by the end of its
+# lease was interrupted, and a pass settles it as `unknown` (never sent blindly again).
+QUEUE_LEASE = timedelta(minutes=5)  # longer than the queue's visibility timeout (180 s)
+SEND_LEASE = timedelta(minutes=2)  # longer than the sender's timeout (30 s); shorter than 180 s
+MAX_CLAIMS = 5  # a job claimed this often and never taken fails, rather than circle for ever
+
+
 @dataclass(frozen=True)
 class JobRef:
     appointment_id: str
     job_id: str
+    lease: str | None = None  # the claim a queue message carries; the sender takes only that one
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """A job found `sending` past its lease: the sender died between taking it and recording
+    what Twilio said."""
+
+    job: Job
+
+
+def lease_expired(job: Job, now: datetime) -> bool:
+    """Whether a `queued` or `sending` job's lease is over (a job stored before leases has none)."""
+    return job.lease_until is None or job.lease_until <= now
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from touchpoint.domain.delivery import (
     SmsOutcomeUnknown,
     SmsRejected,
     SmsRetryLater,
+    lease_expired,
 )
 from touchpoint.domain.errors import Conflict
 from touchpoint.domain.ids import new_id
@@ -34,6 +35,9 @@ from touchpoint.domain.ports.sms import SmsGateway
 from touchpoint.domain.ports.stores import PatientRepository
 from touchpoint.domain.surveys import OPEN, Survey, nudge_due, nudge_text, open_survey
 from touchpoint.domain.texts import reminder_text
+
+INTERRUPTED = "interrupted_while_sending"
+LEASED = (JobState.QUEUED, JobState.SENDING)
 
 # How often a follow-up looks again whether the patient has finished the survey they have open.
 SURVEY_WAIT = timedelta(minutes=30)
@@ -65,7 +69,7 @@ class Sender:
     def deliver(self, ref: JobRef, now: datetime) -> Delivery:
         job = self.jobs.start_sending(ref, now)
         if isinstance(job, NotQueued):
-            return self._not_queued(job, now)
+            return self._not_queued(job, ref, now)
         try:
             prepared = self._prepare(job, now)
             if isinstance(prepared, Hold):
@@ -76,7 +80,7 @@ class Sender:
                 return Delivery(DeliveryOutcome.HELD, prepared.reason)
         except BaseException:
             # Nothing went to Twilio and nothing was written: back to the queue, to try again.
-            self.jobs.back_to_queue(job)
+            self.jobs.back_to_queue(job, now)
             raise
         context, outgoing = prepared
         body = outgoing.body
@@ -85,7 +89,7 @@ class Sender:
                 to=context.patient.phone, sender=context.clinic.settings.sender, body=body
             )
         except SmsRetryLater:
-            self.jobs.back_to_queue(job)
+            self.jobs.back_to_queue(job, now)
             raise RetryLater(job.job_id) from None
         except SmsOutcomeUnknown:
             # As if sent, but `unknown`: a survey opens all the same, so that the patient's
@@ -140,23 +144,38 @@ class Sender:
         outgoing = render(job, context, now)
         return (context, outgoing) if outgoing else Hold(None, SkipReason.SURVEY_CLOSED)
 
-    def _not_queued(self, refused: NotQueued, now: datetime) -> Delivery:
-        if refused.job is None:
+    def _not_queued(self, refused: NotQueued, ref: JobRef, now: datetime) -> Delivery:
+        job = refused.job
+        if job is None:
             return Delivery(DeliveryOutcome.IGNORED, "job_not_found")
-        if refused.job.state is JobState.SENDING:
-            # An earlier attempt stopped between claiming and recording: Twilio may have the
-            # message. Mark it for reconciliation instead of sending it a second time, and show
-            # the clinic what the patient may have received.
-            job = refused.job
-            outgoing = render(job, self.jobs.context(job), now)
-            self.jobs.record_outcome(
-                job,
-                JobState.UNKNOWN,
-                reason="interrupted_while_sending",
-                message=_message(job, outgoing.body if outgoing else "", "unknown", now),
-            )
-            return Delivery(DeliveryOutcome.UNKNOWN, "interrupted_while_sending")
-        return Delivery(DeliveryOutcome.IGNORED, f"already_{refused.job.state.value}")
+        if ref.lease is not None and job.lease_id != ref.lease and job.state in LEASED:
+            # A claim a later pass replaced (this message was late): the newer one carries it.
+            return Delivery(DeliveryOutcome.IGNORED, "claim_replaced")
+        if job.state is JobState.SENDING:
+            if not lease_expired(job, now):
+                # Another delivery of this message is sending it now; if it dies, the lease ends
+                # and the next pass settles the job.
+                return Delivery(DeliveryOutcome.IGNORED, "sending_elsewhere")
+            settle_interrupted(self.jobs, job, now)
+            return Delivery(DeliveryOutcome.UNKNOWN, INTERRUPTED)
+        return Delivery(DeliveryOutcome.IGNORED, f"already_{job.state.value}")
+
+
+def settle_interrupted(jobs: JobRepository, job: Job, now: datetime) -> bool:
+    """A send that stopped between taking the job and recording Twilio's answer: Twilio may
+    have the message. `unknown`, for reconciliation, instead of a second send, with what the
+    patient may have received logged for the clinic. False if someone settled it first."""
+    outgoing = render(job, jobs.context(job), now)
+    try:
+        jobs.record_outcome(
+            job,
+            JobState.UNKNOWN,
+            reason=INTERRUPTED,
+            message=_message(job, outgoing.body if outgoing else "", "unknown", now),
+        )
+    except Conflict:
+        return False
+    return True
 
 
 def render(job: Job, context: SendContext, now: datetime) -> Outgoing | None:

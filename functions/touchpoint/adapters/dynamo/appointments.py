@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 _COPIED = ("appointment_id", "clinic_id", "patient_id")
 _JOB_COPIED = ("job_id", "rule", "appointment_id", "clinic_id", "patient_id")
-_JOB_OPTIONAL = ("reason", "twilio_sid", "error_code", "survey")
+_JOB_OPTIONAL = ("reason", "twilio_sid", "error_code", "survey", "lease_id")
 
 
 def to_item(appointment: Appointment) -> Item:
@@ -55,10 +55,20 @@ def job_to_item(job: Job) -> Item:
         "kind": job.kind.value,
         "due_at": utc_iso(job.due_at),
         "state": job.state.value,
+        "lease_until": utc_iso(job.lease_until) if job.lease_until else None,
+        "claims": job.claims or None,
     }
-    if job.state is JobState.PENDING:
-        item |= keys.due(job.due_at, job.appointment_id, job.job_id)
+    if on_due_index := due_index_at(job):
+        item |= keys.due(on_due_index, job.appointment_id, job.job_id)
     return item
+
+
+def due_index_at(job: Job) -> datetime | None:
+    """Where a job stands on the due index: a pending one when it falls due, a leased one
+    (`queued`, `sending`) when its lease ends; a final one not at all."""
+    if job.state is JobState.PENDING:
+        return job.due_at
+    return job.lease_until if job.state in (JobState.QUEUED, JobState.SENDING) else None
 
 
 def job_from_item(item: Mapping[str, Any]) -> Job:
@@ -67,6 +77,8 @@ def job_from_item(item: Mapping[str, Any]) -> Job:
         kind=JobKind(item["kind"]),
         due_at=parse_utc(item["due_at"]),
         state=JobState(item["state"]),
+        lease_until=parse_utc(item["lease_until"]) if item.get("lease_until") else None,
+        claims=int(item.get("claims", 0)),
     )
 
 

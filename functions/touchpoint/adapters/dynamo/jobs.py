@@ -4,13 +4,23 @@ which is what keeps a message sent at most once under concurrent passes and rede
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Unpack
 
 from touchpoint.adapters.dynamo import appointments, clinics, keys, messages, patients, surveys
 from touchpoint.adapters.dynamo.table import Item, Repository, from_attributes, to_attributes
 from touchpoint.domain.appointment import Job, JobKind, JobState
-from touchpoint.domain.delivery import JobRef, NotQueued, SendContext
+from touchpoint.domain.delivery import (
+    MAX_CLAIMS,
+    QUEUE_LEASE,
+    SEND_LEASE,
+    Interrupted,
+    JobRef,
+    NotQueued,
+    SendContext,
+    lease_expired,
+)
 from touchpoint.domain.errors import NotFound
+from touchpoint.domain.ids import new_id
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.planning import NUDGE_RULE, is_nudge
 from touchpoint.domain.ports.jobs import OutcomeOptions, SentOptions
@@ -28,6 +38,12 @@ def _hour(instant: datetime) -> datetime:
 
 def _key(ref: JobRef | Job) -> keys.Key:
     return keys.job(ref.appointment_id, ref.job_id)
+
+
+def _due_values(at: datetime, ref: JobRef | Job) -> dict[str, str]:
+    """The due index's keys at `at`, as the values `:bucket` and `:sk` of an update."""
+    due = keys.due(at, ref.appointment_id, ref.job_id)
+    return {":bucket": due["due_bucket"], ":sk": due["due_sk"]}
 
 
 class DynamoJobs(Repository):
@@ -49,24 +65,84 @@ class DynamoJobs(Repository):
         ):
             yield keys.job_ref(item)
 
-    def claim_for_queue(self, ref: JobRef, now: datetime) -> bool:
-        return self._move(ref, JobState.PENDING, JobState.QUEUED, now, remove_due=True)
+    def claim_for_queue(self, ref: JobRef, now: datetime) -> JobRef | Interrupted | None:
+        """A pending job, or a queued one whose lease is over, leased to a new claim;
+        a sending one past its lease is Interrupted; None when another pass has it, or it moved."""
+        lease = new_id("ls")
+        until = now + QUEUE_LEASE
+        claimed, old = self.table.update_returning(
+            _key(ref),
+            "SET #state = :queued, lease_id = :lease, lease_until = :until, claims = if_not_exists(claims, :zero)"
+            " + :one, due_bucket = :bucket, due_sk = :sk, updated_at = :now",
+            condition="#state = :pending OR (#state = :queued AND "
+            "(attribute_not_exists(lease_until) OR lease_until <= :now) AND "
+            "(attribute_not_exists(claims) OR claims < :max))",
+            names=_STATE,
+            values={
+                ":queued": JobState.QUEUED.value,
+                ":pending": JobState.PENDING.value,
+                ":lease": lease,
+                ":until": utc_iso(until),
+                ":now": utc_iso(now),
+                ":zero": 0,
+                ":one": 1,
+                ":max": MAX_CLAIMS,
+            }
+            | _due_values(until, ref),
+        )
+        if claimed is not None:
+            return replace(ref, lease=lease)
+        stranded = appointments.job_from_item(old) if old else None
+        if stranded is None or not lease_expired(stranded, now):
+            return None
+        if stranded.state is JobState.SENDING:
+            return Interrupted(stranded)
+        if stranded.state is JobState.QUEUED:  # claimed MAX_CLAIMS times, never taken
+            self._final(stranded, JobState.FAILED, "never_taken", now)
+        return None
 
-    def skip_missed(self, ref: JobRef, now: datetime) -> bool:
-        return self._move(ref, JobState.PENDING, JobState.SKIPPED, now, remove_due=True, reason="missed")
+    def skip_missed(self, ref: JobRef, now: datetime) -> bool | Interrupted:
+        """A job the look-back left behind (an outage longer than it): never sent, so skipped;
+        a sending one is Interrupted."""
+        skipped, old = self.table.update_returning(
+            _key(ref),
+            "SET #state = :skipped, reason = :missed, updated_at = :now"
+            " REMOVE due_bucket, due_sk, lease_id, lease_until",
+            condition="#state IN (:pending, :queued)",
+            names=_STATE,
+            values={
+                ":skipped": JobState.SKIPPED.value,
+                ":missed": "missed",
+                ":now": utc_iso(now),
+                ":pending": JobState.PENDING.value,
+                ":queued": JobState.QUEUED.value,
+            },
+        )
+        if skipped is not None:
+            return True
+        stranded = appointments.job_from_item(old) if old else None
+        return Interrupted(stranded) if stranded and stranded.state is JobState.SENDING else False
 
     def release_to_pending(self, ref: JobRef) -> None:
         item = self.table.get(_key(ref))
-        if item is not None and item["state"] == JobState.QUEUED:
-            self._back_to_pending(appointments.job_from_item(item), JobState.QUEUED)
+        job = appointments.job_from_item(item) if item else None
+        if job is not None and job.state is JobState.QUEUED and job.lease_id == ref.lease:
+            self._back_to_pending(job, JobState.QUEUED)
 
     def start_sending(self, ref: JobRef, now: datetime) -> Job | NotQueued:
+        """`queued` -> `sending`, under the claim `ref` carries, leased for one send."""
+        values = {":to": JobState.SENDING.value, ":from": JobState.QUEUED.value, ":now": utc_iso(now)}
+        condition = "#state = :from"
+        if ref.lease is not None:  # a message queued before leases carries none
+            condition += " AND lease_id = :lease"
+            values[":lease"] = ref.lease
+        until = now + SEND_LEASE
         sending, old = self.table.update_returning(
             _key(ref),
-            "SET #state = :to, updated_at = :now",
-            condition="#state = :from",
+            "SET #state = :to, updated_at = :now, lease_until = :until, due_bucket = :bucket, due_sk = :sk",
+            condition=condition,
             names=_STATE,
-            values={":to": JobState.SENDING.value, ":from": JobState.QUEUED.value, ":now": utc_iso(now)},
+            values=values | {":until": utc_iso(until)} | _due_values(until, ref),
         )
         if sending is None:
             return NotQueued(appointments.job_from_item(old) if old else None)
@@ -132,54 +208,62 @@ class DynamoJobs(Repository):
             items += self._log(message)
         self.table.transact(items, conflict="the job was no longer sending")
 
-    def back_to_queue(self, job: Job) -> None:
-        self._move(job, JobState.SENDING, JobState.QUEUED, None, remove_due=False)
-
-    def _move(
-        self,
-        ref: JobRef | Job,
-        source: JobState,
-        target: JobState,
-        now: datetime | None,
-        *,
-        remove_due: bool,
-        reason: str | None = None,
-    ) -> bool:
-        values: dict[str, Any] = {":to": target.value, ":from": source.value}
-        update = "SET #state = :to"
-        if reason is not None:
-            update += ", reason = :reason"
-            values[":reason"] = reason
-        if now is not None:
-            update += ", updated_at = :now"
-            values[":now"] = utc_iso(now)
-        if remove_due:
-            update += " REMOVE due_bucket, due_sk"  # off the due index
-        return self.table.update_if(
-            _key(ref), update, condition="#state = :from", names=_STATE, values=values
+    def back_to_queue(self, job: Job, now: datetime) -> None:
+        """`sending` -> `queued` under the same claim (its queue message comes back), leased anew."""
+        until = now + QUEUE_LEASE
+        self.table.update_item(
+            _key(job),
+            "SET #state = :queued, lease_until = :until, due_bucket = :bucket, due_sk = :sk",
+            condition="#state = :sending",
+            names=_STATE,
+            values={
+                ":queued": JobState.QUEUED.value,
+                ":sending": JobState.SENDING.value,
+                ":until": utc_iso(until),
+            }
+            | _due_values(until, job),
         )
 
     def hold(self, job: Job, until: datetime, reason: str) -> None:
         self._back_to_pending(replace(job, due_at=until, reason=reason), JobState.SENDING)
 
     def _back_to_pending(self, job: Job, source: JobState) -> None:
-        """`source` -> `pending`, back on the due index at the job's `due_at`."""
+        """`source` -> `pending`, back on the due index at the job's `due_at`, its lease ended."""
         pending = appointments.job_to_item(replace(job, state=JobState.PENDING))
         fields = {name: pending.get(name) for name in ("due_at", "due_bucket", "due_sk", "reason")}
         present = {name: value for name, value in fields.items() if value is not None}
         self.table.update_item(
             _key(job),
-            "SET #state = :pending, " + ", ".join(f"{name} = :{name}" for name in present),
+            "SET #state = :pending, "
+            + ", ".join(f"{name} = :{name}" for name in present)
+            + " REMOVE lease_id, lease_until",
             condition="#state = :source",
             names=_STATE,
             values={":pending": JobState.PENDING.value, ":source": source.value}
             | {f":{name}": value for name, value in present.items()},
         )
 
+    def _final(self, job: Job, state: JobState, reason: str, now: datetime) -> None:
+        """A leased job to a final state, with nothing sent or logged, if still as read."""
+        self.table.update_if(
+            _key(job),
+            "SET #state = :to, reason = :reason, updated_at = :now REMOVE due_bucket, due_sk, lease_id, lease_until",
+            condition="#state = :from AND lease_id = :lease",
+            names=_STATE,
+            values={
+                ":to": state.value,
+                ":reason": reason,
+                ":now": utc_iso(now),
+                ":from": job.state.value,
+                ":lease": job.lease_id,
+            },
+        )
+
     def _finish(
         self, job: Job, state: JobState, reason: str | None, message: MessageRecord | None
     ) -> "TransactWriteItemTypeDef":
-        """`sending` -> `state`, with what the message logged says (its SID, error, time sent)."""
+        """`sending` -> `state`, with what the message logged says (its SID, error, time sent);
+        off the due index, its lease ended."""
         fields = {
             "state": state.value,
             "reason": reason,
@@ -189,7 +273,7 @@ class DynamoJobs(Repository):
         }
         present = {name: value for name, value in fields.items() if value is not None}
         # A reason left from a hold no longer applies once the job is done.
-        clear = " REMOVE #reason" if reason is None else ""
+        clear = " REMOVE due_bucket, due_sk, lease_id, lease_until" + (", #reason" if reason is None else "")
         return self.table.update(
             _key(job),
             "SET " + ", ".join(f"#{name} = :{name}" for name in present) + clear,

@@ -17,7 +17,7 @@ INBOUND#{message sid}  INBOUND                a processed inbound MessageSid and
 UNMATCHED#{clinic}     MSG#{at}#{message}     messages from numbers no patient of the clinic has
 
 index       hash                        range                              holds
-due         due_bucket DUE#{hour}       due_sk {due_at}#{appt}#{job}       pending jobs only
+due         due_bucket DUE#{hour}       due_sk {at}#{appt}#{job}           jobs not final: pending at due_at, leased at lease_until
 by_clinic   clinic_pk CLINIC#{clinic}   clinic_sk APPT#{starts_at}#{appt}  appointments
 escalation  escalation_pk ESCALATION    escalation_sk {due}#{alert}        open crisis alerts only
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypedDict, Unpack
 
 from touchpoint.domain.appointment import Job, JobState
-from touchpoint.domain.delivery import JobRef, NotQueued, SendContext
+from touchpoint.domain.delivery import Interrupted, JobRef, NotQueued, SendContext
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.surveys import Survey
 
@@ -28,11 +28,22 @@ class JobRepository(Protocol):
         """Jobs still pending that fell due just before the look-back window."""
         ...
 
-    def claim_for_queue(self, ref: JobRef, now: datetime) -> bool: ...
-    def skip_missed(self, ref: JobRef, now: datetime) -> bool: ...
-    def release_to_pending(self, ref: JobRef) -> None: ...
+    def claim_for_queue(self, ref: JobRef, now: datetime) -> JobRef | Interrupted | None:
+        """Lease a due job (pending, or queued past its lease) to a new claim: the claim, for the
+        queue; Interrupted for a job found `sending` past its lease; None when there is nothing
+        to claim (another pass has it, it moved, or it failed after too many claims)."""
+        ...
+
+    def skip_missed(self, ref: JobRef, now: datetime) -> bool | Interrupted:
+        """A job left behind by the look-back to `skipped` (`missed`); Interrupted if sending."""
+        ...
+
+    def release_to_pending(self, ref: JobRef) -> None:
+        """A claim the queue refused back to `pending`, if the job is still under it."""
+        ...
+
     def start_sending(self, ref: JobRef, now: datetime) -> Job | NotQueued:
-        """Move the job from `queued` to `sending` and return it."""
+        """Move the job from `queued` (under `ref`'s claim) to `sending`, leased, and return it."""
         ...
 
     def context(self, job: Job) -> SendContext: ...
@@ -50,7 +61,9 @@ class JobRepository(Protocol):
         the message logged, if any."""
         ...
 
-    def back_to_queue(self, job: Job) -> None: ...
+    def back_to_queue(self, job: Job, now: datetime) -> None:
+        """A `sending` job back to `queued` under its claim, for its queue message to bring back."""
+        ...
 
 
 class JobQueue(Protocol):
