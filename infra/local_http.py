@@ -117,14 +117,33 @@ def json_response(status: int, payload: dict[str, Any]) -> Response:
     return status, {"Content-Type": "application/json"}, json.dumps(payload).encode()
 
 
+def method_not_allowed(path: str, allowed: str) -> Response:
+    status, headers, body = json_response(
+        405, error_body("method_not_allowed", f"{path} takes {allowed} only")
+    )
+    return status, headers | {"Allow": allowed}, body
+
+
 def _handler(http: Http) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def __getattr__(self, name: str) -> Any:
+            # Every method (TRACE, OPTIONS, made-up ones) reaches the routing, which answers
+            # 404 or 405 in JSON, rather than the server's own 501 page.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
+
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
+            declared = self.headers.get("Content-Length") or "0"
+            if not (declared.isascii() and declared.isdigit()) or len(declared) > 12:
+                self._refuse(400, "bad_request", "Content-Length must be a whole number of bytes")
+                return
+            length = int(declared)
             if length > MAX_REQUEST_BYTES:
-                self._reply(*json_response(413, error_body("too_large", "request body is too large")))
+                # The body is not read, so the connection cannot carry another request.
+                self._refuse(413, "too_large", f"request body is larger than {MAX_REQUEST_BYTES} bytes")
                 return
             body = self.rfile.read(length) if length else b""
             try:
@@ -135,6 +154,15 @@ def _handler(http: Http) -> type[BaseHTTPRequestHandler]:
                 traceback.print_exc()
             self._reply(*reply)
 
+        def _refuse(self, status: int, code: str, message: str) -> None:
+            self.close_connection = True
+            status, headers, body = json_response(status, error_body(code, message))
+            self._reply(status, headers | {"Connection": "close"}, body)
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            # What the server itself refuses (a malformed request line, headers too long) in JSON too.
+            self._refuse(code, "bad_request", message or self.responses.get(code, ("",))[0])
+
         def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
             self.send_response(status)
             for name, value in headers.items():
@@ -142,13 +170,13 @@ def _handler(http: Http) -> type[BaseHTTPRequestHandler]:
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+            if self.command != "HEAD":
+                self.wfile.write(body)
 
         def log_message(self, format: str, *args: Any) -> None:
             # Paths carry ids only, never phone numbers or bodies.
-            print(f"[http] {self.command} {urlsplit(self.path).path} -> {args[1] if len(args) > 1 else ''}")
+            path = urlsplit(getattr(self, "path", "")).path
+            print(f"[http] {self.command} {path} -> {args[1] if len(args) > 1 else ''}")
 
     return Handler
 

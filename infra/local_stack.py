@@ -28,6 +28,7 @@ from infra.local_http import (
     http_api_event,
     http_response,
     json_response,
+    method_not_allowed,
     serving,
     sqs_event,
 )
@@ -35,6 +36,7 @@ from infra.local_http import (
 TABLE_NAME = "touchpoint-local"
 QUEUE_NAME = "touchpoint-send-local"
 TICK_INTERVAL_SECONDS = 60
+TICK_YEARS = (2000, 2100)  # the instants POST /_local/tick accepts
 LOCAL_AUTH_TOKEN = "local-auth-token"  # noqa: S105 (signs webhooks when no Twilio account is set)
 # Who the admin token stands for: a platform admin, named in acknowledgements and the like.
 LOCAL_ADMIN = "local-admin"
@@ -197,9 +199,11 @@ class LocalStack:
         protected = url.path.startswith(("/admin/", "/_local/"))
         if protected and not self._authorized(headers):
             return json_response(401, error_body("unauthorized", "missing or wrong bearer token"))
-        if url.path == "/_local/tick" and method == "POST":
-            return self._tick_request(body)
-        if url.path == "/_local/outbox" and method == "GET":
+        if url.path == "/_local/tick":
+            return self._tick_request(method, body)
+        if url.path == "/_local/outbox":
+            if method != "GET":
+                return method_not_allowed(url.path, "GET")
             return json_response(200, {"items": [entry.__dict__ for entry in self.outbox_entries()]})
         if url.path.startswith("/admin/"):
             return self._invoke_http("admin", method, url.path, url.query, headers, body)
@@ -302,16 +306,34 @@ class LocalStack:
         for receipt in to_retry:
             sqs.change_message_visibility(QueueUrl=self.queue_url, ReceiptHandle=receipt, VisibilityTimeout=0)
 
-    def _tick_request(self, body: bytes) -> Response:
+    def _tick_request(self, method: str, body: bytes) -> Response:
+        from touchpoint.domain.errors import DomainError
+        from touchpoint.domain.json_input import decode_json
+
+        if method != "POST":
+            return method_not_allowed("/_local/tick", "POST")
         try:
-            payload = json.loads(body or b"{}")
-            now = datetime.fromisoformat(payload["now"]) if "now" in payload else self.clock.now()
-        except (ValueError, TypeError, KeyError):
+            payload = decode_json(body.decode("utf-8", "replace") or "{}")
+        except DomainError as problem:
+            return json_response(400, error_body(problem.code, problem.message, problem.field))
+        if not isinstance(payload, dict) or set(payload) - {"now"}:
             return json_response(
-                400, error_body("bad_request", 'body must be {"now": "<ISO 8601 instant>"}', "now")
+                422, error_body("invalid_input", 'body must be {"now": "<ISO 8601 instant>"}', "body")
             )
+        if "now" not in payload:
+            return json_response(200, self.tick(self.clock.now()).to_dict())
+        try:
+            now = datetime.fromisoformat(payload["now"])
+        except (ValueError, TypeError):
+            message = 'body must be {"now": "<ISO 8601 instant>"}'
+            return json_response(400, error_body("bad_request", message, "now"))
         if now.tzinfo is None:
             return json_response(422, error_body("invalid_input", "now must carry an offset or Z", "now"))
+        # Far enough either way for any simulation; outside it the stack's clock (now plus an
+        # offset) and the scheduler's key ranges would leave what datetime can hold.
+        if not TICK_YEARS[0] <= now.year <= TICK_YEARS[1]:
+            message = f"now must be an instant in the years {TICK_YEARS[0]} to {TICK_YEARS[1]}"
+            return json_response(422, error_body("invalid_input", message, "now"))
         return json_response(200, self.tick(now.astimezone(UTC)).to_dict())
 
     def outbox_entries(self) -> list[Any]:

@@ -31,7 +31,10 @@ def _http_url(raw: str) -> str:
 
 
 def _lookback_hours(raw: str) -> int:
-    if not raw.isdigit() or not MIN_LOOKBACK_HOURS <= int(raw) <= MAX_LOOKBACK_HOURS:
+    if (
+        not (raw.isascii() and raw.isdigit() and len(raw) <= 4)
+        or not MIN_LOOKBACK_HOURS <= int(raw) <= MAX_LOOKBACK_HOURS
+    ):
         raise ValueError(f"a whole number of hours, {MIN_LOOKBACK_HOURS}-{MAX_LOOKBACK_HOURS}")
     return int(raw)
 

@@ -245,13 +245,13 @@ def test_a_tampered_status_callback_is_refused(world: World, reminded: Booked) -
     assert world.patient_view(reminded.clinic_id, reminded.patient_id)["opted_out"] is False
 
 
-def test_other_paths_and_methods_are_not_found(world: World) -> None:
+def test_other_paths_are_not_found_and_other_methods_not_allowed(world: World) -> None:
     form = incoming_sms("C")
     event = webhook_event("/twilio/other", form, signature=sign(PUBLIC_URL + "/twilio/other", form))
     assert world.call(event).status == 404
     get = webhook_event("/twilio/inbound", form, signature=sign(INBOUND_URL, form))
     get["requestContext"]["http"]["method"] = "GET"
-    assert world.call(get).status == 404
+    assert world.call(get).status == 405
 
 
 # ---- replays ----

@@ -5,6 +5,7 @@ Kept light at cold start: Twilio's request validator and TwiML writer, not its R
 """
 
 import base64
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,14 @@ from touchpoint.domain.inbound import InboundSms, StatusCallback
 
 INBOUND_PATH = "/twilio/inbound"
 STATUS_PATH = "/twilio/status"
+ALLOWED_METHOD = "POST"
+
+# What becomes part of a DynamoDB key (the message SID, the numbers, the Messaging Service SID)
+# is bounded well below the key limits. Twilio's SIDs are 34 characters (two letters, 32 hex
+# digits) and its numbers shorter still; the prefixes are not checked.
+MAX_SID_CHARS = 64
+MAX_ADDRESS_CHARS = 64
+_SID = re.compile(rf"[A-Za-z0-9]{{1,{MAX_SID_CHARS}}}")
 
 
 @dataclass(frozen=True)
@@ -29,14 +38,29 @@ class WebhookRequest:
     at: datetime  # when the HTTP API received it
 
 
-class MissingMessageSid(ValueError):
+class InvalidWebhook(ValueError):
+    """A signed request whose form Touchpoint cannot take (HTTP 400); `field` names what is wrong."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class MissingMessageSid(InvalidWebhook):
     """A signed request without the SID that names the message."""
+
+    def __init__(self) -> None:
+        super().__init__("MessageSid is required", "MessageSid")
+
+
+def is_webhook_path(path: str) -> bool:
+    return path in (INBOUND_PATH, STATUS_PATH)
 
 
 def read_request(event: dict[str, Any], public_url: str) -> WebhookRequest | None:
     """The webhook a POST to one of the two routes carries; None for any other request."""
     path = event.get("rawPath", "")
-    if event["requestContext"]["http"]["method"] != "POST" or path not in (INBOUND_PATH, STATUS_PATH):
+    if event["requestContext"]["http"]["method"] != ALLOWED_METHOD or not is_webhook_path(path):
         return None
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     return WebhookRequest(
@@ -61,7 +85,7 @@ class SignatureCheck:
 
 
 def inbound_sms(request: WebhookRequest) -> InboundSms:
-    form = request.form
+    form = _bounded(request.form)
     return InboundSms(
         message_sid=_message_sid(form),
         sender=form.get("From", ""),
@@ -72,7 +96,7 @@ def inbound_sms(request: WebhookRequest) -> InboundSms:
 
 
 def status_callback(request: WebhookRequest) -> StatusCallback:
-    form = request.form
+    form = _bounded(request.form)
     error_code = form.get("ErrorCode") or None
     return StatusCallback(
         _message_sid(form),
@@ -96,8 +120,21 @@ def twiml(reply: str | None) -> str:
 def _message_sid(form: dict[str, str]) -> str:
     sid = form.get("MessageSid") or form.get("SmsSid")
     if not sid:
-        raise MissingMessageSid("MessageSid is required")
+        raise MissingMessageSid()
     return sid
+
+
+def _bounded(form: dict[str, str]) -> dict[str, str]:
+    """The form, once every field that becomes part of a key is within its limit."""
+    for name in ("MessageSid", "SmsSid", "MessagingServiceSid"):
+        value = form.get(name)
+        if value and _SID.fullmatch(value) is None:
+            message = f"{name} must be 1 to {MAX_SID_CHARS} letters and digits"
+            raise InvalidWebhook(message, name)
+    for name in ("From", "To"):
+        if len(form.get(name, "")) > MAX_ADDRESS_CHARS:
+            raise InvalidWebhook(f"{name} must be at most {MAX_ADDRESS_CHARS} characters", name)
+    return form
 
 
 def _signed_url(event: dict[str, Any], public_url: str) -> str:

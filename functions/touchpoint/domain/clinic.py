@@ -174,7 +174,7 @@ def _list(value: object, field: str) -> list[Any]:
 def _quiet_hours(value: object) -> QuietHours | None:
     if value is None:
         return None
-    data = json_object(value, "quiet_hours")
+    data = json_object(value, "quiet_hours", allowed={"start", "end"})
     start = parse_clock(data.get("start"), "quiet_hours.start")
     end = parse_clock(data.get("end"), "quiet_hours.end")
     if start == end:

@@ -16,6 +16,12 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class BadRequest(DomainError):
+    """A request that cannot be read: not JSON, too deep, numbers or ids out of bounds (HTTP 400)."""
+
+    code = "bad_request"
+
+
 class InvalidQuery(DomainError):
     """A query parameter the domain refuses (HTTP 400)."""
 

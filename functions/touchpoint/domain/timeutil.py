@@ -11,6 +11,7 @@ _DURATION = re.compile(
     r"^P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
     r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
 )
+MAX_DURATION_DIGITS = 6
 _CLOCK = re.compile(r"^(?P<hour>[01]\d|2[0-3]):(?P<minute>[0-5]\d)$")
 
 
@@ -24,11 +25,14 @@ def parse_duration(text: object, field: str, *, maximum: timedelta) -> timedelta
     match = _DURATION.match(text)
     if match is None or text in ("P", "PT") or text.endswith("T"):
         raise InvalidInput(
-            f"{field} must be an ISO 8601 duration such as 'P1D' or 'PT2H', not {text!r}", field
+            f"{field} must be an ISO 8601 duration such as 'P1D' or 'PT2H', not {text[:32]!r}", field
         )
-    parts = {name: int(value) for name, value in match.groupdict().items() if value}
-    if any(value > 100_000 for value in parts.values()):
-        raise InvalidInput(f"{field} is longer than {format_duration(maximum)}", field)
+    digits = {name: value for name, value in match.groupdict().items() if value}
+    # Counted before int(), which refuses more than 4,300 digits: no part of a duration Touchpoint
+    # takes needs more than six.
+    if any(len(value) > MAX_DURATION_DIGITS for value in digits.values()):
+        raise InvalidInput(f"{field} must be at most {format_duration(maximum)}", field)
+    parts = {name: int(value) for name, value in digits.items()}
     duration = timedelta(**parts)
     if duration <= timedelta(0):
         raise InvalidInput(f"{field} must be longer than zero", field)
@@ -49,7 +53,7 @@ def format_duration(duration: timedelta) -> str:
 
 def parse_clock(text: object, field: str) -> time:
     if not isinstance(text, str) or (match := _CLOCK.match(text)) is None:
-        raise InvalidInput(f"{field} must be a 24-hour time 'HH:MM', not {text!r}", field)
+        raise InvalidInput(f"{field} must be a 24-hour time 'HH:MM', not {repr(text)[:40]}", field)
     return time(int(match["hour"]), int(match["minute"]))
 
 

@@ -10,7 +10,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from touchpoint import bootstrap
-from touchpoint.domain.errors import Conflict, DomainError, InvalidInput, InvalidQuery, NotFound
+from touchpoint.domain.errors import BadRequest, Conflict, DomainError, InvalidInput, InvalidQuery, NotFound
+from touchpoint.domain.ids import ID_RULE, is_well_formed_id
+from touchpoint.domain.json_input import decode_json
 from touchpoint.handlers.identity import caller_name
 from touchpoint.handlers.views import (
     alert_view,
@@ -28,12 +30,6 @@ tracer = Tracer()
 app = APIGatewayHttpResolver()
 
 MAX_BODY_BYTES = 64 * 1024
-# Longer than any id Touchpoint gives out, and than a DynamoDB key may be: no such thing exists.
-MAX_PATH_SEGMENT_CHARS = 100
-
-
-class BadRequest(DomainError):
-    code = "bad_request"
 
 
 def error(status: int, code: str, message: str, field: str | None = None) -> Response[str]:
@@ -58,7 +54,15 @@ def domain_error(problem: DomainError) -> Response[str]:
 
 @app.not_found
 def not_found(_: Exception) -> Response[str]:
-    return error(404, "not_found", f"no route {app.current_event.http_method} {app.current_event.path}")
+    method, path = app.current_event.http_method, app.current_event.path
+    # The resolver keeps its routes to itself; a path it knows under other methods answers 405.
+    routes = app._static_routes + app._dynamic_routes
+    allowed = sorted({route.method for route in routes if route.rule.match(path)})
+    if allowed:
+        refused = error(405, "method_not_allowed", f"{path} takes {', '.join(allowed)}, not {method}")
+        refused.headers["Allow"] = ", ".join(allowed)
+        return refused
+    return error(404, "not_found", f"no route {method} {path}")
 
 
 def admin() -> Admin:
@@ -80,17 +84,7 @@ def body() -> Any:
     raw = app.current_event.decoded_body or ""
     if len(raw.encode()) > MAX_BODY_BYTES:
         raise BadRequest(f"body is larger than {MAX_BODY_BYTES} bytes", "body")
-    try:
-        parsed = json.loads(raw)
-    except ValueError:
-        raise BadRequest("body is not valid JSON", "body") from None
-    except RecursionError:  # json refuses nesting deeper than the interpreter's stack
-        raise BadRequest("body is nested too deeply", "body") from None
-    try:  # JSON admits lone surrogates ("\ud800"), which no stored string can hold
-        json.dumps(parsed, ensure_ascii=False).encode()
-    except UnicodeEncodeError:
-        raise BadRequest("body holds text that is not valid Unicode", "body") from None
-    return parsed
+    return decode_json(raw)
 
 
 @app.post("/admin/clinics")
@@ -175,8 +169,9 @@ def handler(event: dict[str, Any], context: LambdaContext, service: Admin | None
     if caller_name(event) is None:
         message = "sign in first: an Authorization: Bearer <token> header is required"
         return _plain_error(401, "unauthorized", message)
-    if any(len(part) > MAX_PATH_SEGMENT_CHARS for part in str(event.get("rawPath", "")).split("/")):
-        return _plain_error(404, "not_found", "no such resource: an id in the path is too long")
+    # An id no one gave out names nothing, and one too long for a DynamoDB key must not reach one.
+    if not all(is_well_formed_id(part) for part in str(event.get("rawPath", "")).split("/") if part):
+        return _plain_error(404, "not_found", f"no such resource: {ID_RULE}")
     app.append_context(admin=service or bootstrap.admin())
     return app.resolve(event, context)
 

@@ -4,6 +4,7 @@ request must carry a valid X-Twilio-Signature; anything else is refused before i
 Kept light at cold start: no Twilio REST client, no tracer, no API router.
 """
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from touchpoint import bootstrap
 from touchpoint.adapters import twilio_webhook
-from touchpoint.adapters.twilio_webhook import STATUS_PATH, MissingMessageSid, WebhookRequest
+from touchpoint.adapters.twilio_webhook import STATUS_PATH, InvalidWebhook, WebhookRequest
 from touchpoint.domain.inbound import StatusCallback
 from touchpoint.settings import InboundSettings
 from touchpoint.usecases.inbound import Inbound
@@ -26,6 +27,11 @@ def respond(status: int, body: str = "", content_type: str = "text/plain") -> di
     return {"statusCode": status, "headers": {"Content-Type": content_type}, "body": body}
 
 
+def refuse(status: int, code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    detail = {"code": code, "message": message} | ({"field": field} if field else {})
+    return respond(status, json.dumps({"error": detail}), "application/json")
+
+
 @logger.inject_lambda_context
 def handler(
     event: dict[str, Any],
@@ -36,7 +42,12 @@ def handler(
 ) -> dict[str, Any]:
     request = twilio_webhook.read_request(event, bootstrap.settings(InboundSettings).public_url)
     if request is None:
-        return respond(404, "not found")
+        path = str(event.get("rawPath", ""))
+        if twilio_webhook.is_webhook_path(path):
+            refused = refuse(405, "method_not_allowed", f"{path} takes {twilio_webhook.ALLOWED_METHOD} only")
+            refused["headers"]["Allow"] = twilio_webhook.ALLOWED_METHOD
+            return refused
+        return refuse(404, "not_found", "no such webhook")
     if not (signature_check or bootstrap.signature_check())(request):
         logger.warning("webhook refused: missing or wrong signature", extra={"path": request.path})
         return respond(403, "forbidden")
@@ -50,8 +61,8 @@ def handler(
             )
             return respond(200)
         sms = twilio_webhook.inbound_sms(request)
-    except MissingMessageSid as missing:
-        return respond(400, str(missing))
+    except InvalidWebhook as invalid:
+        return refuse(400, "bad_request", str(invalid), invalid.field)
     received = (inbound or bootstrap.inbound()).receive(sms, request.at)
     if received.unpublished_alerts:
         # Stored and listed by the admin API; the metric filter on this message raises an alarm.
