@@ -5,6 +5,8 @@ the dependencies it replaces (a table, a gateway, a publisher) instead of retypi
 Built lazily, once per cold start where it is worth keeping: nothing is created at import.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache, partial
@@ -12,34 +14,28 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from touchpoint.adapters.dynamo.alerts import DynamoAlerts
-from touchpoint.adapters.dynamo.appointments import DynamoAppointments
-from touchpoint.adapters.dynamo.clinics import DynamoClinics
-from touchpoint.adapters.dynamo.inbound import DynamoInbound
-from touchpoint.adapters.dynamo.jobs import DynamoJobs
-from touchpoint.adapters.dynamo.messages import DynamoMessageLog
-from touchpoint.adapters.dynamo.patients import DynamoPatients
-from touchpoint.adapters.dynamo.status import DynamoStatuses
-from touchpoint.adapters.dynamo.surveys import DynamoSurveys
 from touchpoint.adapters.dynamo.table import Table
-from touchpoint.adapters.sns_alerts import PrintedAlerts, SnsAlerts
-from touchpoint.adapters.sqs_queue import SqsJobQueue
-from touchpoint.adapters.twilio_sms import OutboxSms, TwilioSms
-from touchpoint.adapters.twilio_webhook import SignatureCheck
-from touchpoint.domain.inbound import StatusCallback
-from touchpoint.domain.instruments import instruments
-from touchpoint.domain.ports.alerts import AlertPublisher, EscalationPublisher
-from touchpoint.domain.ports.jobs import JobQueue, JobRepository
-from touchpoint.domain.ports.sms import SmsGateway
 from touchpoint.settings import AdminSettings, FromEnv, InboundSettings, SchedulerSettings, SenderSettings
-from touchpoint.usecases.admin import Admin
-from touchpoint.usecases.escalation import Escalation
-from touchpoint.usecases.inbound import Inbound, apply_status
-from touchpoint.usecases.scheduling import PassResult, run_scheduler_pass
-from touchpoint.usecases.sending import Sender
 
+# Each function's modules are imported where it is built, so that a function's cold start
+# loads its own use case and adapters and not the other functions' (the webhook's is measured).
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
+
+    from touchpoint.adapters.dynamo.jobs import DynamoJobs
+    from touchpoint.adapters.sns_alerts import PrintedAlerts
+    from touchpoint.adapters.sqs_queue import SqsJobQueue
+    from touchpoint.adapters.twilio_sms import OutboxSms
+    from touchpoint.adapters.twilio_webhook import SignatureCheck
+    from touchpoint.domain.inbound import StatusCallback
+    from touchpoint.domain.ports.alerts import AlertPublisher, EscalationPublisher
+    from touchpoint.domain.ports.jobs import JobQueue, JobRepository
+    from touchpoint.domain.ports.sms import SmsGateway
+    from touchpoint.usecases.admin import Admin
+    from touchpoint.usecases.escalation import Escalation
+    from touchpoint.usecases.inbound import Inbound
+    from touchpoint.usecases.scheduling import PassResult
+    from touchpoint.usecases.sending import Sender
 
 SECRET_MAX_AGE_SECONDS = 300
 
@@ -67,22 +63,28 @@ def table_named(table_name: str) -> Table:
 
 
 @cache
-def sns_client() -> "SNSClient":
+def sns_client() -> SNSClient:
     return boto3.client("sns")
 
 
 @cache
 def outbox() -> OutboxSms:
+    from touchpoint.adapters.twilio_sms import OutboxSms
+
     return OutboxSms()
 
 
 @cache
 def printed_alerts() -> PrintedAlerts:
+    from touchpoint.adapters.sns_alerts import PrintedAlerts
+
     return PrintedAlerts()
 
 
 @cache
 def _job_queue(queue_url: str) -> SqsJobQueue:
+    from touchpoint.adapters.sqs_queue import SqsJobQueue
+
     return SqsJobQueue(boto3.client("sqs"), queue_url)
 
 
@@ -103,6 +105,15 @@ def reset() -> None:
 
 
 def admin(*, table: Table | None = None) -> Admin:
+    from touchpoint.adapters.dynamo.alerts import DynamoAlerts
+    from touchpoint.adapters.dynamo.appointments import DynamoAppointments
+    from touchpoint.adapters.dynamo.clinics import DynamoClinics
+    from touchpoint.adapters.dynamo.messages import DynamoMessageLog
+    from touchpoint.adapters.dynamo.patients import DynamoPatients
+    from touchpoint.adapters.dynamo.surveys import DynamoSurveys
+    from touchpoint.domain.instruments import instruments
+    from touchpoint.usecases.admin import Admin
+
     instruments()  # validated at cold start: a broken file fails loudly, before a survey needs it
     store = table or table_named(settings(AdminSettings).table_name)
     return Admin(
@@ -119,6 +130,8 @@ def admin(*, table: Table | None = None) -> Admin:
 
 
 def job_repository(*, table: Table | None = None) -> DynamoJobs:
+    from touchpoint.adapters.dynamo.jobs import DynamoJobs
+
     return DynamoJobs(table or table_named(settings(SchedulerSettings).table_name))
 
 
@@ -129,11 +142,17 @@ def job_queue() -> SqsJobQueue:
 def escalation_service(
     *, table: Table | None = None, publisher: EscalationPublisher | None = None
 ) -> Escalation:
+    from touchpoint.adapters.dynamo.alerts import DynamoAlerts
+    from touchpoint.adapters.dynamo.clinics import DynamoClinics
+    from touchpoint.usecases.escalation import Escalation
+
     store = table or table_named(settings(SchedulerSettings).table_name)
     return Escalation(DynamoAlerts(store), DynamoClinics(store), publisher or escalation_publisher())
 
 
 def escalation_publisher() -> EscalationPublisher:
+    from touchpoint.adapters.sns_alerts import SnsAlerts
+
     topic_arn = settings(SchedulerSettings).escalations_topic_arn
     return SnsAlerts(sns_client(), topic_arn) if topic_arn else printed_alerts()
 
@@ -145,6 +164,8 @@ def scheduler_pass(
     escalation: Escalation | None = None,
 ) -> Callable[[datetime], PassResult]:
     """One pass at the instant given: queue what has fallen due, escalate what is owed."""
+    from touchpoint.usecases.scheduling import run_scheduler_pass
+
     repository = jobs or job_repository()
     send_queue = queue or job_queue()
     escalate = escalation or escalation_service()
@@ -156,6 +177,11 @@ def scheduler_pass(
 
 
 def sender(*, table: Table | None = None, sms: SmsGateway | None = None) -> Sender:
+    from touchpoint.adapters.dynamo.jobs import DynamoJobs
+    from touchpoint.adapters.dynamo.patients import DynamoPatients
+    from touchpoint.domain.instruments import instruments
+    from touchpoint.usecases.sending import Sender
+
     instruments()  # validated at cold start, as for the admin function
     store = table or table_named(settings(SenderSettings).table_name)
     return Sender(DynamoJobs(store), DynamoPatients(store), sms or sms_gateway())
@@ -163,6 +189,8 @@ def sender(*, table: Table | None = None, sms: SmsGateway | None = None) -> Send
 
 def sms_gateway() -> SmsGateway:
     """Twilio when credentials are configured (directly, or in Secrets Manager), else the outbox."""
+    from touchpoint.adapters.twilio_sms import TwilioSms
+
     config = settings(SenderSettings)
     status_callback = f"{config.public_url.rstrip('/')}/twilio/status"
     credentials = twilio_credentials(
@@ -193,23 +221,34 @@ def twilio_credentials(
 
 
 def inbound(*, table: Table | None = None, alerts: AlertPublisher | None = None) -> Inbound:
+    from touchpoint.adapters.dynamo.inbound import DynamoInbound
+    from touchpoint.usecases.inbound import Inbound
+
     store = table or table_named(settings(InboundSettings).table_name)
     return Inbound(DynamoInbound(store), alerts or alert_publisher())
 
 
 def alert_publisher() -> AlertPublisher:
+    from touchpoint.adapters.sns_alerts import SnsAlerts
+
     topic_arn = settings(InboundSettings).alerts_topic_arn
     return SnsAlerts(sns_client(), topic_arn) if topic_arn else printed_alerts()
 
 
 def status_callbacks(*, table: Table | None = None) -> Callable[[StatusCallback], bool]:
     """Applies one delivery status callback; answers whether the message was one of ours."""
+    from touchpoint.adapters.dynamo.patients import DynamoPatients
+    from touchpoint.adapters.dynamo.status import DynamoStatuses
+    from touchpoint.usecases.inbound import apply_status
+
     store = table or table_named(settings(InboundSettings).table_name)
     return partial(apply_status, DynamoStatuses(store), DynamoPatients(store))
 
 
 def signature_check(*, auth_token: str | None = None) -> SignatureCheck:
     """Checks webhooks against the token Twilio signs them with: the account's auth token."""
+    from touchpoint.adapters.twilio_webhook import SignatureCheck
+
     return SignatureCheck(auth_token or webhook_auth_token())
 
 
