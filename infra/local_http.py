@@ -192,3 +192,11 @@ def serving(http: Http, port: int) -> Iterator[ThreadingHTTPServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def outbox_item(entry: Any) -> dict[str, Any]:
+    """An outbox entry as `GET /_local/outbox` answers it, its time as UTC text."""
+    from touchpoint.domain.timeutil import utc_iso
+
+    item: dict[str, Any] = dict(entry.__dict__)
+    return item | {"sent_at": utc_iso(entry.sent_at) if entry.sent_at else None}

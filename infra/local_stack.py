@@ -29,6 +29,7 @@ from infra.local_http import (
     http_response,
     json_response,
     method_not_allowed,
+    outbox_item,
     serving,
     sqs_event,
 )
@@ -109,10 +110,22 @@ class TickResult:
     retried: int = 0
     missed: int = 0  # too old to send, marked by the scheduler pass
     escalated: int = 0  # open crisis alerts escalated by the scheduler pass
+    reconciled: int = 0  # unknown sends settled from the SMS gateway's records
     deliveries: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        counts = ("queued", "sent", "skipped", "failed", "unknown", "held", "retried", "missed", "escalated")
+        counts = (
+            "queued",
+            "sent",
+            "skipped",
+            "failed",
+            "unknown",
+            "held",
+            "retried",
+            "missed",
+            "escalated",
+            "reconciled",
+        )
         return {name: getattr(self, name) for name in counts}
 
 
@@ -177,6 +190,7 @@ class LocalStack:
         from touchpoint import bootstrap
 
         bootstrap.reset()
+        bootstrap.outbox().clock = self.clock.now  # its records, in the stack's time
         return self
 
     def stop(self) -> None:
@@ -204,7 +218,7 @@ class LocalStack:
         if url.path == "/_local/outbox":
             if method != "GET":
                 return method_not_allowed(url.path, "GET")
-            return json_response(200, {"items": [entry.__dict__ for entry in self.outbox_entries()]})
+            return json_response(200, {"items": [outbox_item(entry) for entry in self.outbox_entries()]})
         if url.path.startswith("/admin/"):
             return self._invoke_http("admin", method, url.path, url.query, headers, body)
         if url.path.startswith("/twilio/"):
@@ -242,16 +256,17 @@ class LocalStack:
         A simulated tick (`POST /_local/tick`, the demo) sets the stack's clock to `now`; the
         automatic tick runs on the wall clock and leaves the stack's clock alone.
         """
-        from touchpoint.handlers import scheduler
+        from touchpoint.handlers import reconciler, scheduler
 
         if simulated:
             self.clock.set_to(now)
         result = TickResult()
+        event = {"time": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
         with self._invocations:
-            scheduled = scheduler.handler(
-                {"time": now.strftime("%Y-%m-%dT%H:%M:%SZ")},
-                LambdaContext("touchpoint-scheduler"),
-            )
+            # Unknown sends first: one Twilio never had is pending again for this very pass.
+            settled = reconciler.handler(event, LambdaContext("touchpoint-reconciler"))
+            result.reconciled = settled["adopted"] + settled["sent_again"] + settled["not_sent"]
+            scheduled = scheduler.handler(event, LambdaContext("touchpoint-scheduler"))
             result.queued = scheduled["queued"]
             result.missed = scheduled["missed"]
             result.escalated = scheduled["escalated"]

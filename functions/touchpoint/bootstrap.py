@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 import boto3
 
 from touchpoint.adapters.dynamo.table import Table
-from touchpoint.settings import AdminSettings, FromEnv, InboundSettings, SchedulerSettings, SenderSettings
+from touchpoint.settings import (
+    AdminSettings,
+    FromEnv,
+    InboundSettings,
+    ReconcilerSettings,
+    SchedulerSettings,
+    SenderSettings,
+)
 
 # Each function's modules are imported where it is built, so that a function's cold start
 # loads its own use case and adapters and not the other functions' (the webhook's is measured).
@@ -25,15 +32,16 @@ if TYPE_CHECKING:
     from touchpoint.adapters.dynamo.jobs import DynamoJobs
     from touchpoint.adapters.sns_alerts import PrintedAlerts
     from touchpoint.adapters.sqs_queue import SqsJobQueue
-    from touchpoint.adapters.twilio_sms import OutboxSms
+    from touchpoint.adapters.twilio_sms import OutboxSms, TwilioSms
     from touchpoint.adapters.twilio_webhook import SignatureCheck
     from touchpoint.domain.inbound import StatusCallback
     from touchpoint.domain.ports.alerts import AlertPublisher, EscalationPublisher
     from touchpoint.domain.ports.jobs import JobQueue, JobRepository
-    from touchpoint.domain.ports.sms import SmsGateway
+    from touchpoint.domain.ports.sms import SmsGateway, SmsRecords
     from touchpoint.usecases.admin import Admin
     from touchpoint.usecases.escalation import Escalation
     from touchpoint.usecases.inbound import Inbound
+    from touchpoint.usecases.reconciling import ReconcileResult
     from touchpoint.usecases.scheduling import PassResult
     from touchpoint.usecases.sending import Sender
 
@@ -187,18 +195,19 @@ def sender(*, table: Table | None = None, sms: SmsGateway | None = None) -> Send
     return Sender(DynamoJobs(store), DynamoPatients(store), sms or sms_gateway())
 
 
-def sms_gateway() -> SmsGateway:
-    """Twilio when credentials are configured (directly, or in Secrets Manager), else the outbox."""
+def sms_gateway(config: SenderSettings | ReconcilerSettings | None = None) -> TwilioSms | OutboxSms:
+    """Twilio when credentials are configured (directly, or in Secrets Manager), else the outbox:
+    each both sends and holds the records of what it sent."""
     from touchpoint.adapters.twilio_sms import TwilioSms
 
-    config = settings(SenderSettings)
-    status_callback = f"{config.public_url.rstrip('/')}/twilio/status"
+    config = config or settings(SenderSettings)
+    public_url = config.public_url if isinstance(config, SenderSettings) else ""
     credentials = twilio_credentials(
         config.twilio_secret_name, config.twilio_account_sid, config.twilio_auth_token
     )
     if credentials is None:
         return outbox()
-    return TwilioSms(*credentials, status_callback, config.twilio_api_base_url)
+    return TwilioSms(*credentials, f"{public_url.rstrip('/')}/twilio/status", config.twilio_api_base_url)
 
 
 def twilio_credentials(
@@ -215,6 +224,26 @@ def twilio_credentials(
     if not isinstance(secret, dict) or not secret.get("account_sid") or not secret.get("auth_token"):
         raise RuntimeError(f"secret {secret_name} must hold JSON with account_sid and auth_token")
     return str(secret["account_sid"]), str(secret["auth_token"])
+
+
+# ---- the reconciler function ----
+
+
+def reconciler(
+    *, table: Table | None = None, records: SmsRecords | None = None
+) -> Callable[[datetime], ReconcileResult]:
+    """One reconciliation pass at the instant given: unknown sends settled from Twilio's list."""
+    from touchpoint.adapters.dynamo.reconciliation import DynamoReconciliation
+    from touchpoint.domain.instruments import instruments
+    from touchpoint.usecases.reconciling import Reconciler
+
+    instruments()  # validated at cold start, as for the sender
+    config = settings(ReconcilerSettings)
+    store = table or table_named(config.table_name)
+    found = records or sms_gateway(config)
+    lookback = timedelta(hours=config.reconciler_lookback_hours)
+    service = Reconciler(DynamoReconciliation(store), found)
+    return lambda now: service.run(now, lookback)
 
 
 # ---- the inbound function ----

@@ -43,6 +43,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "table_name": _table_name,
     "public_url": _http_url,
     "scheduler_lookback_hours": _lookback_hours,
+    "reconciler_lookback_hours": _lookback_hours,
 }
 
 
@@ -101,6 +102,18 @@ class _TwilioSettings(FromEnv):
 class SenderSettings(_TwilioSettings):
     twilio_account_sid: str | None = None
     twilio_api_base_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ReconcilerSettings(FromEnv):
+    """The reconciler reads Twilio's Message list with the account's credentials; it sends nothing."""
+
+    table_name: str
+    twilio_secret_name: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_api_base_url: str | None = None
+    reconciler_lookback_hours: int = 24
 
 
 @dataclass(frozen=True)

@@ -5,36 +5,52 @@
         twilio.script(Reply.TOO_MANY_REQUESTS)      # the next request answers 429 (code 20429)
         ...
         twilio.messages                             # what Twilio took (and would deliver)
+        twilio.clock = lambda: datetime(2030, 3, 5, 18, 0, tzinfo=UTC)   # the "now" it stamps
+        twilio.set_status(sid, "delivered")         # what Twilio later holds for that message
 
 Each request is recorded (method, path, parsed form, Basic auth, what was answered). Replies
 can be scripted for the next requests: 429, 500, 400 with 21610 (unsubscribed recipient) or
 21211 (invalid 'To'), a stall longer than the client's timeout, or a connection dropped after
 Twilio took the message (the client cannot tell whether it was sent).
+
+Every message Twilio took (ACCEPT, STALL, DROP) is also in Twilio's own records, as the SDK
+reads them: `GET .../Messages.json` (filters `To`, `From`, `DateSent`, `DateSent>`, `DateSent<`;
+`PageSize`, `Page`, `PageToken`; newest first) and `GET .../Messages/{Sid}.json` (404, code
+20404, for a SID it never took). A message Twilio refused (429, 500, 4xx) is not in them.
 """
 
 import base64
 import binascii
 import contextlib
 import json
+import re
 import secrets
 import socket
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import phonenumbers
 
 API_VERSION = "2010-04-01"
 MESSAGES_PATH = f"/{API_VERSION}/Accounts/{{account_sid}}/Messages.json"
+MESSAGE_PATH = f"/{API_VERSION}/Accounts/{{account_sid}}/Messages/{{sid}}.json"
 DEFAULT_STALL_SECONDS = 30.0
+DEFAULT_PAGE_SIZE = 50  # Twilio's, when the request names none
+MAX_PAGE_SIZE = 1000  # Twilio's largest page
+# The status a message Twilio took holds in its records (the POST itself answers queued/accepted).
+TAKEN_STATUS = "sent"
+# The list filters Twilio's Messages resource knows, in the order its page URIs carry them.
+LIST_FILTERS = ("To", "From", "DateSent", "DateSent<", "DateSent>")
+_MESSAGE_SID = re.compile(r"(?:SM|MM)[0-9a-fA-F]{32}")
 
 
 class Reply(StrEnum):
@@ -62,6 +78,12 @@ class RecordedRequest:
     reply: Reply | None  # None: refused before any scripted reply (auth, route, validation)
     status: int | None  # None: no answer was sent
     sid: str | None = None
+    query: str = ""  # the raw query string (a GET's filters and paging)
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The query string, parsed (last value of each name)."""
+        return _single_values(parse_qs(self.query, keep_blank_values=True))
 
     @property
     def taken(self) -> bool:
@@ -83,6 +105,25 @@ def new_message_sid() -> str:
     return "SM" + secrets.token_hex(16)
 
 
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class StoredMessage:
+    """A message in Twilio's records: its resource as a GET answers it, and when it was sent."""
+
+    seq: int  # arrival order: breaks ties between messages sent in the same second
+    sent_at: datetime  # UTC, to the second (Twilio's RFC 2822 dates carry no fraction)
+    resource: dict[str, Any]
+
+
+class BadRequest(Exception):
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__(body["message"])
+        self.body = body
+
+
 class FakeTwilio:
     """The Twilio Messages resource on a free port of 127.0.0.1, served from a background thread."""
 
@@ -99,6 +140,9 @@ class FakeTwilio:
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._script: deque[Reply] = deque()
+        self._stored: dict[str, StoredMessage] = {}
+        # The "now" the fake stamps on what it takes; a test with simulated time replaces it.
+        self.clock: Callable[[], datetime] = wall_clock
         self._release = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -159,10 +203,21 @@ class FakeTwilio:
             self._script.clear()
 
     def reset(self) -> None:
-        """Forget recorded requests and scripted replies."""
+        """Forget recorded requests, scripted replies and the messages Twilio holds."""
         with self._lock:
             self._requests.clear()
             self._script.clear()
+            self._stored.clear()
+
+    def set_status(self, sid: str, status: str, error_code: int | str | None = None) -> None:
+        """What Twilio holds for a message it took, from now on (e.g. "delivered", or
+        "undelivered" with error code 30003)."""
+        with self._lock:
+            stored = self._stored[sid]
+            stored.resource["status"] = status
+            stored.resource["error_code"] = None if error_code is None else int(error_code)
+            stored.resource["error_message"] = None if error_code is None else f"Error {error_code}"
+            stored.resource["date_updated"] = format_datetime(self._now(), usegmt=True)
 
     def _next_reply(self) -> Reply:
         with self._lock:
@@ -187,14 +242,78 @@ class FakeTwilio:
     def requests_to(self, phone: str) -> list[RecordedRequest]:
         return [request for request in self.requests if request.form.get("To") == phone]
 
+    def stored(self, sid: str) -> dict[str, Any] | None:
+        """The message resource Twilio holds for this SID (a copy), or None."""
+        with self._lock:
+            stored = self._stored.get(sid)
+            return None if stored is None else dict(stored.resource)
+
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self._requests.append(request)
 
+    def _now(self) -> datetime:
+        return self.clock().astimezone(UTC).replace(microsecond=0)
+
     # ---- the Messages resource ----
 
+    def take(self, form: dict[str, str], sid: str) -> None:
+        """Twilio took the message: it goes out now, and is in its records from now on."""
+        sent_at = self._now()
+        resource = self.message_resource(form, sid) | {
+            "status": TAKEN_STATUS,
+            "date_sent": format_datetime(sent_at, usegmt=True),
+        }
+        with self._lock:
+            self._stored[sid] = StoredMessage(len(self._stored), sent_at, resource)
+
+    def fetch(self, sid: str) -> dict[str, Any] | None:
+        return self.stored(sid)
+
+    def message_list(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        """One page of the Messages list, as Twilio answers it: newest first, with its page URIs."""
+        page_size = _int_param(params, "PageSize", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+        page = _int_param(params, "Page", 0, 0, None)
+        filters = {name: params[name] for name in LIST_FILTERS if params.get(name)}
+        wanted = _matcher(filters)
+        with self._lock:
+            matching = [stored for stored in self._stored.values() if wanted(stored)]
+        matching.sort(key=lambda stored: (stored.sent_at, stored.seq), reverse=True)
+        sids = [stored.resource["sid"] for stored in matching]
+        token = params.get("PageToken", "")
+        # PA<sid>: the page after that message; PB<sid>: the page before it. Else by page number.
+        if token.startswith("PA") and token[2:] in sids:
+            first = sids.index(token[2:]) + 1
+        elif token.startswith("PB") and token[2:] in sids:
+            first = max(sids.index(token[2:]) - page_size, 0)
+        else:
+            first = page * page_size
+        rows = matching[first : first + page_size]
+
+        def uri(number: int, page_token: str | None = None) -> str:
+            query = filters | {"PageSize": str(page_size), "Page": str(number)}
+            if page_token:
+                query["PageToken"] = page_token
+            return f"{path}?{urlencode(query)}"
+
+        more = first + page_size < len(matching)
+        start = page * page_size
+        return {
+            "messages": [dict(stored.resource) for stored in rows],
+            "end": start + len(rows) - 1 if rows else start,
+            "first_page_uri": uri(0),
+            "next_page_uri": uri(page + 1, "PA" + rows[-1].resource["sid"]) if more and rows else None,
+            "previous_page_uri": (
+                uri(page - 1, "PB" + rows[0].resource["sid"]) if page > 0 and rows else None
+            ),
+            "page": page,
+            "page_size": page_size,
+            "start": start,
+            "uri": uri(page, token or None),
+        }
+
     def message_resource(self, form: dict[str, str], sid: str) -> dict[str, Any]:
-        now = format_datetime(datetime.now(UTC), usegmt=True)
+        now = format_datetime(self._now(), usegmt=True)
         service = form.get("MessagingServiceSid")
         return {
             "account_sid": self.account_sid,
@@ -258,6 +377,57 @@ def _single_values(pairs: dict[str, list[str]]) -> dict[str, str]:
     return {name: values[-1] for name, values in pairs.items()}
 
 
+def _int_param(params: dict[str, str], name: str, default: int, low: int, high: int | None) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if value < low or (high is not None and value > high):
+        raise BadRequest(twilio_error(400, 20001, f"Invalid {name}: {raw}"))
+    return value
+
+
+def _filter_time(name: str, raw: str) -> date | datetime:
+    """Twilio's DateSent filters take a GMT date (YYYY-MM-DD) or a date-time (the SDK sends
+    YYYY-MM-DDTHH:MM:SSZ)."""
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            return date.fromisoformat(raw)
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(twilio_error(400, 20001, f"Invalid {name}: {raw}")) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def _matcher(filters: dict[str, str]) -> Callable[[StoredMessage], bool]:
+    after = _filter_time("DateSent>", filters["DateSent>"]) if "DateSent>" in filters else None
+    before = _filter_time("DateSent<", filters["DateSent<"]) if "DateSent<" in filters else None
+    on = _filter_time("DateSent", filters["DateSent"]) if "DateSent" in filters else None
+
+    def key(stored: StoredMessage, bound: date | datetime) -> date | datetime:
+        # A date bound compares with the day the message was sent on (GMT); a date-time, with the second.
+        return stored.sent_at if isinstance(bound, datetime) else stored.sent_at.date()
+
+    def wanted(stored: StoredMessage) -> bool:
+        resource = stored.resource
+        if "To" in filters and resource["to"] != filters["To"]:
+            return False
+        if "From" in filters and resource["from"] != filters["From"]:
+            return False
+        if after is not None and key(stored, after) < after:
+            return False
+        if before is not None and key(stored, before) > before:
+            return False
+        return on is None or key(stored, on) == on
+
+    return wanted
+
+
 def _handler(twilio: FakeTwilio) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         # HTTP/1.0: one request per connection, so a dropped connection is never a stale pooled one.
@@ -287,13 +457,37 @@ def _handler(twilio: FakeTwilio) -> type[BaseHTTPRequestHandler]:
             self._reply(twilio._next_reply(), path, form, auth)
 
         def do_GET(self) -> None:
-            path = urlsplit(self.path).path
+            parts = urlsplit(self.path)
+            path, query = parts.path, parts.query
             auth = _basic_auth(self.headers.get("Authorization"))
-            twilio._record(RecordedRequest("GET", path, {}, auth, None, 404))
-            self._json(404, twilio_error(404, 20404, f"The requested resource {path} was not found"))
+            status, body = self._get(path, query, auth)
+            twilio._record(RecordedRequest("GET", path, {}, auth, None, status, query=query))
+            self._json(status, body)
+
+        def _get(self, path: str, query: str, auth: tuple[str, str] | None) -> tuple[int, dict[str, Any]]:
+            not_found = 404, twilio_error(404, 20404, f"The requested resource {path} was not found")
+            if auth != (twilio.account_sid, twilio.auth_token):
+                return 401, twilio_error(401, 20003, "Authenticate")
+            if path == MESSAGES_PATH.format(account_sid=twilio.account_sid):
+                try:
+                    return 200, twilio.message_list(path, _single_values(parse_qs(query)))
+                except BadRequest as error:
+                    return 400, error.body
+            name = path.rpartition("/")[2]
+            sid = name.removesuffix(".json")
+            if (
+                name.endswith(".json")
+                and _MESSAGE_SID.fullmatch(sid)
+                and path == MESSAGE_PATH.format(account_sid=twilio.account_sid, sid=sid)
+            ):
+                resource = twilio.fetch(sid)
+                return (200, resource) if resource is not None else not_found
+            return not_found
 
         def _reply(self, reply: Reply, path: str, form: dict[str, str], auth: tuple[str, str] | None) -> None:
             sid = new_message_sid() if reply in _TAKEN else None
+            if sid is not None:
+                twilio.take(form, sid)
             if reply is Reply.DROP:
                 twilio._record(RecordedRequest("POST", path, form, auth, reply, None, sid))
                 self._drop()

@@ -11,6 +11,7 @@ gone by.
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,12 +23,14 @@ from touchpoint.adapters.dynamo.appointments import DynamoAppointments
 from touchpoint.adapters.dynamo.jobs import DynamoJobs
 from touchpoint.adapters.dynamo.messages import DynamoMessageLog
 from touchpoint.adapters.dynamo.patients import DynamoPatients
+from touchpoint.adapters.dynamo.reconciliation import DynamoReconciliation
 from touchpoint.adapters.dynamo.table import Table
 from touchpoint.adapters.sqs_queue import job_message, parse_job_message
 from touchpoint.bootstrap import admin
 from touchpoint.domain.appointment import Job, JobState
-from touchpoint.domain.delivery import MAX_CLAIMS, QUEUE_LEASE, SEND_LEASE, JobRef, SmsReceipt
+from touchpoint.domain.delivery import MAX_CLAIMS, QUEUE_LEASE, SEND_LEASE, JobRef, SentSms, SmsReceipt
 from touchpoint.usecases.admin import Admin
+from touchpoint.usecases.reconciling import Reconciler, ReconcileResult
 from touchpoint.usecases.scheduling import run_scheduler_pass
 from touchpoint.usecases.sending import RetryLater, Sender
 
@@ -38,6 +41,8 @@ PATIENTS = 2
 LOOKBACK = timedelta(hours=1)
 # One queue lease, then two passes: by then every job must be final.
 RECOVERY_MINUTES = int(QUEUE_LEASE / timedelta(minutes=1)) + 2
+# The contract's bound for settling an unknown send.
+RECONCILE_MINUTES = 30
 
 
 class Killed(BaseException):
@@ -121,18 +126,35 @@ class Phone:
     the gateway takes the message, or after it took it but before the sender heard back."""
 
     switch: KillSwitch | None = None
-    sent: list[tuple[str, str]] = field(default_factory=list)
+    sent: list[tuple[str, str, datetime]] = field(default_factory=list)
+    clock: Callable[[], datetime] = lambda: DUE_AT
 
     def send(self, *, to: str, sender: str, body: str) -> SmsReceipt:
         if self.switch:
             self.switch.check()
-        self.sent.append((to, body))
+        self.sent.append((to, body, self.clock()))
         if self.switch:
             self.switch.check()
-        return SmsReceipt(sid=f"SM{len(self.sent):032d}", status="queued")
+        return SmsReceipt(sid=_sid(len(self.sent) - 1), status="queued")
 
     def to(self, phone: str) -> int:
-        return sum(1 for to, _ in self.sent if to == phone)
+        return sum(1 for entry in self.sent if entry[0] == phone)
+
+    # ---- its records, as Twilio's Message list gives them ----
+
+    def sent_to(self, to: str, since: datetime, until: datetime) -> list[SentSms]:
+        return [
+            SentSms(_sid(n), phone, body, "delivered", at)
+            for n, (phone, body, at) in enumerate(self.sent)
+            if phone == to and since <= at <= until
+        ]
+
+    def status_of(self, sid: str) -> SentSms | None:
+        return None
+
+
+def _sid(n: int) -> str:
+    return f"SM{n:032d}"
 
 
 @dataclass
@@ -145,13 +167,20 @@ class Stack:
     appointment_ids: list[str]
     queue: Queue
     phone: Phone
+    now: datetime = DUE_AT
 
     def jobs(self, switch: KillSwitch | None = None) -> DynamoJobs:
         return DynamoJobs(self._table(switch))
 
     def sender(self, switch: KillSwitch | None = None) -> Sender:
         table = self._table(switch)
-        return Sender(DynamoJobs(table), DynamoPatients(table), Phone(switch, self.phone.sent))
+        return Sender(DynamoJobs(table), DynamoPatients(table), Phone(switch, self.phone.sent, self.clock))
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def reconcile(self, now: datetime) -> ReconcileResult:
+        return Reconciler(DynamoReconciliation(self.table), self.phone).run(now, LOOKBACK)
 
     def _table(self, switch: KillSwitch | None) -> Table:
         return Table(Mortal(self.table.client, switch), self.table.name) if switch else self.table
@@ -217,7 +246,18 @@ def crash_run(stack: Stack, switch: KillSwitch) -> None:
 def recover(stack: Stack, minutes: int = RECOVERY_MINUTES) -> None:
     """Healthy passes and deliveries once a minute; what a dead process held comes back."""
     for minute in range(1, minutes + 1):
-        now = DUE_AT + timedelta(minutes=minute)
+        now = stack.now = DUE_AT + timedelta(minutes=minute)
+        stack.queue.visibility_timeout_ends()
+        run_scheduler_pass(stack.jobs(), stack.queue, now, LOOKBACK)
+        deliver_all(stack, stack.sender(), now)
+
+
+def reconcile_for(stack: Stack, minutes: int) -> None:
+    """After the recovery: the reconciler every five minutes, the pass and sender every minute."""
+    for minute in range(RECOVERY_MINUTES + 1, RECOVERY_MINUTES + minutes + 1):
+        now = stack.now = DUE_AT + timedelta(minutes=minute)
+        if minute % 5 == 0:
+            stack.reconcile(now)
         stack.queue.visibility_timeout_ends()
         run_scheduler_pass(stack.jobs(), stack.queue, now, LOOKBACK)
         deliver_all(stack, stack.sender(), now)
@@ -265,6 +305,11 @@ def test_a_fault_at_any_step_of_a_pass_or_a_send_leaves_every_job_final_and_none
         recover(stack)
         for state, count in assert_all_final_none_twice(stack).items():
             outcomes[state.value] = outcomes.get(state.value, 0) + count
+        # Then the reconciler settles each unknown from the gateway's records: none is left,
+        # every patient texted exactly once.
+        reconcile_for(stack, RECONCILE_MINUTES)
+        assert [job.state for job in stack.all_jobs()] == [JobState.SENT] * PATIENTS
+        assert [stack.phone.to(phone) for phone in stack.phones] == [1] * PATIENTS
     # Most faults cost nothing; a process that died between taking a job and recording
     # Twilio's answer leaves that one job unknown (for reconciliation), never sent twice.
     assert outcomes["sent"] > outcomes.get("unknown", 0)

@@ -10,6 +10,7 @@ from touchpoint.settings import (
     AdminSettings,
     FromEnv,
     InboundSettings,
+    ReconcilerSettings,
     SchedulerSettings,
     SenderSettings,
 )
@@ -20,6 +21,7 @@ MODELS: dict[str, type[FromEnv]] = {
     "SchedulerFunction": SchedulerSettings,
     "SenderFunction": SenderSettings,
     "InboundFunction": InboundSettings,
+    "ReconcilerFunction": ReconcilerSettings,
 }
 # Read by the code but not set by the template: credentials and a host for the local stack
 # (the template gives a secret's name instead), and a tuning knob with a default.
@@ -28,6 +30,7 @@ NOT_IN_TEMPLATE = {
     "TWILIO_AUTH_TOKEN",
     "TWILIO_API_BASE_URL",
     "SCHEDULER_LOOKBACK_HOURS",
+    "RECONCILER_LOOKBACK_HOURS",
 }
 POWERTOOLS_AND_LOGGING = {
     "POWERTOOLS_SERVICE_NAME",

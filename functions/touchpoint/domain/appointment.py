@@ -78,6 +78,7 @@ class Job:
     lease_id: str | None = None
     lease_until: datetime | None = None
     claims: int = 0  # how many times a scheduler pass has claimed it
+    resent: bool = False  # sent once more after reconciliation found Twilio never had it
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,18 @@ class SmsReceipt:
     status: str
 
 
+@dataclass(frozen=True)
+class SentSms:
+    """A message as the gateway's own records hold it (Twilio's Message resource)."""
+
+    sid: str
+    to: str
+    body: str
+    status: str  # Twilio's: queued, sending, sent, delivered, undelivered, failed, ...
+    sent_at: datetime | None  # when the gateway sent it on (None while it has not)
+    error_code: str | None = None
+
+
 class SmsRetryLater(Exception):
     """The gateway did not take the message and said so (throttled): safe to try again later."""
 

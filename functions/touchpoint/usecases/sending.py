@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from touchpoint.domain.appointment import Job, JobKind, JobState
 from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
 from touchpoint.domain.delivery import (
+    SEND_LEASE,
     DeliveryOutcome,
     JobRef,
     NotQueued,
@@ -166,12 +167,14 @@ def settle_interrupted(jobs: JobRepository, job: Job, now: datetime) -> bool:
     have the message. `unknown`, for reconciliation, instead of a second send, with what the
     patient may have received logged for the clinic. False if someone settled it first."""
     outgoing = render(job, jobs.context(job), now)
+    # Logged when the send began (its lease's start): where Twilio's records would have it.
+    began = job.lease_until - SEND_LEASE if job.lease_until else now
     try:
         jobs.record_outcome(
             job,
             JobState.UNKNOWN,
             reason=INTERRUPTED,
-            message=_message(job, outgoing.body if outgoing else "", "unknown", now),
+            message=_message(job, outgoing.body if outgoing else "", "unknown", min(began, now)),
         )
     except Conflict:
         return False

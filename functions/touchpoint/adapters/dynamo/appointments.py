@@ -57,6 +57,7 @@ def job_to_item(job: Job) -> Item:
         "state": job.state.value,
         "lease_until": utc_iso(job.lease_until) if job.lease_until else None,
         "claims": job.claims or None,
+        "resent": job.resent or None,
     }
     if on_due_index := due_index_at(job):
         item |= keys.due(on_due_index, job.appointment_id, job.job_id)
@@ -79,6 +80,7 @@ def job_from_item(item: Mapping[str, Any]) -> Job:
         state=JobState(item["state"]),
         lease_until=parse_utc(item["lease_until"]) if item.get("lease_until") else None,
         claims=int(item.get("claims", 0)),
+        resent=bool(item.get("resent", False)),
     )
 
 

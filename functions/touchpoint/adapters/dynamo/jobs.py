@@ -24,6 +24,7 @@ from touchpoint.domain.ids import new_id
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.planning import NUDGE_RULE, is_nudge
 from touchpoint.domain.ports.jobs import OutcomeOptions, SentOptions
+from touchpoint.domain.reconciling import RECONCILE_AFTER
 from touchpoint.domain.timeutil import utc_iso
 
 if TYPE_CHECKING:
@@ -263,7 +264,8 @@ class DynamoJobs(Repository):
         self, job: Job, state: JobState, reason: str | None, message: MessageRecord | None
     ) -> "TransactWriteItemTypeDef":
         """`sending` -> `state`, with what the message logged says (its SID, error, time sent);
-        off the due index, its lease ended."""
+        its lease ended. Off the due index, but an `unknown` one: it goes on the reconciler's
+        buckets, pointing to the message it logged."""
         fields = {
             "state": state.value,
             "reason": reason,
@@ -271,9 +273,15 @@ class DynamoJobs(Repository):
             "sent_at": utc_iso(message.at) if message and state is JobState.SENT else None,
             "error_code": message.error_code if message else None,
         }
+        removed = ["lease_id", "lease_until"]
+        if state is JobState.UNKNOWN and message is not None:
+            fields |= keys.reconcile(message.at + RECONCILE_AFTER, job.appointment_id, job.job_id)
+            fields |= keys.message_pointer(messages.to_item(message))
+        else:
+            removed += ["due_bucket", "due_sk"]
         present = {name: value for name, value in fields.items() if value is not None}
         # A reason left from a hold no longer applies once the job is done.
-        clear = " REMOVE due_bucket, due_sk, lease_id, lease_until" + (", #reason" if reason is None else "")
+        clear = " REMOVE " + ", ".join(removed + (["#reason"] if reason is None else []))
         return self.table.update(
             _key(job),
             "SET " + ", ".join(f"#{name} = :{name}" for name in present) + clear,

@@ -17,7 +17,8 @@ INBOUND#{message sid}  INBOUND                a processed inbound MessageSid and
 UNMATCHED#{clinic}     MSG#{at}#{message}     messages from numbers no patient of the clinic has
 
 index       hash                        range                              holds
-due         due_bucket DUE#{hour}       due_sk {at}#{appt}#{job}           jobs not final: pending at due_at, leased at lease_until
+due         due_bucket DUE#{hour}       due_sk {at}#{appt}#{job}           jobs not final: pending at due_at, leased at lease_until;
+            due_bucket RECONCILE#{hour}                                    unknown sends, at their next reconciliation
 by_clinic   clinic_pk CLINIC#{clinic}   clinic_sk APPT#{starts_at}#{appt}  appointments
 escalation  escalation_pk ESCALATION    escalation_sk {due}#{alert}        open crisis alerts only
 
@@ -55,6 +56,7 @@ ALERT_PREFIX = "ALERT#"
 # Sorts after every "{instant}#{id}" of the same instant: an upper bound "up to and including".
 _LAST = "~"
 WHOLE_BUCKET = _LAST  # the due_sk above every job of a bucket
+RECONCILE_PREFIX = "RECONCILE#"
 
 
 def instant(at: datetime) -> str:
@@ -136,6 +138,16 @@ def due_bucket(at: datetime) -> str:
 def due(due_at: datetime, appointment_id: str, job_id: str) -> Key:
     """The due index's keys of a pending job."""
     return {"due_bucket": due_bucket(due_at), "due_sk": f"{utc_iso(due_at)}#{appointment_id}#{job_id}"}
+
+
+def reconcile(at: datetime, appointment_id: str, job_id: str) -> Key:
+    """The due index's keys of an `unknown` send, for the reconciler at `at`: buckets of their
+    own (`RECONCILE#{hour}`), which a scheduler pass never reads."""
+    return {"due_bucket": reconcile_bucket(at), "due_sk": f"{utc_iso(at)}#{appointment_id}#{job_id}"}
+
+
+def reconcile_bucket(at: datetime) -> str:
+    return RECONCILE_PREFIX + at.astimezone(UTC).strftime("%Y-%m-%dT%H")
 
 
 def due_until(now: datetime) -> str:

@@ -73,7 +73,8 @@ class DynamoStatuses(Repository):
                     self.table.put_new(messages.sid_item(callback.message_sid, item)),
                     self.table.update(
                         keys.job(item["appointment_id"], item["job_id"]),
-                        "SET #state = :sent, twilio_sid = :sid, reason = :reason",
+                        "SET #state = :sent, twilio_sid = :sid, reason = :reason"
+                        " REMOVE due_bucket, due_sk, message_pk, message_sk",
                         condition="#state = :unknown",
                         names={"#state": "state"},
                         values={

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypedDict, Unpack
 
 from touchpoint.domain.appointment import Job, JobState
-from touchpoint.domain.delivery import Interrupted, JobRef, NotQueued, SendContext
+from touchpoint.domain.delivery import Interrupted, JobRef, NotQueued, SendContext, SentSms
 from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.reconciling import UnknownSend
 from touchpoint.domain.surveys import Survey
 
 
@@ -70,3 +71,20 @@ class JobQueue(Protocol):
     def enqueue(self, refs: list[JobRef]) -> list[JobRef]:
         """Queue the jobs for sending; returns those that could not be queued."""
         ...
+
+
+class UnknownSends(Protocol):
+    """Sends whose outcome is unknown, on their way to being settled."""
+
+    def unknown_due(self, now: datetime, lookback: timedelta) -> Iterable[JobRef]:
+        """The unknown sends due for a look by `now`."""
+        ...
+
+    def unknown_send(self, ref: JobRef) -> UnknownSend | None:
+        """The send with its logged message and context; None once settled."""
+        ...
+
+    def adopt(self, send: UnknownSend, found: SentSms) -> bool: ...
+    def send_again(self, send: UnknownSend, now: datetime) -> bool: ...
+    def give_up(self, send: UnknownSend, reason: str) -> bool: ...
+    def look_again(self, send: UnknownSend, at: datetime) -> None: ...
