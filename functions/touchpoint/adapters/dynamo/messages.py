@@ -2,14 +2,17 @@
 say which message a Twilio SID belongs to (for its status callbacks)."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo.fields import copied, read
-from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
+from touchpoint.adapters.dynamo.table import Item, Repository, Table, to_attributes
 from touchpoint.domain.inbound import STATUS_RANK
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.timeutil import parse_utc, utc_iso
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 _COPIED = ("message_id", "clinic_id", "patient_id", "direction", "body", "status")
 _OPTIONAL = ("twilio_sid", "job_id", "appointment_id", "error_code")
@@ -35,6 +38,23 @@ def from_item(item: Mapping[str, Any]) -> MessageRecord:
 def sid_item(sid: str, message: Mapping[str, Any]) -> Item:
     """Which message (an item, or its key) a Twilio SID belongs to."""
     return {**keys.sid(sid), "type": "sid", **keys.message_pointer(message)}
+
+
+def adoption(
+    table: Table, message_key: Mapping[str, str], sid: str, status: str
+) -> list["TransactWriteItemTypeDef"]:
+    """A logged message (that Twilio gave no SID) takes Twilio's `sid` and `status`, and the SID
+    becomes its: only if it has none yet, and the SID is no other message's."""
+    return [
+        table.update(
+            message_key,
+            "SET twilio_sid = :sid, #status = :status, status_rank = :rank",
+            condition="attribute_not_exists(twilio_sid)",
+            names={"#status": "status"},
+            values={":sid": sid, ":status": status, ":rank": STATUS_RANK.get(status, 0)},
+        ),
+        table.put_new(sid_item(sid, message_key)),
+    ]
 
 
 class DynamoMessageLog(Repository):

@@ -12,7 +12,6 @@ from touchpoint.adapters.dynamo.table import Repository, to_attributes
 from touchpoint.domain.appointment import JobState
 from touchpoint.domain.delivery import JobRef, SentSms
 from touchpoint.domain.errors import Conflict
-from touchpoint.domain.inbound import STATUS_RANK
 from touchpoint.domain.reconciling import UnknownSend
 from touchpoint.domain.timeutil import utc_iso
 
@@ -52,18 +51,7 @@ class DynamoReconciliation(Repository):
         status; False when the SID is another message's, or the job was settled meanwhile."""
         message_key = self._message_key(send)
         items = [
-            self.table.update(
-                message_key,
-                "SET twilio_sid = :sid, #status = :status, status_rank = :rank",
-                condition="attribute_not_exists(twilio_sid)",
-                names={"#status": "status"},
-                values={
-                    ":sid": found.sid,
-                    ":status": found.status,
-                    ":rank": STATUS_RANK.get(found.status, 0),
-                },
-            ),
-            self.table.put_new({**keys.sid(found.sid), "type": "sid", **keys.message_pointer(message_key)}),
+            *messages.adoption(self.table, message_key, found.sid, found.status),
             self._settle(
                 send,
                 "SET #state = :sent, twilio_sid = :sid, reason = :reason",

@@ -59,18 +59,7 @@ class DynamoStatuses(Repository):
         try:
             self.table.client.transact_write_items(
                 TransactItems=[
-                    self.table.update(
-                        keys.key_of(item),
-                        "SET twilio_sid = :sid, #status = :status, status_rank = :rank",
-                        condition="attribute_not_exists(twilio_sid)",
-                        names={"#status": "status"},
-                        values={
-                            ":sid": callback.message_sid,
-                            ":status": callback.status,
-                            ":rank": callback.rank,
-                        },
-                    ),
-                    self.table.put_new(messages.sid_item(callback.message_sid, item)),
+                    *messages.adoption(self.table, keys.key_of(item), callback.message_sid, callback.status),
                     self.table.update(
                         keys.job(item["appointment_id"], item["job_id"]),
                         "SET #state = :sent, twilio_sid = :sid, reason = :reason"
