@@ -36,7 +36,7 @@ BIN := .venv/bin
 RUN := PYTHONPATH=$(CURDIR)/functions:$(CURDIR) $(BIN)/python
 EXPORT_REQUIREMENTS := export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt
 
-.PHONY: help demo test unit integration e2e run deploy lint build bench requirements crisis-words install clean
+.PHONY: help demo test unit integration e2e faults run deploy lint build bench requirements crisis-words install clean
 
 help:
 	@echo "make demo          play one clinic story end to end, locally"
@@ -92,6 +92,11 @@ integration: $(VENV_STAMP)
 
 e2e: $(VENV_STAMP)
 	UV=$(CURDIR)/$(UV) $(BIN)/pytest -n 2 tests/e2e
+
+# The fault suite: the local stack killed and restarted on a moto server, Twilio failing,
+# ticks at once (minutes; not yet part of make test).
+faults: $(VENV_STAMP)
+	TOUCHPOINT_FAULTS=1 UV=$(CURDIR)/$(UV) $(BIN)/pytest -n 2 tests/faults
 
 demo: $(VENV_STAMP)
 	$(RUN) -m infra.demo

@@ -1,5 +1,6 @@
 """Fixtures shared by every test: fake AWS credentials, and AWS emulated by moto."""
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,6 +15,10 @@ from mypy_boto3_sqs import SQSClient
 from infra.template import CreatedResources, create_aws_resources
 
 REGION = "us-east-1"
+
+# The fault suite (a moto server and the local stack killed and restarted, minutes of simulated
+# time) runs on its own: `make faults`, which sets TOUCHPOINT_FAULTS=1.
+collect_ignore_glob = [] if os.environ.get("TOUCHPOINT_FAULTS") == "1" else ["faults/*"]
 
 
 @pytest.fixture(autouse=True)

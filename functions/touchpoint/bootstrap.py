@@ -172,13 +172,16 @@ def scheduler_pass(
     escalation: Escalation | None = None,
 ) -> Callable[[datetime], PassResult]:
     """One pass at the instant given: queue what has fallen due, escalate what is owed."""
-    from touchpoint.usecases.scheduling import run_scheduler_pass
+    from touchpoint.usecases.scheduling import FULL_LOOKBACK_EVERY, run_scheduler_pass
 
     repository = jobs or job_repository()
     send_queue = queue or job_queue()
     escalate = escalation or escalation_service()
     lookback = timedelta(hours=settings(SchedulerSettings).scheduler_lookback_hours)
-    return lambda now: run_scheduler_pass(repository, send_queue, now, lookback, escalate)
+    # The older hours of the look-back every tenth minute; the current and previous hour always.
+    return lambda now: run_scheduler_pass(
+        repository, send_queue, now, lookback, escalate, FULL_LOOKBACK_EVERY
+    )
 
 
 # ---- the sender function ----
@@ -233,7 +236,9 @@ def reconciler(
     *, table: Table | None = None, records: SmsRecords | None = None
 ) -> Callable[[datetime], ReconcileResult]:
     """One reconciliation pass at the instant given: unknown sends settled from Twilio's list."""
+    from touchpoint.adapters.dynamo.patients import DynamoPatients
     from touchpoint.adapters.dynamo.reconciliation import DynamoReconciliation
+    from touchpoint.adapters.dynamo.status import DynamoStatuses
     from touchpoint.domain.instruments import instruments
     from touchpoint.usecases.reconciling import Reconciler
 
@@ -242,7 +247,7 @@ def reconciler(
     store = table or table_named(config.table_name)
     found = records or sms_gateway(config)
     lookback = timedelta(hours=config.reconciler_lookback_hours)
-    service = Reconciler(DynamoReconciliation(store), found)
+    service = Reconciler(DynamoReconciliation(store), found, DynamoStatuses(store), DynamoPatients(store))
     return lambda now: service.run(now, lookback)
 
 

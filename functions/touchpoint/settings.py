@@ -6,8 +6,8 @@ Plain dataclasses rather than pydantic models: the webhook function's cold start
 
 A field's variable is its name in upper case. A field without a default is required; an empty
 variable counts as unset. The Twilio credentials and API base URL are for the local stack only
-(the template gives the functions `TWILIO_SECRET_NAME`), and `SCHEDULER_LOOKBACK_HOURS` is a
-tuning knob with a default: neither is in `template.yaml`.
+(the template gives the functions `TWILIO_SECRET_NAME`), and `SCHEDULER_LOOKBACK_HOURS` and
+`DUE_SHARDS` are tuning knobs with a default: neither is in `template.yaml`.
 """
 
 import os
@@ -16,6 +16,7 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any, Self
 
 MIN_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS = 1, 168
+MIN_DUE_SHARDS, MAX_DUE_SHARDS = 1, 64
 
 
 def _table_name(raw: str) -> str:
@@ -39,11 +40,21 @@ def _lookback_hours(raw: str) -> int:
     return int(raw)
 
 
+def _due_shards(raw: str) -> int:
+    if (
+        not (raw.isascii() and raw.isdigit() and len(raw) <= 3)
+        or not MIN_DUE_SHARDS <= int(raw) <= MAX_DUE_SHARDS
+    ):
+        raise ValueError(f"a whole number of shards, {MIN_DUE_SHARDS}-{MAX_DUE_SHARDS}")
+    return int(raw)
+
+
 PARSERS: dict[str, Callable[[str], Any]] = {
     "table_name": _table_name,
     "public_url": _http_url,
     "scheduler_lookback_hours": _lookback_hours,
     "reconciler_lookback_hours": _lookback_hours,
+    "due_shards": _due_shards,
 }
 
 
@@ -72,6 +83,18 @@ class FromEnv:
         if problems:
             raise RuntimeError(f"invalid or missing environment variables: {', '.join(problems)}")
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class DueIndexSettings(FromEnv):
+    """The due index's shards per hour (`DUE_SHARDS`): read by every function, since every one
+    writes or reads due keys, so one value for all of them (the template's globals, if ever set).
+    8 keeps each partition key of the index at about 250 writes a second at 1,000 claims a
+    second (each claim removes one entry and adds one), a quarter of DynamoDB's 1,000 per key;
+    see "The due index" in docs/architecture.md. Only ever raise it: a reader of N shards reads
+    every shard of a smaller count, never those of a larger one."""
+
+    due_shards: int = 8
 
 
 @dataclass(frozen=True)

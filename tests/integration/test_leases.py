@@ -253,11 +253,12 @@ def recover(stack: Stack, minutes: int = RECOVERY_MINUTES) -> None:
 
 
 def reconcile_for(stack: Stack, minutes: int) -> None:
-    """After the recovery: the reconciler every five minutes, the pass and sender every minute."""
+    """After the recovery: the reconciler, then the pass and the sender, every five minutes."""
     for minute in range(RECOVERY_MINUTES + 1, RECOVERY_MINUTES + minutes + 1):
+        if minute % 5:
+            continue
         now = stack.now = DUE_AT + timedelta(minutes=minute)
-        if minute % 5 == 0:
-            stack.reconcile(now)
+        stack.reconcile(now)
         stack.queue.visibility_timeout_ends()
         run_scheduler_pass(stack.jobs(), stack.queue, now, LOOKBACK)
         deliver_all(stack, stack.sender(), now)

@@ -13,6 +13,7 @@ from touchpoint.adapters.dynamo.reconciliation import DynamoReconciliation
 from touchpoint.adapters.dynamo.status import DynamoStatuses
 from touchpoint.domain.appointment import JobState
 from touchpoint.domain.inbound import StatusCallback
+from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.ports.sms import SmsRecords
 from touchpoint.domain.reconciling import LIST_COMPLETE_AFTER, RECONCILE_AFTER
 from touchpoint.usecases.reconciling import Reconciler, ReconcileResult
@@ -33,7 +34,8 @@ def twilio_in_simulated_time(twilio: FakeTwilio) -> None:
 
 def reconcile(world: World, now: datetime) -> ReconcileResult:
     records: SmsRecords = world.gateway  # type: ignore[assignment]
-    return Reconciler(DynamoReconciliation(world.table), records).run(now)
+    table = world.table
+    return Reconciler(DynamoReconciliation(table), records, DynamoStatuses(table), world.patients).run(now)
 
 
 def unknown_after(world: World, twilio: FakeTwilio, reply: Reply) -> sender_world.Booking:
@@ -137,3 +139,66 @@ def test_twilios_list_out_of_reach_leaves_the_send_for_the_next_pass(
 
 def status_callback(sid: str, status: str) -> StatusCallback:
     return StatusCallback(sid, status, None, DUE_AT + timedelta(minutes=30))
+
+
+# ---- messages left without a final status: asked about once a day ----
+
+
+def sent_and_silent(world: World, twilio: FakeTwilio) -> tuple[sender_world.Booking, str]:
+    booking = world.book(world.clinic())
+    world.queue_and_deliver()
+    job = world.job(booking)
+    assert job.state is JobState.SENT
+    return booking, job.twilio_sid or ""
+
+
+def logged(world: World, booking: sender_world.Booking) -> MessageRecord:
+    [message] = DynamoMessageLog(world.table).for_patient(booking.patient_id)
+    return message
+
+
+def test_a_message_without_a_final_callback_gets_twilios_status_a_day_later(
+    world: World, twilio: FakeTwilio
+) -> None:
+    booking, sid = sent_and_silent(world, twilio)
+    twilio.set_status(sid, "delivered")
+
+    assert reconcile(world, DUE_AT + timedelta(hours=23)).statuses_fetched == 0  # not a day yet
+    assert reconcile(world, DUE_AT + timedelta(hours=24)).statuses_fetched == 1
+
+    assert logged(world, booking).status == "delivered"
+    assert reconcile(world, DUE_AT + timedelta(hours=48)).statuses_fetched == 0  # final: asked no more
+
+
+def test_a_message_twilio_still_holds_as_sent_is_asked_about_daily_for_three_days(
+    world: World, twilio: FakeTwilio
+) -> None:
+    booking, sid = sent_and_silent(world, twilio)
+    twilio.set_status(sid, "sent")
+
+    fetched = [
+        reconcile(world, DUE_AT + timedelta(hours=hours)).statuses_fetched for hours in (24, 48, 72, 96)
+    ]
+
+    assert fetched == [1, 1, 1, 0]
+    assert logged(world, booking).status == "sent"
+
+
+def test_a_fetched_21610_opts_the_patient_out_as_a_callback_would(world: World, twilio: FakeTwilio) -> None:
+    booking, sid = sent_and_silent(world, twilio)
+    twilio.set_status(sid, "undelivered", error_code="21610")
+
+    reconcile(world, DUE_AT + timedelta(hours=24))
+
+    message = logged(world, booking)
+    assert (message.status, message.error_code) == ("undelivered", "21610")
+    assert world.patients.get(booking.clinic_id, booking.patient_id).opted_out
+
+
+def test_a_final_status_callback_takes_the_message_off_the_daily_checks(
+    world: World, twilio: FakeTwilio
+) -> None:
+    _, sid = sent_and_silent(world, twilio)
+    DynamoStatuses(world.table).apply(status_callback(sid, "delivered"))
+
+    assert reconcile(world, DUE_AT + timedelta(hours=24)).statuses_fetched == 0

@@ -3,6 +3,7 @@ each module of adapters/dynamo), never from the API's output, and keyed by keys.
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
@@ -216,7 +217,7 @@ def test_a_job_and_a_message_are_stored_under_the_names_existing_tables_hold(
         "rule": "before:P1D",
         "due_at": "2026-12-01T20:00:00Z",
         "state": "pending",
-        "due_bucket": "DUE#2026-12-01T20",
+        "due_bucket": "DUE#2026-12-01T20#4",  # its shard: crc32("jb_1") % 8
         "due_sk": "2026-12-01T20:00:00Z#ap_1#jb_1",
     }
     assert items[("PATIENT#pt_1", "MSG#2026-12-01T12:30:00.000000Z#msg_1")] == {
@@ -234,6 +235,9 @@ def test_a_job_and_a_message_are_stored_under_the_names_existing_tables_hold(
         "twilio_sid": "SM1",
         "job_id": "jb_2",
         "appointment_id": "ap_1",
+        # Sent without a final status yet: asked about a day later (its shard: crc32("msg_1") % 8).
+        "due_bucket": "STATUS#2026-12-02T12#7",
+        "due_sk": "2026-12-02T12:30:00Z#msg_1",
     }
     assert items[("SID#SM1", "SID")]["message_sk"] == "MSG#2026-12-01T12:30:00.000000Z#msg_1"
 
@@ -528,7 +532,8 @@ def test_keys_build_each_index_key_the_template_declares() -> None:
 
 def test_the_items_on_an_index_carry_its_keys_and_no_other_item_does() -> None:
     on_index = {
-        keys.DUE_INDEX: [appointments.job_to_item(REMINDER)],
+        # A pending job, and a message sent without a final status yet (its daily status check).
+        keys.DUE_INDEX: [appointments.job_to_item(REMINDER), messages.to_item(MESSAGE)],
         keys.CLINIC_INDEX: [appointments.to_item(APPOINTMENT)],
         keys.ESCALATION_INDEX: [alerts.to_item(ALERT)],
     }
@@ -540,7 +545,7 @@ def test_the_items_on_an_index_carry_its_keys_and_no_other_item_does() -> None:
         patients.consent_item(CONSENT),
         appointments.job_to_item(JOBS[2]),  # not pending: off the due index
         surveys.to_item(SURVEY),
-        messages.to_item(MESSAGE),
+        messages.to_item(replace(MESSAGE, status="delivered")),  # final: no status to ask about
         messages.sid_item("SM1", messages.to_item(MESSAGE)),
         alerts.to_item(ALERTS[1]),  # acknowledged: off the escalation index
         alerts.pointer_item(ALERT),
@@ -555,9 +560,9 @@ def test_the_items_on_an_index_carry_its_keys_and_no_other_item_does() -> None:
 
 def test_the_due_index_keys_put_a_job_in_its_hour_and_in_time_order() -> None:
     first = keys.due(parse_utc("2026-12-01T14:00:00Z"), "ap_9", "jb_9")
-    last = keys.due(parse_utc("2026-12-01T14:59:59Z"), "ap_1", "jb_1")
+    last = keys.due(parse_utc("2026-12-01T14:59:59Z"), "ap_1", "jb_2")  # the same shard, 6
 
-    assert first["due_bucket"] == last["due_bucket"] == "DUE#2026-12-01T14"
+    assert first["due_bucket"] == last["due_bucket"] == "DUE#2026-12-01T14#6"
     assert first["due_sk"] < last["due_sk"] <= keys.due_until(parse_utc("2026-12-01T14:59:59Z"))
     assert last["due_sk"] < keys.WHOLE_BUCKET
 

@@ -131,3 +131,13 @@ def test_a_function_missing_a_variable_fails_as_its_use_case_is_built_naming_it(
             bootstrap.scheduler_pass()
     finally:
         bootstrap.reset()
+
+
+def test_the_due_shards_default_to_8_and_must_be_a_whole_number_1_to_64() -> None:
+    from touchpoint.settings import DueIndexSettings
+
+    assert DueIndexSettings.from_env({}).due_shards == 8
+    assert DueIndexSettings.from_env({"DUE_SHARDS": "16"}).due_shards == 16
+    for bad in ("0", "65", "-1", "8.5", "eight", "٣"):
+        with pytest.raises(RuntimeError, match="DUE_SHARDS"):
+            DueIndexSettings.from_env({"DUE_SHARDS": bad})

@@ -123,6 +123,7 @@ def _sent_sms(message: Any) -> SentSms:
         status=str(message.status or ""),
         sent_at=sent_at,
         error_code=None if error_code is None else str(error_code),
+        unsubscribed=str(error_code) == UNSUBSCRIBED_RECIPIENT,
     )
 
 

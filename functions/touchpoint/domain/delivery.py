@@ -81,6 +81,7 @@ class SentSms:
     status: str  # Twilio's: queued, sending, sent, delivered, undelivered, failed, ...
     sent_at: datetime | None  # when the gateway sent it on (None while it has not)
     error_code: str | None = None
+    unsubscribed: bool = False  # the error says the recipient opted out with the carrier
 
 
 class SmsRetryLater(Exception):

@@ -32,6 +32,18 @@ STATUS_RANK = {
 }
 
 
+# A status from which no later callback moves a message: delivered, undelivered, failed, read.
+FINAL_RANK = STATUS_RANK["delivered"]
+# A message sent without a final status this long is asked about (Twilio's record fetched),
+# once a day, for at most LAST_STATUS_CHECK after it was sent.
+AWAIT_FINAL_STATUS = timedelta(hours=24)
+LAST_STATUS_CHECK = timedelta(hours=72)
+
+
+def is_final(status: str) -> bool:
+    return STATUS_RANK.get(status, 0) >= FINAL_RANK
+
+
 @dataclass(frozen=True)
 class InboundSms:
     message_sid: str

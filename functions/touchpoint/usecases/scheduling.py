@@ -1,8 +1,12 @@
 """One scheduler pass: claim every due job and queue it for the sender; escalate the open crisis
 alerts whose time has come."""
 
+import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 from touchpoint.domain.appointment import Job
 from touchpoint.domain.delivery import Interrupted, JobRef
@@ -12,9 +16,23 @@ from touchpoint.usecases.sending import settle_interrupted
 
 # Jobs due this long before `now` are still picked up, e.g. after an outage.
 DEFAULT_LOOKBACK = timedelta(hours=24)
-MAX_JOBS_PER_PASS = 2000
+# What every pass reads: the current and the previous hour (a due job is found by the first pass
+# after it falls due). The older hours of the look-back are read only by every FULL_LOOKBACK_EVERY-th
+# pass (the minutes of `now` divisible by it), and by those passes only the `missed` hour.
+RECENT = timedelta(hours=1)
+FULL_LOOKBACK_EVERY = 10
+# Claimed per shard (per stream of due jobs) and pass: the shards are claimed in parallel, so a
+# pass takes up to this times the streams, 18,000 with 8 shards and the unsharded bucket.
+MAX_JOBS_PER_SHARD = 2000
 # Claims queued together: one SQS batch.
 QUEUE_BATCH = 10
+
+
+@runtime_checkable
+class ShardedDue(Protocol):
+    """A repository whose due jobs come as one stream per shard of the due index."""
+
+    def due_by_shard(self, now: datetime, lookback: timedelta) -> Sequence[Iterable[JobRef]]: ...
 
 
 @dataclass(frozen=True)
@@ -44,46 +62,92 @@ def run_scheduler_pass(
     now: datetime,
     lookback: timedelta = DEFAULT_LOOKBACK,
     escalation: Escalation | None = None,
+    full_lookback_every: int = 1,
 ) -> PassResult:
-    """Queue the due jobs, then escalate the crisis alerts that are due, whatever became of the jobs."""
+    """Queue the due jobs, then escalate the crisis alerts that are due, whatever became of the jobs.
+    The whole look-back is read when `now`'s minute is a multiple of `full_lookback_every`
+    (every pass by default), else only the current and the previous hour."""
     try:
-        result = _queue_due_jobs(jobs, queue, now, lookback)
+        full = now.minute % full_lookback_every == 0
+        result = _queue_due_jobs(jobs, queue, now, lookback, full)
     finally:
         # A crisis alert's escalation never waits on the send queue being up.
         escalations = escalation.run(now) if escalation else EscalationResult()
     return replace(result, escalations=escalations)
 
 
-def _queue_due_jobs(jobs: JobRepository, queue: JobQueue, now: datetime, lookback: timedelta) -> PassResult:
-    """Claim the due jobs (conditionally, so that a concurrent pass claims none twice) and queue
-    each small batch as soon as it is claimed; settle the sends a sender left unfinished."""
-    due = queued = released = 0
-    claimed: list[JobRef] = []
-    interrupted: list[Job] = []
-    for ref in jobs.due(now, lookback):
-        due += 1
-        outcome = jobs.claim_for_queue(ref, now)
-        if isinstance(outcome, Interrupted):
-            interrupted.append(outcome.job)
-        elif outcome is not None:
-            claimed.append(outcome)
-        if len(claimed) == QUEUE_BATCH:
-            queued, released = _enqueue(jobs, queue, claimed, queued, released)
-            claimed = []
-        if due >= MAX_JOBS_PER_PASS:
-            break  # the rest stay where they are and are picked up by the next pass
-    queued, released = _enqueue(jobs, queue, claimed, queued, released)
+@dataclass
+class _Tally:
+    due: int = 0
+    queued: int = 0
+    released: int = 0
+    interrupted: list[Job] = field(default_factory=list)
+
+
+def _queue_due_jobs(
+    jobs: JobRepository, queue: JobQueue, now: datetime, lookback: timedelta, full: bool
+) -> PassResult:
+    """Claim the due jobs (conditionally, so that a concurrent pass claims none twice), each
+    shard's in a thread of its own, and queue each small batch as soon as it is claimed; settle
+    the sends a sender left unfinished."""
+    read = lookback if full else min(lookback, RECENT)
+    streams = jobs.due_by_shard(now, read) if isinstance(jobs, ShardedDue) else [jobs.due(now, read)]
+    stop = threading.Event()  # one shard failed: the others stop at their next job
+    if len(streams) == 1:
+        tallies = [_drain(jobs, queue, streams[0], now, stop)]
+    else:
+        with ThreadPoolExecutor(max_workers=len(streams), thread_name_prefix="shard") as pool:
+            futures = [pool.submit(_drain, jobs, queue, stream, now, stop) for stream in streams]
+        failed = [future.exception() for future in futures if future.exception() is not None]
+        if failed:
+            raise failed[0]  # type: ignore[misc]
+        tallies = [future.result() for future in futures]
+    interrupted = [job for tally in tallies for job in tally.interrupted]
     # Too late to send (the scheduler was down longer than the look-back): say so, rather
-    # than leave them pending for ever. Each pass reads one such hour, so the cost stays flat.
+    # than leave them pending for ever. Each full pass reads one such hour, so the cost stays flat.
     missed = 0
-    for ref in jobs.missed(now, lookback):
+    for ref in jobs.missed(now, lookback) if full else ():
         skipped = jobs.skip_missed(ref, now)
         if isinstance(skipped, Interrupted):
             interrupted.append(skipped.job)
         else:
             missed += skipped
     settled = sum(settle_interrupted(jobs, job, now) for job in interrupted)
-    return PassResult(due=due, queued=queued, released=released, missed=missed, interrupted=settled)
+    return PassResult(
+        due=sum(tally.due for tally in tallies),
+        queued=sum(tally.queued for tally in tallies),
+        released=sum(tally.released for tally in tallies),
+        missed=missed,
+        interrupted=settled,
+    )
+
+
+def _drain(
+    jobs: JobRepository, queue: JobQueue, due: Iterable[JobRef], now: datetime, stop: threading.Event
+) -> _Tally:
+    """One stream of due jobs: claim each, queue every batch of QUEUE_BATCH claims at once."""
+    tally = _Tally()
+    claimed: list[JobRef] = []
+    try:
+        for ref in due:
+            if stop.is_set():
+                break  # what is left is picked up by the next pass
+            tally.due += 1
+            outcome = jobs.claim_for_queue(ref, now)
+            if isinstance(outcome, Interrupted):
+                tally.interrupted.append(outcome.job)
+            elif outcome is not None:
+                claimed.append(outcome)
+            if len(claimed) == QUEUE_BATCH:
+                tally.queued, tally.released = _enqueue(jobs, queue, claimed, tally.queued, tally.released)
+                claimed = []
+            if tally.due >= MAX_JOBS_PER_SHARD:
+                break  # the rest stay where they are and are picked up by the next pass
+        tally.queued, tally.released = _enqueue(jobs, queue, claimed, tally.queued, tally.released)
+    except BaseException:
+        stop.set()
+        raise
+    return tally
 
 
 def _enqueue(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Unpack
 
 from touchpoint.adapters.dynamo import appointments, clinics, keys, messages, patients, surveys
-from touchpoint.adapters.dynamo.table import Item, Repository, from_attributes, to_attributes
+from touchpoint.adapters.dynamo.table import Item, Repository, Table, from_attributes, to_attributes
 from touchpoint.domain.appointment import Job, JobKind, JobState
 from touchpoint.domain.delivery import (
     MAX_CLAIMS,
@@ -37,6 +37,14 @@ def _hour(instant: datetime) -> datetime:
     return instant.replace(minute=0, second=0, microsecond=0)
 
 
+def _hours(now: datetime, lookback: timedelta) -> Iterator[datetime]:
+    """The hours of the look-back, oldest first, up to `now`'s."""
+    hour = _hour(now - lookback)
+    while hour <= now:
+        yield hour
+        hour += timedelta(hours=1)
+
+
 def _key(ref: JobRef | Job) -> keys.Key:
     return keys.job(ref.appointment_id, ref.job_id)
 
@@ -48,21 +56,37 @@ def _due_values(at: datetime, ref: JobRef | Job) -> dict[str, str]:
 
 
 class DynamoJobs(Repository):
+    def __init__(self, table: Table) -> None:
+        super().__init__(table)
+        self.shards = keys.bucket_shards()
+
     def due(self, now: datetime, lookback: timedelta) -> Iterator[JobRef]:
-        hour = _hour(now - lookback)
-        while hour <= now:
-            yield from self._bucket(hour, keys.due_until(now))
-            hour += timedelta(hours=1)
+        """Every due job of the look-back, oldest hour first, each hour shard by shard."""
+        for hour in _hours(now, lookback):
+            for shard in self.shards:
+                yield from self._bucket(hour, shard, keys.due_until(now))
+
+    def due_by_shard(self, now: datetime, lookback: timedelta) -> list[Iterator[JobRef]]:
+        """The same jobs as `due`, one stream per shard (the unsharded buckets of the items
+        written before the shards last), each oldest hour first: a pass claims them in parallel."""
+        return [self._shard(now, lookback, shard) for shard in self.shards]
+
+    def _shard(self, now: datetime, lookback: timedelta, shard: int | None) -> Iterator[JobRef]:
+        for hour in _hours(now, lookback):
+            yield from self._bucket(hour, shard, keys.due_until(now))
 
     def missed(self, now: datetime, lookback: timedelta) -> Iterator[JobRef]:
         """The hour just older than the look-back: what an outage made too late to send."""
-        yield from self._bucket(_hour(now - lookback) - timedelta(hours=1), keys.WHOLE_BUCKET)
+        for shard in self.shards:
+            yield from self._bucket(_hour(now - lookback) - timedelta(hours=1), shard, keys.WHOLE_BUCKET)
 
-    def _bucket(self, hour: datetime, upper: str) -> Iterator[JobRef]:
+    def _bucket(self, hour: datetime, shard: int | None, upper: str) -> Iterator[JobRef]:
         for item in self.table.query(
             IndexName=keys.DUE_INDEX,
             KeyConditionExpression="due_bucket = :bucket AND due_sk <= :upper",
-            ExpressionAttributeValues=to_attributes({":bucket": keys.due_bucket(hour), ":upper": upper}),
+            ExpressionAttributeValues=to_attributes(
+                {":bucket": keys.due_bucket(hour, shard), ":upper": upper}
+            ),
         ):
             yield keys.job_ref(item)
 

@@ -17,8 +17,12 @@ INBOUND#{message sid}  INBOUND                a processed inbound MessageSid and
 UNMATCHED#{clinic}     MSG#{at}#{message}     messages from numbers no patient of the clinic has
 
 index       hash                        range                              holds
-due         due_bucket DUE#{hour}       due_sk {at}#{appt}#{job}           jobs not final: pending at due_at, leased at lease_until;
-            due_bucket RECONCILE#{hour}                                    unknown sends, at their next reconciliation
+due         due_bucket DUE#{hour}#{shard}  due_sk {at}#{appt}#{job}        jobs not final: pending at due_at, leased at lease_until;
+            due_bucket RECONCILE#{hour}#{shard}                            unknown sends, at their next reconciliation
+
+A due bucket is an hour and a shard: crc32 of the job id modulo DUE_SHARDS, so that the writes of
+one busy hour spread over DUE_SHARDS partition keys of the index. Items written before the
+shards carry DUE#{hour} (RECONCILE#{hour}): the readers read that unsharded bucket as one more.
 by_clinic   clinic_pk CLINIC#{clinic}   clinic_sk APPT#{starts_at}#{appt}  appointments
 escalation  escalation_pk ESCALATION    escalation_sk {due}#{alert}        open crisis alerts only
 
@@ -26,12 +30,14 @@ The due and escalation indexes are sparse: an item is on them while it carries t
 a scheduler pass reads what is due and nothing else.
 """
 
+import zlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from touchpoint.domain.delivery import JobRef
 from touchpoint.domain.timeutil import utc_iso
+from touchpoint.settings import DueIndexSettings
 
 Key = dict[str, str]
 
@@ -57,6 +63,13 @@ ALERT_PREFIX = "ALERT#"
 _LAST = "~"
 WHOLE_BUCKET = _LAST  # the due_sk above every job of a bucket
 RECONCILE_PREFIX = "RECONCILE#"
+STATUS_CHECK_PREFIX = "STATUS#"
+# How many shards each hour of the due index has: `DUE_SHARDS`, the same for every function
+# (writers and readers must agree; raising it is safe, lowering it strands the items of the
+# shards dropped). Read once, at import, like every setting.
+DUE_SHARDS = DueIndexSettings.from_env().due_shards
+# The shard of the buckets written before sharding.
+UNSHARDED = None
 
 
 def instant(at: datetime) -> str:
@@ -130,24 +143,47 @@ def job_ref(key: Mapping[str, Any]) -> JobRef:
     return JobRef(key["pk"].removeprefix("APPT#"), key["sk"].removeprefix(JOB_PREFIX))
 
 
-def due_bucket(at: datetime) -> str:
-    """Pending jobs are indexed by the hour they fall due in; a pass reads only past hours."""
-    return "DUE#" + at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+def due_shard(job_id: str, shards: int = DUE_SHARDS) -> int:
+    """A job's shard: stable across processes and releases (crc32, not Python's salted hash)."""
+    return zlib.crc32(job_id.encode()) % shards
+
+
+def bucket_shards(shards: int = DUE_SHARDS) -> tuple[int | None, ...]:
+    """Every shard a reader reads in each hour: the sharded ones, then the unsharded bucket of
+    the items written before the shards."""
+    return (*range(shards), UNSHARDED)
+
+
+def _hour_bucket(prefix: str, at: datetime, shard: int | None) -> str:
+    hour = prefix + at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+    return hour if shard is None else f"{hour}#{shard}"
+
+
+def due_bucket(at: datetime, shard: int | None = UNSHARDED) -> str:
+    """Pending jobs are indexed by the hour they fall due in and their shard; a pass reads
+    only past hours. Without a shard: the bucket of the items written before the shards."""
+    return _hour_bucket("DUE#", at, shard)
 
 
 def due(due_at: datetime, appointment_id: str, job_id: str) -> Key:
     """The due index's keys of a pending job."""
-    return {"due_bucket": due_bucket(due_at), "due_sk": f"{utc_iso(due_at)}#{appointment_id}#{job_id}"}
+    return {
+        "due_bucket": due_bucket(due_at, due_shard(job_id)),
+        "due_sk": f"{utc_iso(due_at)}#{appointment_id}#{job_id}",
+    }
 
 
 def reconcile(at: datetime, appointment_id: str, job_id: str) -> Key:
     """The due index's keys of an `unknown` send, for the reconciler at `at`: buckets of their
-    own (`RECONCILE#{hour}`), which a scheduler pass never reads."""
-    return {"due_bucket": reconcile_bucket(at), "due_sk": f"{utc_iso(at)}#{appointment_id}#{job_id}"}
+    own (`RECONCILE#{hour}#{shard}`), which a scheduler pass never reads."""
+    return {
+        "due_bucket": reconcile_bucket(at, due_shard(job_id)),
+        "due_sk": f"{utc_iso(at)}#{appointment_id}#{job_id}",
+    }
 
 
-def reconcile_bucket(at: datetime) -> str:
-    return RECONCILE_PREFIX + at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+def reconcile_bucket(at: datetime, shard: int | None = UNSHARDED) -> str:
+    return _hour_bucket(RECONCILE_PREFIX, at, shard)
 
 
 def due_until(now: datetime) -> str:
@@ -233,3 +269,17 @@ def escalation(due: datetime, alert_id: str) -> Key:
 def escalation_until(now: datetime) -> str:
     """The escalation_sk of the last alert due for escalation at `now` or earlier."""
     return f"{instant(now)}#{_LAST}"
+
+
+def status_check(at: datetime, message_id: str) -> Key:
+    """The due index's keys of a message sent without a final status yet, to be asked about
+    at `at`: buckets of their own (`STATUS#{hour}#{shard}`), which a scheduler pass never
+    reads; sharded like the due buckets, since every message sent writes one."""
+    return {
+        "due_bucket": status_check_bucket(at, due_shard(message_id)),
+        "due_sk": f"{utc_iso(at)}#{message_id}",
+    }
+
+
+def status_check_bucket(at: datetime, shard: int | None) -> str:
+    return _hour_bucket(STATUS_CHECK_PREFIX, at, shard)

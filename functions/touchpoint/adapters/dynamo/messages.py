@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo.fields import copied, read
 from touchpoint.adapters.dynamo.table import Item, Repository, Table, to_attributes
-from touchpoint.domain.inbound import STATUS_RANK
+from touchpoint.domain.inbound import AWAIT_FINAL_STATUS, STATUS_RANK, is_final
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.timeutil import parse_utc, utc_iso
 
@@ -21,7 +21,7 @@ _OPTIONAL = ("twilio_sid", "job_id", "appointment_id", "error_code")
 def to_item(message: MessageRecord, partition: str | None = None) -> Item:
     """A message in its patient's log (or in `partition`, for numbers no patient has)."""
     pk = partition or keys.patient_partition(message.patient_id)
-    return {
+    item = {
         **keys.message(pk, message.at, message.message_id),
         "type": "message",
         **copied(message, _COPIED + _OPTIONAL),
@@ -29,6 +29,10 @@ def to_item(message: MessageRecord, partition: str | None = None) -> Item:
         "status_rank": STATUS_RANK.get(message.status, 0),
         "at": utc_iso(message.at),
     }
+    if message.direction == "outbound" and message.twilio_sid and not is_final(message.status):
+        # Asked about a day later if no final status has come by then.
+        item |= keys.status_check(message.at + AWAIT_FINAL_STATUS, message.message_id)
+    return item
 
 
 def from_item(item: Mapping[str, Any]) -> MessageRecord:
@@ -48,7 +52,8 @@ def adoption(
     return [
         table.update(
             message_key,
-            "SET twilio_sid = :sid, #status = :status, status_rank = :rank",
+            "SET twilio_sid = :sid, #status = :status, status_rank = :rank"
+            + (" REMOVE due_bucket, due_sk" if is_final(status) else ""),
             condition="attribute_not_exists(twilio_sid)",
             names={"#status": "status"},
             values={":sid": sid, ":status": status, ":rank": STATUS_RANK.get(status, 0)},

@@ -24,16 +24,19 @@ NOT_SENT_STATUS = "not_sent"  # the logged message's status when Twilio never ha
 
 class DynamoReconciliation(Repository):
     def unknown_due(self, now: datetime, lookback: timedelta) -> Iterator[JobRef]:
+        """The unknown sends due for reconciliation, oldest hour first, every shard of each hour
+        and the unsharded bucket of the sends recorded before the shards."""
         hour = (now - lookback).replace(minute=0, second=0, microsecond=0)
         while hour <= now:
-            for item in self.table.query(
-                IndexName=keys.DUE_INDEX,
-                KeyConditionExpression="due_bucket = :bucket AND due_sk <= :upper",
-                ExpressionAttributeValues=to_attributes(
-                    {":bucket": keys.reconcile_bucket(hour), ":upper": keys.due_until(now)}
-                ),
-            ):
-                yield keys.job_ref(item)
+            for shard in keys.bucket_shards():
+                for item in self.table.query(
+                    IndexName=keys.DUE_INDEX,
+                    KeyConditionExpression="due_bucket = :bucket AND due_sk <= :upper",
+                    ExpressionAttributeValues=to_attributes(
+                        {":bucket": keys.reconcile_bucket(hour, shard), ":upper": keys.due_until(now)}
+                    ),
+                ):
+                    yield keys.job_ref(item)
             hour += timedelta(hours=1)
 
     def unknown_send(self, ref: JobRef) -> UnknownSend | None:

@@ -1,7 +1,9 @@
 """Twilio's status callbacks: a message's status moves forward only, found by its SID; a message
 whose send timed out (no SID known) is adopted by the one callback that can be its own."""
 
+from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -9,7 +11,8 @@ from botocore.exceptions import ClientError
 from touchpoint.adapters.dynamo import keys, messages
 from touchpoint.adapters.dynamo.table import Repository, conditional_check_failed, to_attributes
 from touchpoint.domain.appointment import JobState
-from touchpoint.domain.inbound import RECONCILE_WINDOW, STATUS_RANK, StatusApplied, StatusCallback
+from touchpoint.domain.inbound import RECONCILE_WINDOW, STATUS_RANK, StatusApplied, StatusCallback, is_final
+from touchpoint.domain.messages import MessageRecord
 
 
 class DynamoStatuses(Repository):
@@ -22,6 +25,8 @@ class DynamoStatuses(Repository):
         if callback.error_code:
             update += ", error_code = :error"
             values[":error"] = callback.error_code
+        if is_final(callback.status):
+            update += " REMOVE due_bucket, due_sk"  # no more to ask Twilio about it
         written, old = self.table.update_returning(
             keys.pointed_message(owner),
             update,
@@ -80,3 +85,40 @@ class DynamoStatuses(Repository):
                 return None  # adopted meanwhile by another callback for it
             raise
         return StatusApplied(message, applied=True)
+
+    # ---- messages sent without a final status: asked about once a day ----
+
+    def awaiting_final_status(self, now: datetime, lookback: timedelta) -> Iterator[MessageRecord]:
+        """Messages sent without a final status, due to be asked about by `now`."""
+        hour = (now - lookback).replace(minute=0, second=0, microsecond=0)
+        while hour <= now:
+            for shard in keys.bucket_shards():
+                for found in self.table.query(
+                    IndexName=keys.DUE_INDEX,
+                    KeyConditionExpression="due_bucket = :bucket AND due_sk <= :upper",
+                    ExpressionAttributeValues=to_attributes(
+                        {":bucket": keys.status_check_bucket(hour, shard), ":upper": keys.due_until(now)}
+                    ),
+                ):
+                    item = self.table.get(keys.key_of(found))
+                    if item is not None:
+                        yield messages.from_item(item)
+            hour += timedelta(hours=1)
+
+    def check_again(self, message: MessageRecord, at: datetime) -> None:
+        again = keys.status_check(at, message.message_id)
+        self.table.update_if(
+            _message_key(message),
+            "SET due_bucket = :bucket, due_sk = :sk",
+            condition="attribute_exists(due_bucket)",
+            values={":bucket": again["due_bucket"], ":sk": again["due_sk"]},
+        )
+
+    def stop_checking(self, message: MessageRecord) -> None:
+        self.table.update_if(
+            _message_key(message), "REMOVE due_bucket, due_sk", condition="attribute_exists(pk)"
+        )
+
+
+def _message_key(message: MessageRecord) -> keys.Key:
+    return keys.message(keys.patient_partition(message.patient_id), message.at, message.message_id)

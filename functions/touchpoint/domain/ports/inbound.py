@@ -1,10 +1,13 @@
 """The inbound path's storage: what an incoming SMS reads and writes, and status callbacks."""
 
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from touchpoint.domain.appointment import Appointment
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.inbound import InboundRecord, StatusApplied, StatusCallback
+from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.surveys import Survey
 
@@ -33,3 +36,11 @@ class StatusStore(Protocol):
         """A callback for a SID we never saw: if it is the one `unknown` message (a send that
         timed out) to that number lately, that message is sent after all: take its SID."""
         ...
+
+
+class StatusChecks(Protocol):
+    """Messages sent without a final status, asked about once a day."""
+
+    def awaiting_final_status(self, now: datetime, lookback: timedelta) -> Iterable[MessageRecord]: ...
+    def check_again(self, message: MessageRecord, at: datetime) -> None: ...
+    def stop_checking(self, message: MessageRecord) -> None: ...

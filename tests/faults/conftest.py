@@ -1,0 +1,342 @@
+"""The fault suite's rig: a persistent moto server (a `moto_server` subprocess), the local stack
+as a real process on it (AWS_ENDPOINT_URL), and the fake Twilio server in the test process,
+its clock following the simulated time the test drives with `POST /_local/tick`.
+
+Every test gets its own moto server, stack and fake Twilio (function scope): a scheduler pass
+sees every clinic's due jobs, so tests sharing a stack would send each other's reminders. That
+also keeps the suite `pytest -n 2` friendly (free ports, nothing shared between workers).
+"""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.e2e.support import (
+    ACCOUNT_SID,
+    ADMIN_TOKEN,
+    AUTH_TOKEN,
+    PUBLIC_URL,
+    ROOT,
+    Api,
+    Clinic,
+    RunningStack,
+    free_port,
+    local,
+    parse_instant,
+    stop_process,
+    tail,
+    utc_iso,
+    wait_until_serving,
+)
+from tests.fakes.twilio_server import FakeTwilio
+
+FINAL = frozenset({"sent", "skipped", "cancelled", "failed"})
+MOTO_STARTUP_SECONDS = 30
+# Longer than the sender's Twilio timeout (10 s): a stalled send is still in flight when killed.
+STALL_SECONDS = 60.0
+
+
+class SimClock:
+    """The simulated "now": the latest tick's instant plus the wall time elapsed since, as the
+    stack's own LocalClock counts it. The fake Twilio stamps what it takes with it, so the
+    reconciler finds Twilio's records in the window of the (simulated) attempt."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._base: datetime | None = None
+        self._since = 0.0
+
+    def set_to(self, instant: datetime) -> None:
+        with self._lock:
+            self._base, self._since = instant.astimezone(UTC), time.monotonic()
+
+    def now(self) -> datetime:
+        with self._lock:
+            if self._base is None:
+                return datetime.now(UTC)
+            return self._base + timedelta(seconds=time.monotonic() - self._since)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], output: Path, what: str) -> None:
+    deadline = time.monotonic() + MOTO_STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited with {process.returncode}:\n{tail(output)}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)  # polling for the port, not timing anything
+    pytest.fail(f"{what} did not answer within {MOTO_STARTUP_SECONDS} s:\n{tail(output)}")
+
+
+def _log_file(prefix: str) -> Path:
+    with tempfile.NamedTemporaryFile(prefix=prefix, suffix=".log", delete=False) as log:
+        return Path(log.name)
+
+
+@dataclass
+class Rig:
+    """One moto server, one fake Twilio, and the local stack process (killable, restartable)."""
+
+    twilio: FakeTwilio
+    clock: SimClock
+    moto_url: str
+    stack: RunningStack | None = None
+    api: Api | None = None
+    port: int = 0
+    logs: list[Path] = field(default_factory=list)
+    restarts: int = 0
+
+    # ---- the stack's process ----
+
+    def start_stack(self) -> Api:
+        self.port = free_port()
+        env = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(("AWS_", "TWILIO_", "TOUCHPOINT_"))
+        }
+        env |= {
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
+            "PYTHONUNBUFFERED": "1",
+            "TOUCHPOINT_PORT": str(self.port),
+            "TOUCHPOINT_PUBLIC_URL": PUBLIC_URL,
+            "TOUCHPOINT_ADMIN_TOKEN": ADMIN_TOKEN,
+            "TOUCHPOINT_AUTO_TICK": "0",
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_API_BASE_URL": self.twilio.base_url,
+            "AWS_ENDPOINT_URL": self.moto_url,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        }
+        output = _log_file("touchpoint-faults-stack-")
+        self.logs.append(output)
+        with output.open("wb") as sink:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "infra.local_stack"],
+                cwd=ROOT,
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        base_url = f"http://127.0.0.1:{self.port}"
+        wait_until_serving(self.port, process, output)
+        self.stack = RunningStack(base_url, PUBLIC_URL, ADMIN_TOKEN, process, output)
+        self.api = Api(base_url, ADMIN_TOKEN)
+        return self.api
+
+    def kill_stack(self) -> None:
+        """SIGKILL: no shutdown, no cleanup, whatever it was doing."""
+        assert self.stack is not None
+        os.kill(self.stack.process.pid, signal.SIGKILL)
+        self.stack.process.wait(timeout=10)
+
+    def restart_stack(self) -> Api:
+        self.restarts += 1
+        return self.start_stack()
+
+    # ---- simulated time ----
+
+    def tick(self, now: datetime) -> dict[str, Any]:
+        assert self.api is not None, "the stack is not running"
+        self.clock.set_to(now)
+        return self.api.tick(now)
+
+    def tick_in_background(self, now: datetime) -> threading.Thread:
+        """A tick whose answer nobody waits for (the stack is about to be killed under it)."""
+        assert self.stack is not None
+        self.clock.set_to(now)
+        url = self.stack.base_url + "/_local/tick"
+
+        def post() -> None:
+            session = requests.Session()
+            session.trust_env = False
+            with contextlib.suppress(requests.RequestException):  # killed under it: the connection drops
+                session.post(
+                    url,
+                    json={"now": utc_iso(now)},
+                    headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+                    timeout=120,
+                )
+
+        thread = threading.Thread(target=post, daemon=True)
+        thread.start()
+        return thread
+
+    def output(self) -> str:
+        return "\n\n".join(f"--- {log.name}\n{tail(log, 30)}" for log in self.logs if log.exists())
+
+
+@dataclass
+class Booked:
+    clinic: Clinic
+    patients: list[dict[str, Any]]
+    appointments: list[dict[str, Any]]  # one per patient
+    due: datetime  # the latest due instant: a tick then finds every reminder due
+
+    @property
+    def planned(self) -> int:
+        return sum(len(appointment["messages"]) for appointment in self.appointments)
+
+
+def book_reminders(api: Api, patients: int, *, rules: int = 1, days_ahead: int = 2, hour: int = 14) -> Booked:
+    """`patients` patients, each with one appointment `days_ahead` local days from the stack's
+    clock at `hour`:00 New York, and `rules` reminders each (2 h before, 2 h 1 min, ...): all
+    due within `rules` minutes of each other, none in quiet hours."""
+    reminders = [{"before": f"PT2H{minute}M" if minute else "PT2H"} for minute in range(rules)]
+    clinic = api.clinic(reminders=reminders)
+    starts_at = local(clinic.first_day_after(days_ahead), hour)
+    booked_patients, appointments = [], []
+    for index in range(patients):
+        patient = clinic.patient(f"Pat{index}")
+        appointment = clinic.appointment(patient, starts_at)
+        assert len(appointment["messages"]) == rules, appointment
+        assert {message["state"] for message in appointment["messages"]} == {"pending"}, appointment
+        booked_patients.append(patient)
+        appointments.append(appointment)
+    due = max(parse_instant(message["due_at"]) for message in appointments[0]["messages"])
+    assert due == starts_at - timedelta(hours=2)
+    return Booked(clinic, booked_patients, appointments, due)
+
+
+@dataclass
+class Outcome:
+    planned: int
+    states: Counter[str]
+    reasons: Counter[str]
+    twilio_messages: int  # messages Twilio took (each reached a phone)
+    duplicates: dict[str, int]  # number -> messages Twilio took beyond its `sent` jobs
+    lost: list[str]  # jobs not final, or `sent` with nothing at Twilio
+    unknown: int
+
+    def summary(self) -> str:
+        return (
+            f"planned={self.planned} states={dict(self.states)} reasons={dict(self.reasons)} "
+            f"twilio_messages={self.twilio_messages} duplicates={sum(self.duplicates.values())} "
+            f"lost={len(self.lost)} unknown={self.unknown}"
+        )
+
+
+def outcome(api: Api, twilio: FakeTwilio, booked: Booked) -> Outcome:
+    """Each job's state from the admin API, against what the fake Twilio took per `To`."""
+    # The stack may have been restarted since the booking (a new port): ask the running one.
+    old = booked.clinic
+    clinic = Clinic(api, old.clinic_id, old.sender, old.now, old.body)
+    per_number = Counter(request.form.get("To", "") for request in twilio.messages)
+    states: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    lost: list[str] = []
+    duplicates: dict[str, int] = {}
+    for patient, appointment in zip(booked.patients, booked.appointments, strict=True):
+        messages = clinic.get_appointment(appointment)["messages"]
+        sent = 0
+        for message in messages:
+            state = message["state"]
+            states[state] += 1
+            if message.get("reason"):
+                reasons[f"{state}:{message['reason']}"] += 1
+            sent += state == "sent"
+            if state not in FINAL and state != "unknown":
+                lost.append(f"{message['job_id']} {patient['phone']} {state} {message.get('reason')}")
+        taken = per_number.get(patient["phone"], 0)
+        unknown = sum(message["state"] == "unknown" for message in messages)
+        if taken > sent + unknown:
+            duplicates[patient["phone"]] = taken - sent - unknown
+        if taken < sent:
+            lost.append(f"{patient['phone']}: {sent} sent, Twilio took {taken}")
+    return Outcome(
+        planned=booked.planned,
+        states=states,
+        reasons=reasons,
+        twilio_messages=sum(per_number.values()),
+        duplicates=duplicates,
+        lost=lost,
+        unknown=states.get("unknown", 0),
+    )
+
+
+def assert_contract(result: Outcome) -> None:
+    """Every planned message final, none sent twice, none lost, no `unknown` left."""
+    print(result.summary())
+    assert result.duplicates == {}, result.summary()
+    assert result.lost == [], result.summary()
+    assert result.unknown == 0, result.summary()
+    assert sum(result.states.values()) == result.planned, result.summary()
+
+
+def settle(
+    rig: Rig, start: datetime, *, every_minute_for: int = 10, then_every_5_until: int = 30
+) -> list[dict[str, Any]]:
+    """Tick each simulated minute for a while, then every 5 minutes through the reconciler's window."""
+    answers = []
+    for minute in range(every_minute_for + 1):
+        answers.append(rig.tick(start + timedelta(minutes=minute)))
+    for minute in range(every_minute_for + 5, then_every_5_until + 1, 5):
+        answers.append(rig.tick(start + timedelta(minutes=minute)))
+    return answers
+
+
+@pytest.fixture
+def moto_server() -> Iterator[str]:
+    port = free_port()
+    output = _log_file("touchpoint-faults-moto-")
+    moto = Path(sys.executable).with_name("moto_server")
+    command = [str(moto)] if moto.exists() else [sys.executable, "-m", "moto.server"]
+    with output.open("wb") as sink:
+        process = subprocess.Popen(  # noqa: S603 - our own moto server, from the venv
+            [*command, "-H", "127.0.0.1", "-p", str(port)],
+            cwd=ROOT,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_for_port(port, process, output, "moto_server")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(process)
+        output.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def rig(moto_server: str) -> Iterator[Rig]:
+    clock = SimClock()
+    with FakeTwilio(ACCOUNT_SID, AUTH_TOKEN, stall_seconds=STALL_SECONDS) as twilio:
+        twilio.clock = clock.now
+        rig = Rig(twilio, clock, moto_server)
+        try:
+            rig.start_stack()
+            yield rig
+        finally:
+            if rig.stack is not None:
+                stop_process(rig.stack.process)
+            for log in rig.logs:
+                log.unlink(missing_ok=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failing test's report ends with what the stack printed (each run of it)."""
+    report = yield
+    found = getattr(item, "funcargs", {}).get("rig")
+    if report.failed and isinstance(found, Rig):
+        report.sections.append(("local stack output", found.output()))
+    return report
