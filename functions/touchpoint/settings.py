@@ -31,22 +31,19 @@ def _http_url(raw: str) -> str:
     return raw
 
 
-def _lookback_hours(raw: str) -> int:
-    if (
-        not (raw.isascii() and raw.isdigit() and len(raw) <= 4)
-        or not MIN_LOOKBACK_HOURS <= int(raw) <= MAX_LOOKBACK_HOURS
-    ):
-        raise ValueError(f"a whole number of hours, {MIN_LOOKBACK_HOURS}-{MAX_LOOKBACK_HOURS}")
+def _whole_number(raw: str, low: int, high: int, unit: str) -> int:
+    """`raw` as a whole number from `low` to `high`; its digits counted before any conversion."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(high))) or not low <= int(raw) <= high:
+        raise ValueError(f"a whole number of {unit}, {low}-{high}")
     return int(raw)
+
+
+def _lookback_hours(raw: str) -> int:
+    return _whole_number(raw, MIN_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS, "hours")
 
 
 def _due_shards(raw: str) -> int:
-    if (
-        not (raw.isascii() and raw.isdigit() and len(raw) <= 3)
-        or not MIN_DUE_SHARDS <= int(raw) <= MAX_DUE_SHARDS
-    ):
-        raise ValueError(f"a whole number of shards, {MIN_DUE_SHARDS}-{MAX_DUE_SHARDS}")
-    return int(raw)
+    return _whole_number(raw, MIN_DUE_SHARDS, MAX_DUE_SHARDS, "shards")
 
 
 PARSERS: dict[str, Callable[[str], Any]] = {

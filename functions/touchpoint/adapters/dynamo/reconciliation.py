@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 from touchpoint.adapters.dynamo import keys, messages
 from touchpoint.adapters.dynamo.appointments import job_from_item
+from touchpoint.adapters.dynamo.due_index import due_items
 from touchpoint.adapters.dynamo.jobs import DynamoJobs
-from touchpoint.adapters.dynamo.table import Repository, to_attributes
+from touchpoint.adapters.dynamo.table import Repository
 from touchpoint.domain.appointment import JobState
 from touchpoint.domain.delivery import JobRef, SentSms
 from touchpoint.domain.errors import Conflict
@@ -26,18 +27,8 @@ class DynamoReconciliation(Repository):
     def unknown_due(self, now: datetime, lookback: timedelta) -> Iterator[JobRef]:
         """The unknown sends due for reconciliation, oldest hour first, every shard of each hour
         and the unsharded bucket of the sends recorded before the shards."""
-        hour = (now - lookback).replace(minute=0, second=0, microsecond=0)
-        while hour <= now:
-            for shard in keys.bucket_shards():
-                for item in self.table.query(
-                    IndexName=keys.DUE_INDEX,
-                    KeyConditionExpression="due_bucket = :bucket AND due_sk <= :upper",
-                    ExpressionAttributeValues=to_attributes(
-                        {":bucket": keys.reconcile_bucket(hour, shard), ":upper": keys.due_until(now)}
-                    ),
-                ):
-                    yield keys.job_ref(item)
-            hour += timedelta(hours=1)
+        for item in due_items(self.table, keys.reconcile_bucket, now, lookback):
+            yield keys.job_ref(item)
 
     def unknown_send(self, ref: JobRef) -> UnknownSend | None:
         item = self.table.get(keys.job(ref.appointment_id, ref.job_id))

@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from touchpoint.adapters.dynamo import keys, messages
+from touchpoint.adapters.dynamo.due_index import due_items
 from touchpoint.adapters.dynamo.table import Repository, conditional_check_failed, to_attributes
 from touchpoint.domain.appointment import JobState
 from touchpoint.domain.inbound import RECONCILE_WINDOW, STATUS_RANK, StatusApplied, StatusCallback, is_final
@@ -90,20 +91,10 @@ class DynamoStatuses(Repository):
 
     def awaiting_final_status(self, now: datetime, lookback: timedelta) -> Iterator[MessageRecord]:
         """Messages sent without a final status, due to be asked about by `now`."""
-        hour = (now - lookback).replace(minute=0, second=0, microsecond=0)
-        while hour <= now:
-            for shard in keys.bucket_shards():
-                for found in self.table.query(
-                    IndexName=keys.DUE_INDEX,
-                    KeyConditionExpression="due_bucket = :bucket AND due_sk <= :upper",
-                    ExpressionAttributeValues=to_attributes(
-                        {":bucket": keys.status_check_bucket(hour, shard), ":upper": keys.due_until(now)}
-                    ),
-                ):
-                    item = self.table.get(keys.key_of(found))
-                    if item is not None:
-                        yield messages.from_item(item)
-            hour += timedelta(hours=1)
+        for found in due_items(self.table, keys.status_check_bucket, now, lookback):
+            item = self.table.get(keys.key_of(found))
+            if item is not None:
+                yield messages.from_item(item)
 
     def check_again(self, message: MessageRecord, at: datetime) -> None:
         again = keys.status_check(at, message.message_id)
