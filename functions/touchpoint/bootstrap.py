@@ -17,6 +17,7 @@ import boto3
 from touchpoint.adapters.dynamo.table import Table
 from touchpoint.settings import (
     AdminSettings,
+    DueIndexSettings,
     FromEnv,
     InboundSettings,
     ReconcilerSettings,
@@ -67,7 +68,7 @@ def settings[S: FromEnv](kind: type[S]) -> S:
 
 @cache
 def table_named(table_name: str) -> Table:
-    return Table(boto3.client("dynamodb"), table_name)
+    return Table(boto3.client("dynamodb"), table_name, settings(DueIndexSettings).due_shards)
 
 
 @cache

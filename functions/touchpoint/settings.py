@@ -17,6 +17,7 @@ from typing import Any, Self
 
 MIN_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS = 1, 168
 MIN_DUE_SHARDS, MAX_DUE_SHARDS = 1, 64
+DEFAULT_DUE_SHARDS = 8
 
 
 def _table_name(raw: str) -> str:
@@ -91,7 +92,7 @@ class DueIndexSettings(FromEnv):
     see "The due index" in docs/architecture.md. Only ever raise it: a reader of N shards reads
     every shard of a smaller count, never those of a larger one."""
 
-    due_shards: int = 8
+    due_shards: int = DEFAULT_DUE_SHARDS
 
 
 @dataclass(frozen=True)

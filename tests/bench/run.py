@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.bench.checks import report
+from touchpoint.settings import DEFAULT_DUE_SHARDS
 
 DUE = 50
 MANY_DUE = 2_000
@@ -129,7 +130,8 @@ def scenario(future_jobs: int, due: int = DUE, *, deliver: bool = True) -> dict[
                     f"before:PT{index}M",
                     NOW - timedelta(seconds=index * 3000 // max(due, 1)),
                     JobState.PENDING,
-                )
+                ),
+                shards=DEFAULT_DUE_SHARDS,
             )
             for index in range(due - len(booked))
         ]
@@ -146,7 +148,8 @@ def scenario(future_jobs: int, due: int = DUE, *, deliver: bool = True) -> dict[
                     "before:P1D",
                     far + timedelta(seconds=index * 30),
                     JobState.PENDING,
-                )
+                ),
+                shards=DEFAULT_DUE_SHARDS,
             )
             for index in range(future_jobs)
         ]
@@ -302,17 +305,17 @@ def main() -> int:
         f" ({PEAK_JOBS:,} random job ids due in one hour):"
     )
     peaks = {}
-    for shards in sorted({1, 4, keys.DUE_SHARDS, 16}):
+    for shards in sorted({1, 4, DEFAULT_DUE_SHARDS, 16}):
         peaks[shards] = peak_writes(shards, rng)
-        mark = "  <- DUE_SHARDS" if shards == keys.DUE_SHARDS else ""
+        mark = "  <- DUE_SHARDS" if shards == DEFAULT_DUE_SHARDS else ""
         print(
             f"  {shards:>2} shards: claims {peaks[shards]['claims']:>6.0f}/s, claims and the sender's moves"
             f" {peaks[shards]['pipeline']:>6.0f}/s (limit {PARTITION_KEY_LIMIT:,}/s){mark}"
         )
-    streams = len(keys.bucket_shards())
+    streams = len(keys.bucket_shards(DEFAULT_DUE_SHARDS))
     drain = drain_per_minute(streams, MAX_JOBS_PER_SHARD)
     print(
-        f"\none pass drains {drain['per_pass']:,.0f} due jobs a minute: {streams} streams ({keys.DUE_SHARDS} shards"
+        f"\none pass drains {drain['per_pass']:,.0f} due jobs a minute: {streams} streams ({DEFAULT_DUE_SHARDS} shards"
         f" and the unsharded bucket) in parallel, {drain['per_stream']:,} each (MAX_JOBS_PER_SHARD"
         f" {MAX_JOBS_PER_SHARD:,}, or what {PASS_TIMEOUT_S} s allow), {drain['per_job_ms']:.0f} ms a job"
         f" ({CLAIM_MS:.0f} ms a conditional UpdateItem + {ENQUEUE_MS:.0f} ms a SendMessageBatch of 10):"
@@ -341,7 +344,7 @@ def main() -> int:
         + sum(delivered[0]["sender"].values()) / DUE
         <= 5,
         f"no due_bucket over {PARTITION_KEY_LIMIT:,} writes/s at {PEAK_CLAIMS_PER_SECOND:,} claims/s with"
-        f" {keys.DUE_SHARDS} shards": peaks[keys.DUE_SHARDS]["pipeline"] < PARTITION_KEY_LIMIT,
+        f" {DEFAULT_DUE_SHARDS} shards": peaks[DEFAULT_DUE_SHARDS]["pipeline"] < PARTITION_KEY_LIMIT,
         f"a pass fits its {PASS_TIMEOUT_S} s timeout": drain["pass_seconds"] < PASS_TIMEOUT_S / 2,
     }
     return report(checks)

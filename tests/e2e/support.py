@@ -102,9 +102,8 @@ class Api:
         self.session.headers["Authorization"] = f"Bearer {token}"
 
     def request(self, method: str, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
-        return self.session.request(
-            method, self.base_url + path, json=body, timeout=REQUEST_SECONDS, **kwargs
-        )
+        kwargs.setdefault("timeout", REQUEST_SECONDS)
+        return self.session.request(method, self.base_url + path, json=body, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)
@@ -115,8 +114,8 @@ class Api:
     def patch(self, path: str, body: Any = None, **kwargs: Any) -> requests.Response:
         return self.request("PATCH", path, body, **kwargs)
 
-    def tick(self, now: datetime) -> dict[str, Any]:
-        response = self.post("/_local/tick", {"now": utc_iso(now)})
+    def tick(self, now: datetime, timeout: float = REQUEST_SECONDS) -> dict[str, Any]:
+        response = self.post("/_local/tick", {"now": utc_iso(now)}, timeout=timeout)
         assert response.status_code == 200, response.text
         counts: dict[str, Any] = response.json()
         return counts

@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,6 +49,9 @@ FINAL = frozenset({"sent", "skipped", "cancelled", "failed"})
 MOTO_STARTUP_SECONDS = 30
 # Longer than the sender's Twilio timeout (10 s): a stalled send is still in flight when killed.
 STALL_SECONDS = 60.0
+# A tick may send a few hundred messages through moto_server, one HTTP request per DynamoDB call,
+# and concurrent ticks wait for each other (the stack runs one invocation at a time).
+TICK_SECONDS = 600
 
 
 class SimClock:
@@ -159,7 +162,7 @@ class Rig:
     def tick(self, now: datetime) -> dict[str, Any]:
         assert self.api is not None, "the stack is not running"
         self.clock.set_to(now)
-        return self.api.tick(now)
+        return self.api.tick(now, timeout=TICK_SECONDS)
 
     def tick_in_background(self, now: datetime) -> threading.Thread:
         """A tick whose answer nobody waits for (the stack is about to be killed under it)."""
@@ -175,7 +178,7 @@ class Rig:
                     url,
                     json={"now": utc_iso(now)},
                     headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-                    timeout=120,
+                    timeout=TICK_SECONDS,
                 )
 
         thread = threading.Thread(target=post, daemon=True)
@@ -283,16 +286,71 @@ def assert_contract(result: Outcome) -> None:
     assert sum(result.states.values()) == result.planned, result.summary()
 
 
-def settle(
-    rig: Rig, start: datetime, *, every_minute_for: int = 10, then_every_5_until: int = 30
-) -> list[dict[str, Any]]:
-    """Tick each simulated minute for a while, then every 5 minutes through the reconciler's window."""
-    answers = []
-    for minute in range(every_minute_for + 1):
-        answers.append(rig.tick(start + timedelta(minutes=minute)))
-    for minute in range(every_minute_for + 5, then_every_5_until + 1, 5):
-        answers.append(rig.tick(start + timedelta(minutes=minute)))
-    return answers
+Contract = Callable[[str, Outcome, list[dict[str, Any]]], None]
+TABLE_ROW = "fault_table_row"
+
+
+@pytest.fixture
+def contract(record_property: Callable[[str, object], None]) -> Contract:
+    """`contract(fault, result, ticks)`: the result as a row of the fault table printed at the
+    end of the run (recorded before the checks, so a failing fault shows too), then checked."""
+
+    def check(fault: str, result: Outcome, ticks: list[dict[str, Any]]) -> None:
+        during = {
+            name: sum(tick.get(name, 0) for tick in ticks) for name in ("unknown", "retried", "reconciled")
+        }
+        record_property(
+            TABLE_ROW,
+            {
+                "fault": fault,
+                "planned": result.planned,
+                "sent": result.states.get("sent", 0),
+                "duplicates": sum(result.duplicates.values()),
+                "lost": len(result.lost),
+                "unknown_left": result.unknown,
+                **during,
+                "other": ", ".join(f"{n} {reason}" for reason, n in sorted(result.reasons.items())),
+            },
+        )
+        assert_contract(result)
+
+    return check
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fault table: one row per fault run, from every worker (user properties travel with
+    the reports under xdist)."""
+    rows = [
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for name, value in getattr(report, "user_properties", ())
+        if name == TABLE_ROW
+    ]
+    if not rows:
+        return
+    columns = ("planned", "sent", "duplicates", "lost", "unknown_left", "unknown", "retried", "reconciled")
+    width = max(len(row["fault"]) for row in rows)
+    terminalreporter.section("fault table (unknown, retried, reconciled: counted during the ticks)")
+    terminalreporter.write_line(
+        f"{'fault':<{width}}  " + "  ".join(f"{c:>12}" for c in columns) + "  reasons"
+    )
+    for row in sorted(rows, key=lambda row: row["fault"]):
+        cells = "  ".join(f"{row[c]:>12}" for c in columns)
+        terminalreporter.write_line(f"{row['fault']:<{width}}  {cells}  {row['other']}")
+
+
+# The minutes after a fault at which a test ticks: each minute for a few, then past a queue
+# lease (5 min), past the reconciler's first look (5 min after a send) and Twilio's list being
+# complete (10 min), and two passes more for a message sent once more: every promise of
+# docs/architecture.md's "Leases" falls within these ticks.
+SETTLE_MINUTES = (0, 1, 2, 6, 12, 18, 24)
+
+
+def settle(rig: Rig, start: datetime, minutes: tuple[int, ...] = SETTLE_MINUTES) -> list[dict[str, Any]]:
+    """Tick at `start` plus each of `minutes`, as the scheduler's rate would, skipping idle ones."""
+    return [rig.tick(start + timedelta(minutes=minute)) for minute in minutes]
 
 
 @pytest.fixture

@@ -9,14 +9,14 @@ from datetime import timedelta
 import pytest
 
 from tests.fakes.twilio_server import Reply
-from tests.faults.conftest import Rig, assert_contract, book_reminders, outcome, settle
+from tests.faults.conftest import Contract, Rig, book_reminders, outcome, settle
 
 pytestmark = [pytest.mark.enable_socket]
 
 WAIT_FOR_STALL_SECONDS = 30
 
 
-def test_kill_while_twilio_holds_a_send_then_restart(rig: Rig) -> None:
+def test_kill_while_twilio_holds_a_send_then_restart(rig: Rig, contract: Contract) -> None:
     assert rig.api is not None
     booked = book_reminders(rig.api, 20)
     # Five go out, the sixth stalls at Twilio (which takes it) for longer than the SDK waits.
@@ -35,7 +35,7 @@ def test_kill_while_twilio_holds_a_send_then_restart(rig: Rig) -> None:
 
     result = outcome(rig.api, rig.twilio, booked)
     print("ticks:", [{k: v for k, v in answer.items() if v} for answer in answers])
-    assert_contract(result)
+    contract("SIGKILL while Twilio holds a send", result, answers)
     assert result.states == {"sent": booked.planned}, result.summary()
     assert sum(answer["reconciled"] for answer in answers) == 1  # the stalled one, adopted
 
@@ -46,7 +46,9 @@ DELAYS = {"in_the_pass": (0.05, 0.6), "among_the_sends": (0.8, 3.0)}
 
 
 @pytest.mark.parametrize("when", list(DELAYS))
-def test_kill_after_a_random_delay_into_a_big_tick_then_restart(rig: Rig, when: str) -> None:
+def test_kill_after_a_random_delay_into_a_big_tick_then_restart(
+    rig: Rig, contract: Contract, when: str
+) -> None:
     assert rig.api is not None
     booked = book_reminders(rig.api, 60)
     delay = random.Random(f"touchpoint-faults-{when}").uniform(*DELAYS[when])
@@ -61,5 +63,5 @@ def test_kill_after_a_random_delay_into_a_big_tick_then_restart(rig: Rig, when: 
     result = outcome(rig.api, rig.twilio, booked)
     print(f"delay={delay:.2f}s sent_before_kill={taken_before_kill}")
     print("ticks:", [{k: v for k, v in answer.items() if v} for answer in answers])
-    assert_contract(result)
+    contract(f"SIGKILL {when.replace('_', ' ')} ({delay:.2f} s in)", result, answers)
     assert result.states == {"sent": booked.planned}, result.summary()

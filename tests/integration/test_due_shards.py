@@ -17,6 +17,7 @@ from touchpoint.adapters.dynamo.reconciliation import DynamoReconciliation
 from touchpoint.adapters.dynamo.table import to_attributes
 from touchpoint.domain.delivery import JobRef
 from touchpoint.domain.timeutil import parse_utc
+from touchpoint.settings import DEFAULT_DUE_SHARDS
 from touchpoint.usecases.scheduling import run_scheduler_pass
 
 moto_table = module_table_fixture()
@@ -49,11 +50,11 @@ def ids_in_every_shard(per_shard: int = 1) -> list[str]:
     """Job ids that fill every shard of the default count `per_shard` times."""
     found: dict[int, list[str]] = {}
     index = 0
-    while any(len(found.get(shard, [])) < per_shard for shard in range(keys.DUE_SHARDS)):
+    while any(len(found.get(shard, [])) < per_shard for shard in range(DEFAULT_DUE_SHARDS)):
         job_id = f"jb_{index:05d}"
-        found.setdefault(keys.due_shard(job_id), []).append(job_id)
+        found.setdefault(keys.due_shard(job_id, DEFAULT_DUE_SHARDS), []).append(job_id)
         index += 1
-    return [job_id for shard in range(keys.DUE_SHARDS) for job_id in found[shard][:per_shard]]
+    return [job_id for shard in range(DEFAULT_DUE_SHARDS) for job_id in found[shard][:per_shard]]
 
 
 def to_unsharded_bucket(repos: Repos, appointment_id: str, job_id: str) -> None:
@@ -75,27 +76,32 @@ def to_unsharded_bucket(repos: Repos, appointment_id: str, job_id: str) -> None:
 def test_due_keys_are_sharded_by_a_stable_hash_of_the_job_id() -> None:
     at = parse_utc("2026-12-01T14:20:00Z")
 
-    due = keys.due(at, "ap_1", "jb_1")
+    due = keys.due(at, "ap_1", "jb_1", shards=DEFAULT_DUE_SHARDS)
 
-    shard = zlib.crc32(b"jb_1") % keys.DUE_SHARDS
+    shard = zlib.crc32(b"jb_1") % DEFAULT_DUE_SHARDS
     assert due["due_bucket"] == f"{keys.due_bucket(at)}#{shard}"
     assert due["due_bucket"].startswith("DUE#2026-12-01T14#")
     # Stable across processes and releases: crc32, not Python's salted hash().
     assert keys.due_shard("jb_1", 8) == 4
     assert keys.due_shard("jb_1", 8) == keys.due_shard("jb_1", 8)
     # Another time of the same job: the same shard; the reconciler's keys too.
-    assert keys.due(at + timedelta(hours=3), "ap_1", "jb_1")["due_bucket"].endswith(f"#{shard}")
-    assert keys.reconcile(at, "ap_1", "jb_1")["due_bucket"] == f"{keys.reconcile_bucket(at)}#{shard}"
+    assert keys.due(at + timedelta(hours=3), "ap_1", "jb_1", shards=DEFAULT_DUE_SHARDS)[
+        "due_bucket"
+    ].endswith(f"#{shard}")
+    assert (
+        keys.reconcile(at, "ap_1", "jb_1", shards=DEFAULT_DUE_SHARDS)["due_bucket"]
+        == f"{keys.reconcile_bucket(at)}#{shard}"
+    )
     assert keys.due_bucket(at) == "DUE#2026-12-01T14"  # the unsharded bucket, of the old items
 
 
 def test_job_ids_spread_evenly_over_the_shards() -> None:
-    shards = Counter(keys.due_shard(f"jb_{index}") for index in range(8_000))
+    shards = Counter(keys.due_shard(f"jb_{index}", DEFAULT_DUE_SHARDS) for index in range(8_000))
 
-    assert set(shards) == set(range(keys.DUE_SHARDS))
-    mean = 8_000 / keys.DUE_SHARDS
+    assert set(shards) == set(range(DEFAULT_DUE_SHARDS))
+    mean = 8_000 / DEFAULT_DUE_SHARDS
     assert max(shards.values()) < 1.1 * mean
-    assert keys.bucket_shards() == (*range(keys.DUE_SHARDS), None)
+    assert keys.bucket_shards(DEFAULT_DUE_SHARDS) == (*range(DEFAULT_DUE_SHARDS), None)
 
 
 # ---- a pass ------------------------------------------------------------------------------------
@@ -113,7 +119,7 @@ def test_a_pass_finds_due_jobs_in_every_shard_and_in_an_old_unsharded_bucket(rep
         for planned in jobs
         if (item := repos.table.get(keys.job(planned.appointment_id, planned.job_id)))
     }
-    assert len(buckets) == keys.DUE_SHARDS + 2  # every shard of NOW's hour, and two unsharded hours
+    assert len(buckets) == DEFAULT_DUE_SHARDS + 2  # every shard of NOW's hour, and two unsharded hours
 
     queue = RecordingQueue()
     result = run_scheduler_pass(repos.jobs, queue, NOW, timedelta(hours=24))
@@ -192,7 +198,7 @@ def test_unknown_due_reads_every_shard_and_the_unsharded_bucket(repos: Repos) ->
     at = NOW - timedelta(hours=2)
     seeded(repos, [job(job_id, at) for job_id in [*ids, "jb_old_style"]], with_context=False)
     for job_id in [*ids, "jb_old_style"]:
-        reconcile = keys.reconcile(at, "ap_1", job_id)
+        reconcile = keys.reconcile(at, "ap_1", job_id, shards=DEFAULT_DUE_SHARDS)
         if job_id == "jb_old_style":
             reconcile["due_bucket"] = keys.reconcile_bucket(at)
         repos.client.update_item(

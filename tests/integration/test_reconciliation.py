@@ -184,6 +184,21 @@ def test_a_message_twilio_still_holds_as_sent_is_asked_about_daily_for_three_day
     assert logged(world, booking).status == "sent"
 
 
+def test_a_send_adopted_without_a_final_status_is_asked_about_a_day_after_it_went(
+    world: World, twilio: FakeTwilio
+) -> None:
+    booking = unknown_after(world, twilio, Reply.DROP)
+    assert reconcile(world, DUE_AT + RECONCILE_AFTER).adopted == 1
+    sid = world.job(booking).twilio_sid or ""
+    assert logged(world, booking).status == "sent"  # as Twilio's list had it: not final
+    twilio.set_status(sid, "delivered")
+
+    assert reconcile(world, DUE_AT + timedelta(hours=23)).statuses_fetched == 0
+    assert reconcile(world, DUE_AT + timedelta(hours=24)).statuses_fetched == 1
+
+    assert logged(world, booking).status == "delivered"
+
+
 def test_a_fetched_21610_opts_the_patient_out_as_a_callback_would(world: World, twilio: FakeTwilio) -> None:
     booking, sid = sent_and_silent(world, twilio)
     twilio.set_status(sid, "undelivered", error_code="21610")

@@ -5,6 +5,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import time, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,6 +50,7 @@ from touchpoint.domain.patient import Patient
 from touchpoint.domain.surveys import Survey, SurveyStatus
 from touchpoint.domain.timeutil import parse_utc
 from touchpoint.handlers import views
+from touchpoint.settings import DEFAULT_DUE_SHARDS
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = parse_utc("2026-12-01T12:30:00Z")
@@ -452,11 +454,21 @@ def round_trips() -> Iterator[Any]:
             id=f"appointment-{appointment.appointment_id}",
         )
     for job in JOBS:
-        yield pytest.param(job, appointments.job_to_item, appointments.job_from_item, id=f"job-{job.job_id}")
+        yield pytest.param(
+            job,
+            partial(appointments.job_to_item, shards=DEFAULT_DUE_SHARDS),
+            appointments.job_from_item,
+            id=f"job-{job.job_id}",
+        )
     for survey in SURVEYS:
         yield pytest.param(survey, surveys.to_item, surveys.from_item, id=f"survey-{survey.survey_id}")
     for message in MESSAGES:
-        yield pytest.param(message, messages.to_item, messages.from_item, id=f"message-{message.message_id}")
+        yield pytest.param(
+            message,
+            partial(messages.to_item, shards=DEFAULT_DUE_SHARDS),
+            messages.from_item,
+            id=f"message-{message.message_id}",
+        )
     for alert in ALERTS:
         yield pytest.param(alert, alerts.to_item, alerts.from_item, id=f"alert-{alert.alert_id}")
 
@@ -477,7 +489,8 @@ def test_every_aggregate_round_trips_through_the_table(table: Table) -> None:
     DynamoAppointments(table).add(APPOINTMENTS[0], JOBS)
     table.transact([table.put_new(surveys.to_item(survey)) for survey in SURVEYS], conflict="stored already")
     table.transact(
-        [table.put_new(messages.to_item(message)) for message in MESSAGES], conflict="stored already"
+        [table.put_new(messages.to_item(message, shards=DEFAULT_DUE_SHARDS)) for message in MESSAGES],
+        conflict="stored already",
     )
     table.transact(
         [table.put_new(item) for alert in ALERTS for item in alerts.new_items(alert)],
@@ -520,7 +533,7 @@ def test_keys_name_the_table_key_and_every_index_of_the_template() -> None:
 
 def test_keys_build_each_index_key_the_template_declares() -> None:
     built = {
-        keys.DUE_INDEX: keys.due(NOW, "ap_1", "jb_1"),
+        keys.DUE_INDEX: keys.due(NOW, "ap_1", "jb_1", shards=DEFAULT_DUE_SHARDS),
         keys.CLINIC_INDEX: keys.by_clinic("cl_1", STARTS, "ap_1"),
         keys.ESCALATION_INDEX: keys.escalation(NOW, "al_1"),
     }
@@ -533,7 +546,10 @@ def test_keys_build_each_index_key_the_template_declares() -> None:
 def test_the_items_on_an_index_carry_its_keys_and_no_other_item_does() -> None:
     on_index = {
         # A pending job, and a message sent without a final status yet (its daily status check).
-        keys.DUE_INDEX: [appointments.job_to_item(REMINDER), messages.to_item(MESSAGE)],
+        keys.DUE_INDEX: [
+            appointments.job_to_item(REMINDER, shards=DEFAULT_DUE_SHARDS),
+            messages.to_item(MESSAGE, shards=DEFAULT_DUE_SHARDS),
+        ],
         keys.CLINIC_INDEX: [appointments.to_item(APPOINTMENT)],
         keys.ESCALATION_INDEX: [alerts.to_item(ALERT)],
     }
@@ -543,10 +559,12 @@ def test_the_items_on_an_index_carry_its_keys_and_no_other_item_does() -> None:
         patients.to_item(PATIENT),
         patients.phone_item(PATIENT),
         patients.consent_item(CONSENT),
-        appointments.job_to_item(JOBS[2]),  # not pending: off the due index
+        appointments.job_to_item(JOBS[2], shards=DEFAULT_DUE_SHARDS),  # not pending: off the due index
         surveys.to_item(SURVEY),
-        messages.to_item(replace(MESSAGE, status="delivered")),  # final: no status to ask about
-        messages.sid_item("SM1", messages.to_item(MESSAGE)),
+        messages.to_item(
+            replace(MESSAGE, status="delivered"), shards=DEFAULT_DUE_SHARDS
+        ),  # final: no status to ask about
+        messages.sid_item("SM1", messages.to_item(MESSAGE, shards=DEFAULT_DUE_SHARDS)),
         alerts.to_item(ALERTS[1]),  # acknowledged: off the escalation index
         alerts.pointer_item(ALERT),
     ]
@@ -559,8 +577,10 @@ def test_the_items_on_an_index_carry_its_keys_and_no_other_item_does() -> None:
 
 
 def test_the_due_index_keys_put_a_job_in_its_hour_and_in_time_order() -> None:
-    first = keys.due(parse_utc("2026-12-01T14:00:00Z"), "ap_9", "jb_9")
-    last = keys.due(parse_utc("2026-12-01T14:59:59Z"), "ap_1", "jb_2")  # the same shard, 6
+    first = keys.due(parse_utc("2026-12-01T14:00:00Z"), "ap_9", "jb_9", shards=DEFAULT_DUE_SHARDS)
+    last = keys.due(
+        parse_utc("2026-12-01T14:59:59Z"), "ap_1", "jb_2", shards=DEFAULT_DUE_SHARDS
+    )  # the same shard, 6
 
     assert first["due_bucket"] == last["due_bucket"] == "DUE#2026-12-01T14#6"
     assert first["due_sk"] < last["due_sk"] <= keys.due_until(parse_utc("2026-12-01T14:59:59Z"))

@@ -47,7 +47,7 @@ def from_item(item: Mapping[str, Any]) -> Appointment:
     )
 
 
-def job_to_item(job: Job) -> Item:
+def job_to_item(job: Job, *, shards: int) -> Item:
     item: Item = {
         **keys.job(job.appointment_id, job.job_id),
         "type": "job",
@@ -60,7 +60,7 @@ def job_to_item(job: Job) -> Item:
         "resent": job.resent or None,
     }
     if on_due_index := due_index_at(job):
-        item |= keys.due(on_due_index, job.appointment_id, job.job_id)
+        item |= keys.due(on_due_index, job.appointment_id, job.job_id, shards=shards)
     return item
 
 
@@ -87,7 +87,7 @@ def job_from_item(item: Mapping[str, Any]) -> Job:
 class DynamoAppointments(Repository):
     def add(self, appointment: Appointment, jobs: list[Job]) -> None:
         items = [self.table.put_new(to_item(appointment))]
-        items += [self.table.put_new(job_to_item(job)) for job in jobs]
+        items += [self.table.put_new(job_to_item(job, shards=self.table.due_shards)) for job in jobs]
         self.table.transact(items, conflict="appointment already exists")
 
     def get(self, appointment_id: str) -> tuple[Appointment, list[Job]]:
@@ -126,7 +126,7 @@ class DynamoAppointments(Repository):
         # A job is put new, or over one still pending (cancelling it): never over one sent meanwhile.
         items += [
             self.table.put(
-                job_to_item(job),
+                job_to_item(job, shards=self.table.due_shards),
                 "attribute_not_exists(pk) OR #state = :pending",
                 names={"#state": "state"},
                 values={":pending": JobState.PENDING.value},

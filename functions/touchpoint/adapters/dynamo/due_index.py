@@ -14,7 +14,7 @@ def due_items(
     """The keys of the items due by `now` in the buckets `bucket(hour, shard)` names, oldest hour first."""
     hour = (now - lookback).replace(minute=0, second=0, microsecond=0)
     while hour <= now:
-        for shard in keys.bucket_shards():
+        for shard in keys.bucket_shards(table.due_shards):
             yield from table.query(
                 IndexName=keys.DUE_INDEX,
                 KeyConditionExpression="due_bucket = :bucket AND due_sk <= :upper",

@@ -66,13 +66,15 @@ class DynamoInbound(Repository):
     def record(self, record: InboundRecord) -> None:
         items: list[TransactWriteItemTypeDef] = [self.table.put_new(to_item(record))]
         partition = None if record.patient else keys.unmatched_partition(record.clinic_id)
-        inbound = messages.to_item(record.inbound, partition)
+        inbound = messages.to_item(record.inbound, partition, shards=self.table.due_shards)
         if record.patient is None:
             # Kept so the clinic can call back a number it does not know yet.
             inbound |= {"from": record.sms.sender, "to": record.sms.to}
         items.append(self.table.put_new(inbound))
         if record.reply:
-            items.append(self.table.put_new(messages.to_item(record.reply, partition)))
+            items.append(
+                self.table.put_new(messages.to_item(record.reply, partition, shards=self.table.due_shards))
+            )
         remove = []
         if record.clear_prompt:
             remove.append("awaiting_appointment_id")

@@ -49,16 +49,16 @@ def _key(ref: JobRef | Job) -> keys.Key:
     return keys.job(ref.appointment_id, ref.job_id)
 
 
-def _due_values(at: datetime, ref: JobRef | Job) -> dict[str, str]:
+def _due_values(at: datetime, ref: JobRef | Job, shards: int) -> dict[str, str]:
     """The due index's keys at `at`, as the values `:bucket` and `:sk` of an update."""
-    due = keys.due(at, ref.appointment_id, ref.job_id)
+    due = keys.due(at, ref.appointment_id, ref.job_id, shards=shards)
     return {":bucket": due["due_bucket"], ":sk": due["due_sk"]}
 
 
 class DynamoJobs(Repository):
     def __init__(self, table: Table) -> None:
         super().__init__(table)
-        self.shards = keys.bucket_shards()
+        self.shards = keys.bucket_shards(table.due_shards)
 
     def due(self, now: datetime, lookback: timedelta) -> Iterator[JobRef]:
         """Every due job of the look-back, oldest hour first, each hour shard by shard."""
@@ -113,7 +113,7 @@ class DynamoJobs(Repository):
                 ":one": 1,
                 ":max": MAX_CLAIMS,
             }
-            | _due_values(until, ref),
+            | _due_values(until, ref, self.table.due_shards),
         )
         if claimed is not None:
             return replace(ref, lease=lease)
@@ -167,7 +167,7 @@ class DynamoJobs(Repository):
             "SET #state = :to, updated_at = :now, lease_until = :until, due_bucket = :bucket, due_sk = :sk",
             condition=condition,
             names=_STATE,
-            values=values | {":until": utc_iso(until)} | _due_values(until, ref),
+            values=values | {":until": utc_iso(until)} | _due_values(until, ref, self.table.due_shards),
         )
         if sending is None:
             return NotQueued(appointments.job_from_item(old) if old else None)
@@ -223,7 +223,7 @@ class DynamoJobs(Repository):
         if prompt:
             items.append(patients.prompt_update(self.table, job.clinic_id, job.patient_id, prompt))
         if nudge is not None:
-            items.append(self.table.put_new(appointments.job_to_item(nudge)))
+            items.append(self.table.put_new(appointments.job_to_item(nudge, shards=self.table.due_shards)))
         self.table.transact(items, conflict="the job was no longer sending")
 
     def record_outcome(self, job: Job, state: JobState, **outcome: Unpack[OutcomeOptions]) -> None:
@@ -246,7 +246,7 @@ class DynamoJobs(Repository):
                 ":sending": JobState.SENDING.value,
                 ":until": utc_iso(until),
             }
-            | _due_values(until, job),
+            | _due_values(until, job, self.table.due_shards),
         )
 
     def hold(self, job: Job, until: datetime, reason: str) -> None:
@@ -254,7 +254,7 @@ class DynamoJobs(Repository):
 
     def _back_to_pending(self, job: Job, source: JobState) -> None:
         """`source` -> `pending`, back on the due index at the job's `due_at`, its lease ended."""
-        pending = appointments.job_to_item(replace(job, state=JobState.PENDING))
+        pending = appointments.job_to_item(replace(job, state=JobState.PENDING), shards=self.table.due_shards)
         fields = {name: pending.get(name) for name in ("due_at", "due_bucket", "due_sk", "reason")}
         present = {name: value for name, value in fields.items() if value is not None}
         self.table.update_item(
@@ -299,8 +299,10 @@ class DynamoJobs(Repository):
         }
         removed = ["lease_id", "lease_until"]
         if state is JobState.UNKNOWN and message is not None:
-            fields |= keys.reconcile(message.at + RECONCILE_AFTER, job.appointment_id, job.job_id)
-            fields |= keys.message_pointer(messages.to_item(message))
+            fields |= keys.reconcile(
+                message.at + RECONCILE_AFTER, job.appointment_id, job.job_id, shards=self.table.due_shards
+            )
+            fields |= keys.message_pointer(messages.to_item(message, shards=self.table.due_shards))
         else:
             removed += ["due_bucket", "due_sk"]
         present = {name: value for name, value in fields.items() if value is not None}
@@ -316,7 +318,7 @@ class DynamoJobs(Repository):
         )
 
     def _log(self, message: MessageRecord) -> list["TransactWriteItemTypeDef"]:
-        item = messages.to_item(message)
+        item = messages.to_item(message, shards=self.table.due_shards)
         items = [self.table.put_new(item)]
         if message.twilio_sid:
             items.append(self.table.put_new(messages.sid_item(message.twilio_sid, item)))

@@ -13,6 +13,7 @@ PATIENT#{patient}      MSG#{at}#{message}     message log, oldest first
 PATIENT#{patient}      CONSENT#{at}#{id}      consent ledger: opt-out / opt-in, time and source
 PATIENT#{patient}      SURVEY#{survey}        a survey sent after a session: answers, score, band
 SID#{twilio sid}       SID                    which message a Twilio SID belongs to
+AUDIT#{clinic}         {at}#{request}         an audit entry (TTL); AUDIT#platform: those about no one clinic
 INBOUND#{message sid}  INBOUND                a processed inbound MessageSid and its reply (TTL)
 UNMATCHED#{clinic}     MSG#{at}#{message}     messages from numbers no patient of the clinic has
 
@@ -20,10 +21,12 @@ index       hash                        range                              holds
 due         due_bucket DUE#{hour}#{shard}  due_sk {at}#{appt}#{job}        jobs not final: pending at due_at, leased at lease_until;
             due_bucket RECONCILE#{hour}#{shard}                            unknown sends, at their next reconciliation
 
-A due bucket is an hour and a shard: crc32 of the job id modulo DUE_SHARDS, so that the writes of
-one busy hour spread over DUE_SHARDS partition keys of the index. Items written before the
+A due bucket is an hour and a shard: crc32 of the job id modulo the shard count (`DUE_SHARDS`,
+which the Table carries), so that the writes of one busy hour spread over that many partition
+keys of the index. Items written before the
 shards carry DUE#{hour} (RECONCILE#{hour}): the readers read that unsharded bucket as one more.
 by_clinic   clinic_pk CLINIC#{clinic}   clinic_sk APPT#{starts_at}#{appt}  appointments
+            clinic_pk CLINICS           clinic_sk CLINIC#{clinic}          every clinic's profile
 escalation  escalation_pk ESCALATION    escalation_sk {due}#{alert}        open crisis alerts only
 
 The due and escalation indexes are sparse: an item is on them while it carries their keys, so
@@ -37,13 +40,14 @@ from typing import Any
 
 from touchpoint.domain.delivery import JobRef
 from touchpoint.domain.timeutil import utc_iso
-from touchpoint.settings import DueIndexSettings
 
 Key = dict[str, str]
 
 TABLE_KEY = ("pk", "sk")
 DUE_INDEX = "due"
 CLINIC_INDEX = "by_clinic"
+CLINIC_LIST = "CLINICS"  # the by_clinic partition of every clinic's profile
+AUDIT_PREFIX = "AUDIT#"
 ESCALATION_INDEX = "escalation"
 # Each index's (hash, range) attributes.
 INDEXES = {
@@ -64,10 +68,6 @@ _LAST = "~"
 WHOLE_BUCKET = _LAST  # the due_sk above every job of a bucket
 RECONCILE_PREFIX = "RECONCILE#"
 STATUS_CHECK_PREFIX = "STATUS#"
-# How many shards each hour of the due index has: `DUE_SHARDS`, the same for every function
-# (writers and readers must agree; raising it is safe, lowering it strands the items of the
-# shards dropped). Read once, at import, like every setting.
-DUE_SHARDS = DueIndexSettings.from_env().due_shards
 # The shard of the buckets written before sharding.
 UNSHARDED = None
 
@@ -96,6 +96,11 @@ def clinic_partition(clinic_id: str) -> str:
 
 def clinic(clinic_id: str) -> Key:
     return _key(clinic_partition(clinic_id), "PROFILE")
+
+
+def clinic_listing(clinic_id: str) -> Key:
+    """The by_clinic index's keys of a clinic's profile: every clinic, for a platform admin's list."""
+    return {"clinic_pk": CLINIC_LIST, "clinic_sk": clinic_partition(clinic_id)}
 
 
 def sender(sender: str) -> Key:
@@ -143,12 +148,12 @@ def job_ref(key: Mapping[str, Any]) -> JobRef:
     return JobRef(key["pk"].removeprefix("APPT#"), key["sk"].removeprefix(JOB_PREFIX))
 
 
-def due_shard(job_id: str, shards: int = DUE_SHARDS) -> int:
+def due_shard(job_id: str, shards: int) -> int:
     """A job's shard: stable across processes and releases (crc32, not Python's salted hash)."""
     return zlib.crc32(job_id.encode()) % shards
 
 
-def bucket_shards(shards: int = DUE_SHARDS) -> tuple[int | None, ...]:
+def bucket_shards(shards: int) -> tuple[int | None, ...]:
     """Every shard a reader reads in each hour: the sharded ones, then the unsharded bucket of
     the items written before the shards."""
     return (*range(shards), UNSHARDED)
@@ -165,19 +170,19 @@ def due_bucket(at: datetime, shard: int | None = UNSHARDED) -> str:
     return _hour_bucket("DUE#", at, shard)
 
 
-def due(due_at: datetime, appointment_id: str, job_id: str) -> Key:
+def due(due_at: datetime, appointment_id: str, job_id: str, *, shards: int) -> Key:
     """The due index's keys of a pending job."""
     return {
-        "due_bucket": due_bucket(due_at, due_shard(job_id)),
+        "due_bucket": due_bucket(due_at, due_shard(job_id, shards)),
         "due_sk": f"{utc_iso(due_at)}#{appointment_id}#{job_id}",
     }
 
 
-def reconcile(at: datetime, appointment_id: str, job_id: str) -> Key:
+def reconcile(at: datetime, appointment_id: str, job_id: str, *, shards: int) -> Key:
     """The due index's keys of an `unknown` send, for the reconciler at `at`: buckets of their
     own (`RECONCILE#{hour}#{shard}`), which a scheduler pass never reads."""
     return {
-        "due_bucket": reconcile_bucket(at, due_shard(job_id)),
+        "due_bucket": reconcile_bucket(at, due_shard(job_id, shards)),
         "due_sk": f"{utc_iso(at)}#{appointment_id}#{job_id}",
     }
 
@@ -271,15 +276,31 @@ def escalation_until(now: datetime) -> str:
     return f"{instant(now)}#{_LAST}"
 
 
-def status_check(at: datetime, message_id: str) -> Key:
+def status_check(at: datetime, message_id: str, *, shards: int) -> Key:
     """The due index's keys of a message sent without a final status yet, to be asked about
     at `at`: buckets of their own (`STATUS#{hour}#{shard}`), which a scheduler pass never
     reads; sharded like the due buckets, since every message sent writes one."""
     return {
-        "due_bucket": status_check_bucket(at, due_shard(message_id)),
+        "due_bucket": status_check_bucket(at, due_shard(message_id, shards)),
         "due_sk": f"{utc_iso(at)}#{message_id}",
     }
 
 
 def status_check_bucket(at: datetime, shard: int | None) -> str:
     return _hour_bucket(STATUS_CHECK_PREFIX, at, shard)
+
+
+# ---- the audit log ------------------------------------------------------------------------
+
+
+def audit_partition(clinic_id: str) -> str:
+    return AUDIT_PREFIX + clinic_id
+
+
+def audit(clinic_id: str, at: datetime, request_id: str) -> Key:
+    return _key(audit_partition(clinic_id), f"{utc_iso(at)}#{request_id}")
+
+
+def audit_bounds(since: datetime | None, until: datetime | None) -> tuple[str, str]:
+    """The sort keys of a clinic's entries from `since` up to and including `until`."""
+    return (utc_iso(since) if since else "0", f"{utc_iso(until)}#{_LAST}" if until else _LAST)

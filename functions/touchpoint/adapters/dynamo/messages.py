@@ -18,7 +18,7 @@ _COPIED = ("message_id", "clinic_id", "patient_id", "direction", "body", "status
 _OPTIONAL = ("twilio_sid", "job_id", "appointment_id", "error_code")
 
 
-def to_item(message: MessageRecord, partition: str | None = None) -> Item:
+def to_item(message: MessageRecord, partition: str | None = None, *, shards: int) -> Item:
     """A message in its patient's log (or in `partition`, for numbers no patient has)."""
     pk = partition or keys.patient_partition(message.patient_id)
     item = {
@@ -31,7 +31,7 @@ def to_item(message: MessageRecord, partition: str | None = None) -> Item:
     }
     if message.direction == "outbound" and message.twilio_sid and not is_final(message.status):
         # Asked about a day later if no final status has come by then.
-        item |= keys.status_check(message.at + AWAIT_FINAL_STATUS, message.message_id)
+        item |= keys.status_check(message.at + AWAIT_FINAL_STATUS, message.message_id, shards=shards)
     return item
 
 
@@ -45,18 +45,27 @@ def sid_item(sid: str, message: Mapping[str, Any]) -> Item:
 
 
 def adoption(
-    table: Table, message_key: Mapping[str, str], sid: str, status: str
+    table: Table, message: MessageRecord, message_key: Mapping[str, str], sid: str, status: str
 ) -> list["TransactWriteItemTypeDef"]:
     """A logged message (that Twilio gave no SID) takes Twilio's `sid` and `status`, and the SID
-    becomes its: only if it has none yet, and the SID is no other message's."""
+    becomes its: only if it has none yet, and the SID is no other message's. Adopted without a
+    final status, it is asked about like any message sent (`to_item`)."""
+    values = {":sid": sid, ":status": status, ":rank": STATUS_RANK.get(status, 0)}
+    if is_final(status):
+        on_index = " REMOVE due_bucket, due_sk"
+    else:
+        check = keys.status_check(
+            message.at + AWAIT_FINAL_STATUS, message.message_id, shards=table.due_shards
+        )
+        on_index = ", due_bucket = :bucket, due_sk = :sk"
+        values |= {":bucket": check["due_bucket"], ":sk": check["due_sk"]}
     return [
         table.update(
             message_key,
-            "SET twilio_sid = :sid, #status = :status, status_rank = :rank"
-            + (" REMOVE due_bucket, due_sk" if is_final(status) else ""),
+            "SET twilio_sid = :sid, #status = :status, status_rank = :rank" + on_index,
             condition="attribute_not_exists(twilio_sid)",
             names={"#status": "status"},
-            values={":sid": sid, ":status": status, ":rank": STATUS_RANK.get(status, 0)},
+            values=values,
         ),
         table.put_new(sid_item(sid, message_key)),
     ]

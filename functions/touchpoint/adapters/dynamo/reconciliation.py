@@ -45,7 +45,7 @@ class DynamoReconciliation(Repository):
         status; False when the SID is another message's, or the job was settled meanwhile."""
         message_key = self._message_key(send)
         items = [
-            *messages.adoption(self.table, message_key, found.sid, found.status),
+            *messages.adoption(self.table, send.message, message_key, found.sid, found.status),
             self._settle(
                 send,
                 "SET #state = :sent, twilio_sid = :sid, reason = :reason",
@@ -60,7 +60,7 @@ class DynamoReconciliation(Repository):
 
     def send_again(self, send: UnknownSend, now: datetime) -> bool:
         """Twilio never had it: the job back to `pending`, due now, marked sent once more."""
-        due = keys.due(now, send.job.appointment_id, send.job.job_id)
+        due = keys.due(now, send.job.appointment_id, send.job.job_id, shards=self.table.due_shards)
         return self._transact(
             [
                 self._not_sent_message(send),
@@ -95,7 +95,7 @@ class DynamoReconciliation(Repository):
 
     def look_again(self, send: UnknownSend, at: datetime) -> None:
         """Not in Twilio's list yet, and the list may still be incomplete: look again at `at`."""
-        again = keys.reconcile(at, send.job.appointment_id, send.job.job_id)
+        again = keys.reconcile(at, send.job.appointment_id, send.job.job_id, shards=self.table.due_shards)
         self.table.update_if(
             keys.job(send.job.appointment_id, send.job.job_id),
             "SET due_bucket = :bucket, due_sk = :sk",

@@ -61,11 +61,14 @@ class DynamoStatuses(Repository):
         if len(candidates) != 1 or not candidates[0].get("job_id"):
             return None  # none, or more than one it could be: left for the clinic to judge
         item = candidates[0]
-        message = replace(messages.from_item(item), twilio_sid=callback.message_sid, status=callback.status)
+        logged = messages.from_item(item)
+        message = replace(logged, twilio_sid=callback.message_sid, status=callback.status)
         try:
             self.table.client.transact_write_items(
                 TransactItems=[
-                    *messages.adoption(self.table, keys.key_of(item), callback.message_sid, callback.status),
+                    *messages.adoption(
+                        self.table, logged, keys.key_of(item), callback.message_sid, callback.status
+                    ),
                     self.table.update(
                         keys.job(item["appointment_id"], item["job_id"]),
                         "SET #state = :sent, twilio_sid = :sid, reason = :reason"
@@ -97,7 +100,7 @@ class DynamoStatuses(Repository):
                 yield messages.from_item(item)
 
     def check_again(self, message: MessageRecord, at: datetime) -> None:
-        again = keys.status_check(at, message.message_id)
+        again = keys.status_check(at, message.message_id, shards=self.table.due_shards)
         self.table.update_if(
             _message_key(message),
             "SET due_bucket = :bucket, due_sk = :sk",

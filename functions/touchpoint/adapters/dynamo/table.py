@@ -10,6 +10,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from touchpoint.domain.errors import Conflict
+from touchpoint.settings import DEFAULT_DUE_SHARDS
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -78,9 +79,12 @@ def _expressions(condition: str | None, placeholders: Placeholders) -> dict[str,
 
 
 class Table:
-    def __init__(self, client: "DynamoDBClient", name: str) -> None:
+    def __init__(self, client: "DynamoDBClient", name: str, due_shards: int = DEFAULT_DUE_SHARDS) -> None:
         self.client = client
         self.name = name
+        # The due index's shards per hour (`DUE_SHARDS`, read at cold start), which every key of that
+        # index is built with: the same for every function, since writers and readers must agree.
+        self.due_shards = due_shards
 
     def get(self, key: Mapping[str, str]) -> Item | None:
         response = self.client.get_item(TableName=self.name, Key=to_attributes(key))
