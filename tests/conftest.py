@@ -1,8 +1,8 @@
 """Fixtures shared by every test: fake AWS credentials, and AWS emulated by moto."""
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import pytest
@@ -13,12 +13,9 @@ from mypy_boto3_sns import SNSClient
 from mypy_boto3_sqs import SQSClient
 
 from infra.template import CreatedResources, create_aws_resources
+from tests.faults.table import print_fault_table
 
 REGION = "us-east-1"
-
-# The fault suite (a moto server and the local stack killed and restarted, minutes of simulated
-# time) runs on its own: `make faults`, which sets TOUCHPOINT_FAULTS=1.
-collect_ignore_glob = [] if os.environ.get("TOUCHPOINT_FAULTS") == "1" else ["faults/*"]
 
 
 @pytest.fixture(autouse=True)
@@ -61,3 +58,7 @@ def aws_resources(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> CreatedResources
     monkeypatch.setenv("TABLE_NAME", created["table_name"])
     monkeypatch.setenv("QUEUE_URL", created["queue_url"])
     return created
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    print_fault_table(terminalreporter)

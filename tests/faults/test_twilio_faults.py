@@ -16,7 +16,7 @@ FAULTS = [Reply.TOO_MANY_REQUESTS, Reply.SERVER_ERROR, Reply.DROP]
 
 def test_429_500_and_dropped_connections_for_a_share_of_the_sends(rig: Rig, contract: Contract) -> None:
     assert rig.api is not None
-    booked = book_reminders(rig.api, 40)
+    booked = book_reminders(rig.api, 30)
     chooser = random.Random("touchpoint-faults-twilio")
     # The first 60 requests: about 45% faults (15% each), then Twilio accepts everything.
     script = [chooser.choice(FAULTS) if chooser.random() < 0.45 else Reply.ACCEPT for _ in range(60)]

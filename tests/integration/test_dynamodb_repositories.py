@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from mypy_boto3_dynamodb import DynamoDBClient
 
 from tests.integration.moto_table import empty, item_count, module_table_fixture
@@ -518,6 +519,32 @@ def test_context_of_a_job_whose_clinic_is_gone_is_not_found(repos: Repos) -> Non
 
     with pytest.raises(NotFound):
         repos.jobs.context(sending(repos))
+
+
+def test_a_sender_that_outlived_its_lease_changes_nothing_once_another_took_the_job(repos: Repos) -> None:
+    seeded(repos, [job("jb_1", NOW)])
+    stalled = sending(repos)
+    # Its lease ended: the job was settled and taken again, by another sender under a new lease.
+    repos.client.update_item(
+        TableName=repos.table.name,
+        Key={"pk": {"S": "APPT#ap_1"}, "sk": {"S": "JOB#jb_1"}},
+        UpdateExpression="SET lease_id = :other",
+        ExpressionAttributeValues={":other": {"S": "lease-of-another-sender"}},
+    )
+    record = message("msg_1", NOW, twilio_sid="SM123", job_id="jb_1", appointment_id="ap_1")
+
+    for late in (
+        lambda: repos.jobs.record_sent(stalled, record),
+        lambda: repos.jobs.record_outcome(stalled, JobState.FAILED, reason="twilio_rejected"),
+        lambda: repos.jobs.back_to_queue(stalled, NOW),
+        lambda: repos.jobs.hold(stalled, NOW + timedelta(hours=1), "quiet_hours"),
+    ):
+        with pytest.raises((Conflict, ClientError)):  # a transaction's Conflict, an update's check
+            late()
+
+    (stored,) = repos.appointments.get("ap_1")[1]
+    assert (stored.state, stored.lease_id) == (JobState.SENDING, "lease-of-another-sender")
+    assert repos.messages.for_patient("pt_1") == []
 
 
 def test_record_sent_finishes_the_job_and_logs_the_message_once(repos: Repos) -> None:

@@ -55,6 +55,18 @@ def _due_values(at: datetime, ref: JobRef | Job, shards: int) -> dict[str, str]:
     return {":bucket": due["due_bucket"], ":sk": due["due_sk"]}
 
 
+# A sender's writes hold only while the job is still `sending` under the lease it took: one that
+# outlived its lease (the pass settled the job, and perhaps another sender took it) changes nothing.
+def _sending_under(job: Job) -> tuple[str, dict[str, str]]:
+    """The condition, and its values, that the job is still `sending` under `job`'s lease."""
+    if job.lease_id is None:  # taken before leases: under none
+        return "#state = :sending AND attribute_not_exists(lease_id)", {":sending": JobState.SENDING.value}
+    return "#state = :sending AND lease_id = :lease", {
+        ":sending": JobState.SENDING.value,
+        ":lease": job.lease_id,
+    }
+
+
 class DynamoJobs(Repository):
     def __init__(self, table: Table) -> None:
         super().__init__(table)
@@ -236,16 +248,14 @@ class DynamoJobs(Repository):
     def back_to_queue(self, job: Job, now: datetime) -> None:
         """`sending` -> `queued` under the same claim (its queue message comes back), leased anew."""
         until = now + QUEUE_LEASE
+        sending, under = _sending_under(job)
         self.table.update_item(
             _key(job),
             "SET #state = :queued, lease_until = :until, due_bucket = :bucket, due_sk = :sk",
-            condition="#state = :sending",
+            condition=sending,
             names=_STATE,
-            values={
-                ":queued": JobState.QUEUED.value,
-                ":sending": JobState.SENDING.value,
-                ":until": utc_iso(until),
-            }
+            values={":queued": JobState.QUEUED.value, ":until": utc_iso(until)}
+            | under
             | _due_values(until, job, self.table.due_shards),
         )
 
@@ -257,14 +267,20 @@ class DynamoJobs(Repository):
         pending = appointments.job_to_item(replace(job, state=JobState.PENDING), shards=self.table.due_shards)
         fields = {name: pending.get(name) for name in ("due_at", "due_bucket", "due_sk", "reason")}
         present = {name: value for name, value in fields.items() if value is not None}
+        condition, held = (
+            _sending_under(job)
+            if source is JobState.SENDING
+            else ("#state = :source", {":source": source.value})
+        )
         self.table.update_item(
             _key(job),
             "SET #state = :pending, "
             + ", ".join(f"{name} = :{name}" for name in present)
             + " REMOVE lease_id, lease_until",
-            condition="#state = :source",
+            condition=condition,
             names=_STATE,
-            values={":pending": JobState.PENDING.value, ":source": source.value}
+            values={":pending": JobState.PENDING.value}
+            | held
             | {f":{name}": value for name, value in present.items()},
         )
 
@@ -308,13 +324,13 @@ class DynamoJobs(Repository):
         present = {name: value for name, value in fields.items() if value is not None}
         # A reason left from a hold no longer applies once the job is done.
         clear = " REMOVE " + ", ".join(removed + (["#reason"] if reason is None else []))
+        sending, under = _sending_under(job)
         return self.table.update(
             _key(job),
             "SET " + ", ".join(f"#{name} = :{name}" for name in present) + clear,
-            condition="#state = :sending",
+            condition=sending,
             names={f"#{name}": name for name in [*present, "reason"]},
-            values={f":{name}": value for name, value in present.items()}
-            | {":sending": JobState.SENDING.value},
+            values={f":{name}": value for name, value in present.items()} | under,
         )
 
     def _log(self, message: MessageRecord) -> list["TransactWriteItemTypeDef"]:
