@@ -1,6 +1,7 @@
 # Every target installs what it needs on a machine that has only Python 3.12/3.13 and make:
-# uv in .tools/uv, the project in .venv (from uv.lock), the SAM CLI in .tools/sam (its pins
-# clash with the project's). Stamp files make a second run skip the installs.
+# uv in .tools/uv, the project in .venv (from uv.lock), the SAM CLI in .tools/sam and checkov
+# in .tools/checkov (their pins clash with the project's). Stamp files make a second run skip
+# the installs.
 
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -10,6 +11,7 @@ MAKEFLAGS += --no-builtin-rules
 
 UV_VERSION := 0.13.9
 SAM_VERSION := 1.170.0
+CHECKOV_VERSION := 3.3.30
 
 # pyenv shims answer for python3.12 / python3.13 only when PYENV_VERSION names them.
 PYENV_VERSIONS := $(shell pyenv versions --bare 2>/dev/null | grep -E '^3\.1[23](\.[0-9]+)*$$' | sort -V | paste -sd: -)
@@ -31,12 +33,36 @@ UV_STAMP := .tools/uv/.installed-$(UV_VERSION)
 VENV_STAMP := .venv/.synced
 SAM := .tools/sam/bin/sam
 SAM_STAMP := .tools/sam/.installed-$(SAM_VERSION)
+CHECKOV := .tools/checkov/bin/checkov
+CHECKOV_STAMP := .tools/checkov/.installed-$(CHECKOV_VERSION)
 BIN := .venv/bin
 # functions/ is the Lambda code root and the import root; infra/ and tests/ import from "."
 RUN := PYTHONPATH=$(CURDIR)/functions:$(CURDIR) $(BIN)/python
-EXPORT_REQUIREMENTS := export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt
+# With hashes: pip (in sam build) then installs exactly what uv.lock pinned, or fails.
+EXPORT_REQUIREMENTS := export --frozen --no-dev --no-emit-project --format requirements-txt
 
-.PHONY: help demo test unit integration e2e faults run deploy lint build bench requirements crisis-words install clean
+# The SAM transform, offline (the template names no managed policy for SAM to look up), so
+# that checkov also reads what SAM generates: roles and their policies, event source
+# mappings, the API's stage. Local code paths become a placeholder S3 location.
+define SAM_EXPAND
+import json, sys
+from samcli.yamlhelper import yaml_parse
+from samtranslator.translator.transform import transform
+with open(sys.argv[1], encoding="utf-8") as source:
+    template = yaml_parse(source.read())
+template.get("Globals", {}).get("Function", {})["CodeUri"] = "s3://placeholder/code.zip"
+for resource in template["Resources"].values():
+    if resource["Type"] == "AWS::Serverless::Function" and "CodeUri" in resource.get("Properties", {}):
+        resource["Properties"]["CodeUri"] = "s3://placeholder/code.zip"
+class NoManagedPolicies:
+    def load(self):
+        return {}
+with open(sys.argv[2], "w", encoding="utf-8") as target:
+    json.dump(transform(template, {}, NoManagedPolicies()), target, indent=1)
+endef
+export SAM_EXPAND
+
+.PHONY: help demo test unit integration e2e faults run deploy user token lint build bench requirements crisis-words install clean
 
 help:
 	@echo "make demo          play one clinic story end to end, locally"
@@ -47,7 +73,9 @@ help:
 	@echo "make faults        the local stack killed, Twilio failing, ticks at once: the fault table"
 	@echo "make run           the local stack on http://127.0.0.1:\$${TOUCHPOINT_PORT:-3000}"
 	@echo "make deploy        sam build && sam deploy --guided (needs AWS credentials)"
-	@echo "make lint          ruff, mypy, import-linter, sam validate --lint, cfn-lint"
+	@echo "make user          EMAIL= ROLE= CLINICS=: an admin user of the deployed stack, with its role"
+	@echo "make token         sign in to the deployed stack in a browser; prints an ID token: TOKEN=\$$(make -s token)"
+	@echo "make lint          ruff, mypy, import-linter, sam validate --lint, cfn-lint, checkov"
 	@echo "make bench         the benchmark suite"
 	@echo "make requirements  regenerate functions/requirements.txt from uv.lock"
 	@echo "make crisis-words  regenerate the crisis net's real-word list from Debian's word lists"
@@ -67,15 +95,24 @@ $(SAM_STAMP): $(UV_STAMP)
 	$(UV) pip install --quiet --python .tools/sam/bin/python aws-sam-cli==$(SAM_VERSION)
 	touch $@
 
+$(CHECKOV_STAMP): $(UV_STAMP)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) .tools/checkov
+	$(UV) pip install --quiet --python .tools/checkov/bin/python checkov==$(CHECKOV_VERSION)
+	touch $@
+
 install: $(VENV_STAMP)
 
-lint: $(VENV_STAMP) $(SAM_STAMP)
+# checkov reads its settings and every skipped check, with its reason, from .checkov.yaml.
+lint: $(VENV_STAMP) $(SAM_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	PYTHONPATH=functions $(BIN)/lint-imports
 	$(SAM) validate --lint --template template.yaml
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint --include-checks I -- template.yaml
+	expanded=$$(mktemp -d) && trap 'rm -rf "$$expanded"' EXIT && \
+	AWS_DEFAULT_REGION=us-east-1 .tools/sam/bin/python -c "$$SAM_EXPAND" template.yaml "$$expanded/template.json" && \
+	$(CHECKOV) --config-file .checkov.yaml -f template.yaml -f "$$expanded/template.json"
 
 # sam build runs pip with the runtime's Python (python3.12), which must be on PATH.
 build: $(SAM_STAMP)
@@ -107,6 +144,17 @@ run: $(VENV_STAMP)
 
 deploy: build
 	$(SAM) deploy --guided
+
+# An admin user of the deployed stack with a role and clinics (needs AWS credentials):
+# make user EMAIL=lee@clinic.example ROLE=clinician CLINICS=cl_1,cl_2 [STACK=touchpoint]
+user: $(VENV_STAMP)
+	$(RUN) -m infra.users --email "$(EMAIL)" --role "$(ROLE)" --clinics "$(CLINICS)" $(if $(STACK),--stack "$(STACK)")
+
+# Sign in through the stack's managed login (a browser; first time: new password and
+# authenticator app) and print only the ID token (needs AWS credentials to read the stack's
+# outputs): TOKEN=$$(make -s token [STACK=touchpoint])
+token: $(VENV_STAMP)
+	@$(RUN) -m infra.sign_in $(if $(STACK),--stack "$(STACK)")
 
 bench: $(VENV_STAMP)
 	$(RUN) tests/bench/run.py

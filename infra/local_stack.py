@@ -33,14 +33,15 @@ from infra.local_http import (
     serving,
     sqs_event,
 )
+from infra.local_users import InvalidUser, LocalUsers
 
 TABLE_NAME = "touchpoint-local"
 QUEUE_NAME = "touchpoint-send-local"
 TICK_INTERVAL_SECONDS = 60
 TICK_YEARS = (2000, 2100)  # the instants POST /_local/tick accepts
-LOCAL_AUTH_TOKEN = "local-auth-token"  # noqa: S105 (signs webhooks when no Twilio account is set)
-# Who the admin token stands for: a platform admin, named in acknowledgements and the like.
-LOCAL_ADMIN = "local-admin"
+# Checks webhook signatures unless TWILIO_AUTH_TOKEN is set: fresh for each run and printed at start,
+# so that no one can sign a webhook for a local stack they did not start (a tunnel makes it public).
+LOCAL_AUTH_TOKEN = secrets.token_urlsafe(24)
 
 
 @dataclass(frozen=True)
@@ -151,10 +152,11 @@ def configure_environment(config: LocalConfig, queue_url: str | None = None) -> 
     os.environ["PUBLIC_URL"] = config.public_url
     if queue_url:
         os.environ["QUEUE_URL"] = queue_url
-    # Without both credentials SMS go to the outbox and webhooks are signed with LOCAL_AUTH_TOKEN.
+    # Without both credentials SMS go to the outbox; webhooks are signed with TWILIO_AUTH_TOKEN
+    # when it is set (alone, it is the webhook token), else with LOCAL_AUTH_TOKEN.
     twilio: dict[str, str | None] = {
         "TWILIO_ACCOUNT_SID": config.twilio_account_sid if config.uses_twilio else None,
-        "TWILIO_AUTH_TOKEN": config.twilio_auth_token if config.uses_twilio else LOCAL_AUTH_TOKEN,
+        "TWILIO_AUTH_TOKEN": config.twilio_auth_token or LOCAL_AUTH_TOKEN,
         "TWILIO_API_BASE_URL": config.twilio_api_base_url,
     }
     for name, setting in twilio.items():
@@ -173,6 +175,7 @@ class LocalStack:
         self._invocations = threading.Lock()  # one Lambda invocation at a time, like reserved concurrency 1
         self._resources = ExitStack()
         self.queue_url = ""
+        self.users = LocalUsers(config.admin_token)
 
     def start(self) -> "LocalStack":
         configure_environment(self.config)
@@ -210,43 +213,66 @@ class LocalStack:
         """One request to the HTTP API: routing and the authorizer as API Gateway does them."""
         headers = {name.lower(): value for name, value in (headers or {}).items()}
         url = urlsplit(path)
-        protected = url.path.startswith(("/admin/", "/_local/"))
-        if protected and not self._authorized(headers):
-            return json_response(401, error_body("unauthorized", "missing or wrong bearer token"))
+        claims = None
+        if url.path.startswith(("/admin/", "/_local/")):
+            scheme, _, token = headers.get("authorization", "").partition(" ")
+            claims = self.users.claims_for(token) if scheme == "Bearer" and token else None
+            if claims is None:
+                return json_response(401, error_body("unauthorized", "missing or wrong bearer token"))
+        if (
+            url.path.startswith("/_local/")
+            and claims is not None
+            and not self.users.is_platform_admin(claims)
+        ):
+            message = "the /_local/ routes are a platform admin's"
+            return json_response(403, error_body("forbidden", message))
         if url.path == "/_local/tick":
             return self._tick_request(method, body)
+        if url.path == "/_local/users":
+            return self._users_request(method, body)
         if url.path == "/_local/outbox":
             if method != "GET":
                 return method_not_allowed(url.path, "GET")
             return json_response(200, {"items": [outbox_item(entry) for entry in self.outbox_entries()]})
         if url.path.startswith("/admin/"):
-            return self._invoke_http("admin", method, url.path, url.query, headers, body)
+            return self._invoke_http("admin", method, url.path, url.query, headers, body, claims)
         if url.path.startswith("/twilio/"):
             return self._invoke_http("inbound", method, url.path, url.query, headers, body)
         return json_response(404, error_body("not_found", f"no route {method} {url.path}"))
 
-    def _authorized(self, headers: dict[str, str]) -> bool:
-        expected = f"Bearer {self.config.admin_token}"
-        return secrets.compare_digest(headers.get("authorization", "").encode(), expected.encode())
-
     def _invoke_http(
-        self, function: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+        self,
+        function: str,
+        method: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        claims: dict[str, Any] | None = None,
     ) -> Response:
         event = http_api_event(method, path, query, headers, body, self.clock.now())
-        if function == "admin":
+        if claims is not None:
             # What API Gateway's JWT authorizer passes on for a verified access token.
-            event["requestContext"]["authorizer"] = {
-                "jwt": {
-                    "claims": {"sub": LOCAL_ADMIN, "username": LOCAL_ADMIN, "token_use": "access"},
-                    "scopes": [],
-                }
-            }
+            event["requestContext"]["authorizer"] = {"jwt": {"claims": dict(claims), "scopes": []}}
         with self._invocations:
             from touchpoint.handlers import admin, inbound
 
             handler = admin.handler if function == "admin" else inbound.handler
             result = handler(event, LambdaContext(f"touchpoint-{function}"))
         return http_response(result)
+
+    def _users_request(self, method: str, body: bytes) -> Response:
+        from touchpoint.domain.errors import DomainError
+        from touchpoint.domain.json_input import decode_json
+
+        if method != "POST":
+            return method_not_allowed("/_local/users", "POST")
+        try:
+            return json_response(201, self.users.add(decode_json(body.decode("utf-8", "replace") or "{}")))
+        except DomainError as problem:
+            return json_response(400, error_body(problem.code, problem.message, problem.field))
+        except InvalidUser as problem:
+            return json_response(422, error_body("invalid_input", problem.message, problem.field))
 
     # ---- the scheduler and the sender ----
 
@@ -374,10 +400,16 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with LocalStack(config) as stack, stack.serving():
         sms = "Twilio REST API" if config.uses_twilio else "printed here (no Twilio credentials)"
+        webhook_token = (
+            "TWILIO_AUTH_TOKEN (as set)"
+            if config.twilio_auth_token
+            else f"{LOCAL_AUTH_TOKEN} (random for this run; set TWILIO_AUTH_TOKEN to choose it)"
+        )
         print(
             f"Touchpoint local stack on http://127.0.0.1:{config.port}\n"
             f"  admin token:   {config.admin_token}\n"
             f"  public URL:    {config.public_url} (Twilio webhooks are signed against it)\n"
+            f"  webhook token: {webhook_token}\n"
             f"  AWS:           {config.aws_endpoint_url or 'embedded emulation (moto)'}\n"
             f"  SMS:           {sms}\n"
             f"  scheduler:     {'every 60 s' if config.auto_tick else 'POST /_local/tick only'}\n"

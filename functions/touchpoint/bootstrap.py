@@ -100,6 +100,7 @@ def _job_queue(queue_url: str) -> SqsJobQueue:
 def reset() -> None:
     """Forget every setting, client and adapter kept: the next call reads the environment anew."""
     _settings.clear()
+    _secret_refetched_at.clear()
     for cached in (
         table_named,
         sns_client,
@@ -116,6 +117,7 @@ def reset() -> None:
 def admin(*, table: Table | None = None) -> Admin:
     from touchpoint.adapters.dynamo.alerts import DynamoAlerts
     from touchpoint.adapters.dynamo.appointments import DynamoAppointments
+    from touchpoint.adapters.dynamo.audit import DynamoAudit
     from touchpoint.adapters.dynamo.clinics import DynamoClinics
     from touchpoint.adapters.dynamo.messages import DynamoMessageLog
     from touchpoint.adapters.dynamo.patients import DynamoPatients
@@ -132,6 +134,7 @@ def admin(*, table: Table | None = None) -> Admin:
         DynamoMessageLog(store),
         DynamoAlerts(store),
         DynamoSurveys(store),
+        DynamoAudit(store),
     )
 
 
@@ -162,8 +165,9 @@ def escalation_service(
 def escalation_publisher() -> EscalationPublisher:
     from touchpoint.adapters.sns_alerts import SnsAlerts
 
-    topic_arn = settings(SchedulerSettings).escalations_topic_arn
-    return SnsAlerts(sns_client(), topic_arn) if topic_arn else printed_alerts()
+    wanted = settings(SchedulerSettings)
+    topic_arn = wanted.escalations_topic_arn
+    return SnsAlerts(sns_client(), topic_arn, wanted.console_url) if topic_arn else printed_alerts()
 
 
 def scheduler_pass(
@@ -266,8 +270,9 @@ def inbound(*, table: Table | None = None, alerts: AlertPublisher | None = None)
 def alert_publisher() -> AlertPublisher:
     from touchpoint.adapters.sns_alerts import SnsAlerts
 
-    topic_arn = settings(InboundSettings).alerts_topic_arn
-    return SnsAlerts(sns_client(), topic_arn) if topic_arn else printed_alerts()
+    wanted = settings(InboundSettings)
+    topic_arn = wanted.alerts_topic_arn
+    return SnsAlerts(sns_client(), topic_arn, wanted.console_url) if topic_arn else printed_alerts()
 
 
 def status_callbacks(*, table: Table | None = None) -> Callable[[StatusCallback], bool]:
@@ -281,10 +286,16 @@ def status_callbacks(*, table: Table | None = None) -> Callable[[StatusCallback]
 
 
 def signature_check(*, auth_token: str | None = None) -> SignatureCheck:
-    """Checks webhooks against the token Twilio signs them with: the account's auth token."""
+    """Checks webhooks against the token Twilio signs them with: the account's auth token. When
+    it comes from the secret, a request that fails the check has the secret read once more."""
     from touchpoint.adapters.twilio_webhook import SignatureCheck
 
-    return SignatureCheck(auth_token or webhook_auth_token())
+    if auth_token:
+        return SignatureCheck(auth_token)
+    config = settings(InboundSettings)
+    secret_name = None if config.twilio_auth_token else config.twilio_secret_name
+    refetch = partial(refetched_auth_token, secret_name) if secret_name else None
+    return SignatureCheck(webhook_auth_token(), refetch)
 
 
 def webhook_auth_token() -> str:
@@ -295,3 +306,31 @@ def webhook_auth_token() -> str:
     if credentials is None:
         raise RuntimeError("no Twilio auth token: set TWILIO_SECRET_NAME (or TWILIO_AUTH_TOKEN locally)")
     return credentials[1]
+
+
+SECRET_REFETCH_INTERVAL_SECONDS = 10.0
+_secret_refetched_at: dict[str, float] = {}  # per container: forged requests cannot flood Secrets Manager
+
+
+def refetched_auth_token(secret_name: str, clock: Callable[[], float] | None = None) -> str | None:
+    """The auth token read anew from the secret, past the cache (which it refreshes), so that a
+    rotation of Twilio's token does not refuse replies until the cache expires. None when the
+    secret was read anew less than SECRET_REFETCH_INTERVAL_SECONDS ago in this container."""
+    from time import monotonic
+
+    from aws_lambda_powertools.utilities import parameters
+
+    now = (clock or monotonic)()
+    last = _secret_refetched_at.get(secret_name)
+    if last is not None and now - last < SECRET_REFETCH_INTERVAL_SECONDS:
+        return None
+    _secret_refetched_at[secret_name] = now
+    try:
+        parameters.get_secret(secret_name, transform="json", max_age=SECRET_MAX_AGE_SECONDS, force_fetch=True)
+        credentials = twilio_credentials(secret_name)  # the value just fetched, from the cache
+    except Exception:  # Secrets Manager out of reach: the request is refused (403), not a 500
+        from aws_lambda_powertools import Logger
+
+        Logger().exception("the Twilio secret could not be read again after a failed signature check")
+        return None
+    return credentials[1] if credentials else None

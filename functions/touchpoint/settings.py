@@ -39,6 +39,11 @@ def _whole_number(raw: str, low: int, high: int, unit: str) -> int:
     return int(raw)
 
 
+def _console_url(raw: str) -> str:
+    """The console's base URL, which alert notifications link to; a trailing slash is dropped."""
+    return _http_url(raw).rstrip("/")
+
+
 def _lookback_hours(raw: str) -> int:
     return _whole_number(raw, MIN_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS, "hours")
 
@@ -50,6 +55,7 @@ def _due_shards(raw: str) -> int:
 PARSERS: dict[str, Callable[[str], Any]] = {
     "table_name": _table_name,
     "public_url": _http_url,
+    "console_url": _console_url,
     "scheduler_lookback_hours": _lookback_hours,
     "reconciler_lookback_hours": _lookback_hours,
     "due_shards": _due_shards,
@@ -105,6 +111,7 @@ class SchedulerSettings(FromEnv):
     table_name: str
     queue_url: str
     escalations_topic_arn: str | None = None
+    console_url: str | None = None  # linked from each escalation; else it names the admin API route
     scheduler_lookback_hours: int = 24
 
 
@@ -140,3 +147,4 @@ class ReconcilerSettings(FromEnv):
 @dataclass(frozen=True)
 class InboundSettings(_TwilioSettings):
     alerts_topic_arn: str | None = None
+    console_url: str | None = None  # linked from each alert; else it names the admin API route

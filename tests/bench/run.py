@@ -66,6 +66,7 @@ def scenario(future_jobs: int, due: int = DUE, *, deliver: bool = True) -> dict[
     from tests.bench.fast_moto import indexed_queries, put_items
     from touchpoint.adapters.dynamo.alerts import DynamoAlerts
     from touchpoint.adapters.dynamo.appointments import DynamoAppointments, job_to_item
+    from touchpoint.adapters.dynamo.audit import DynamoAudit
     from touchpoint.adapters.dynamo.clinics import DynamoClinics
     from touchpoint.adapters.dynamo.jobs import DynamoJobs
     from touchpoint.adapters.dynamo.messages import DynamoMessageLog
@@ -92,6 +93,7 @@ def scenario(future_jobs: int, due: int = DUE, *, deliver: bool = True) -> dict[
             DynamoMessageLog(table),
             DynamoAlerts(table),
             DynamoSurveys(table),
+            DynamoAudit(table),
         )
         booked_at = NOW - timedelta(days=3)
         clinic = admin.create_clinic(

@@ -3,12 +3,7 @@ Twilio server over HTTP. One stack per session: tests keep apart by using their 
 patients and phone numbers, and take "now" from the stack (the latest tick's instant plus the
 real time elapsed since)."""
 
-import os
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -17,10 +12,11 @@ from tests.e2e.support import (
     ADMIN_TOKEN,
     AUTH_TOKEN,
     PUBLIC_URL,
-    ROOT,
     Api,
     RunningStack,
     free_port,
+    spawn_stack,
+    stack_environment,
     stop_process,
     tail,
     wait_until_serving,
@@ -37,32 +33,14 @@ def twilio() -> Iterator[FakeTwilio]:
 @pytest.fixture(scope="session")
 def local_stack(twilio: FakeTwilio) -> Iterator[RunningStack]:
     port = free_port()
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("AWS_", "TWILIO_", "TOUCHPOINT_"))
-    }
-    env |= {
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
-        "PYTHONUNBUFFERED": "1",
-        "TOUCHPOINT_PORT": str(port),
-        "TOUCHPOINT_PUBLIC_URL": PUBLIC_URL,
-        "TOUCHPOINT_ADMIN_TOKEN": ADMIN_TOKEN,
-        "TOUCHPOINT_AUTO_TICK": "0",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_API_BASE_URL": twilio.base_url,
-    }
-    with tempfile.NamedTemporaryFile(prefix="touchpoint-e2e-", suffix=".log", delete=False) as log:
-        output = Path(log.name)
-    with output.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "infra.local_stack"],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+    env = stack_environment(
+        port,
+        TOUCHPOINT_ADMIN_TOKEN=ADMIN_TOKEN,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_API_BASE_URL=twilio.base_url,
+    )
+    process, output = spawn_stack(env, "touchpoint-e2e-")
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(port, process, output)

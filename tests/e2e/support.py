@@ -1,8 +1,11 @@
 """Helpers for the end-to-end tests: the local stack as a process, and a small admin API client."""
 
 import itertools
+import os
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +26,40 @@ REQUEST_SECONDS = 30
 NEW_YORK = ZoneInfo("America/New_York")
 
 _numbers = itertools.count(1)
+
+
+def stack_environment(port: int, **settings: str) -> dict[str, str]:
+    """The environment of a local stack process on `port`: this one's, without any AWS, Twilio
+    or Touchpoint variable of the developer's, plus `settings` (`TOUCHPOINT_ADMIN_TOKEN=...`)."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("AWS_", "TWILIO_", "TOUCHPOINT_"))
+    }
+    return env | {
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
+        "PYTHONUNBUFFERED": "1",
+        "TOUCHPOINT_PORT": str(port),
+        "TOUCHPOINT_PUBLIC_URL": PUBLIC_URL,
+        "TOUCHPOINT_AUTO_TICK": "0",
+        **settings,
+    }
+
+
+def spawn_stack(env: dict[str, str], prefix: str) -> tuple[subprocess.Popen[bytes], Path]:
+    """`python -m infra.local_stack` with `env`, its output in a log file named from `prefix`
+    (the caller waits until it serves, and removes the log)."""
+    with tempfile.NamedTemporaryFile(prefix=prefix, suffix=".log", delete=False) as log:
+        output = Path(log.name)
+    with output.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "infra.local_stack"],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    return process, output
 
 
 def free_port() -> int:

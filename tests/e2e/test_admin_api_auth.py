@@ -100,3 +100,71 @@ def test_tick_with_a_now_that_is_not_an_instant_is_refused_with_the_error_shape(
 
     assert 400 <= response.status_code < 500
     assert_error_shape(response)
+
+
+# ---- local users: roles and clinics over HTTP (contract section 8) ----
+
+
+def local_user(api: Api, role: str, clinics: list[str], name: str = "dr-lee") -> Api:
+    response = api.post("/_local/users", {"name": name, "role": role, "clinics": clinics})
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert (created["name"], created["role"], created["clinics"]) == (name, role, sorted(clinics))
+    return Api(api.base_url, created["token"])
+
+
+def test_a_clinician_reads_its_clinic_and_acknowledges_but_changes_no_settings(api: Api) -> None:
+    clinic = api.clinic()
+    patient = clinic.patient()
+    clinician = local_user(api, "clinician", [clinic.clinic_id])
+
+    assert clinician.get(f"/admin/clinics/{clinic.clinic_id}").status_code == 200
+    assert (
+        clinician.get(f"/admin/clinics/{clinic.clinic_id}/patients/{patient['patient_id']}").status_code
+        == 200
+    )
+    refused = clinician.request("PUT", f"/admin/clinics/{clinic.clinic_id}", clinic.body)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"]["code"] == "forbidden"
+    opted_out = clinician.post(f"/admin/clinics/{clinic.clinic_id}/patients/{patient['patient_id']}/opt-out")
+    assert opted_out.status_code == 200, opted_out.text
+
+
+def test_a_clinic_admin_sees_its_clinic_only(api: Api) -> None:
+    mine, theirs = api.clinic(), api.clinic()
+    admin = local_user(api, "clinic_admin", [mine.clinic_id], name="front-desk")
+
+    listed = admin.get("/admin/clinics").json()["items"]
+    assert [clinic["clinic_id"] for clinic in listed] == [mine.clinic_id]
+    other = admin.get(f"/admin/clinics/{theirs.clinic_id}")
+    assert other.status_code == 403
+    assert set(other.json()) == {"error"}
+    assert admin.post("/admin/clinics", mine.body | {"sender": "+15557770321"}).status_code == 403
+
+
+def test_only_a_platform_admin_adds_users_or_ticks(api: Api) -> None:
+    clinic = api.clinic()
+    admin = local_user(api, "clinic_admin", [clinic.clinic_id])
+
+    assert admin.post("/_local/users", {"name": "x", "role": "platform_admin"}).status_code == 403
+    assert admin.post("/_local/tick", {}).status_code == 403
+    platform = local_user(api, "platform_admin", [], name="ops")
+    assert platform.post("/_local/tick", {}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "dr lee", "role": "clinician", "clinics": ["cl_1"]}, "name"),
+        ({"name": "dr-lee", "role": "owner", "clinics": ["cl_1"]}, "role"),
+        ({"name": "dr-lee", "role": "clinician", "clinics": []}, "clinics"),
+        ({"name": "dr-lee", "role": "clinician", "clinics": ["../cl_1"]}, "clinics"),
+        ({"name": "dr-lee", "role": "clinician", "clinics": ["cl_1"], "admin": True}, "admin"),
+        (["dr-lee"], "body"),
+    ],
+)
+def test_a_bad_local_user_is_a_422_naming_the_field(api: Api, body: Any, field: str) -> None:
+    response = api.post("/_local/users", body)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == field

@@ -5,11 +5,13 @@ clinic, a phone to one patient per clinic, a clinic is replaced only as it was r
 re-plan never deletes or overwrites a job that moved on meanwhile.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from touchpoint.domain.alerts import Alert, AlertFilter, AlertState
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobState
+from touchpoint.domain.audit import AuditEntry, AuditQuery
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.consent import ConsentAction, ConsentChange
 from touchpoint.domain.errors import Conflict, NotFound
@@ -35,6 +37,12 @@ class MemoryClinics:
             return self.items[clinic_id]
         except KeyError:
             raise NotFound(f"no clinic {clinic_id!r}", "clinic_id") from None
+
+    def all(self) -> list[Clinic]:
+        return [self.items[clinic_id] for clinic_id in sorted(self.items)]
+
+    def some(self, clinic_ids: Iterable[str]) -> list[Clinic]:
+        return [self.items[clinic_id] for clinic_id in sorted(set(clinic_ids)) if clinic_id in self.items]
 
     def replace(self, old: Clinic, new: Clinic) -> None:
         stored = self.items.get(old.clinic_id)
@@ -216,3 +224,23 @@ class MemorySurveys:
 
     def for_patient(self, patient_id: str) -> list[Survey]:
         return [survey for survey in self.items if survey.patient_id == patient_id]
+
+
+class MemoryAudit:
+    def __init__(self) -> None:
+        self.items: list[AuditEntry] = []
+
+    def record(self, entry: AuditEntry) -> None:
+        self.items.append(entry)
+
+    def entries(self, query: AuditQuery) -> tuple[list[AuditEntry], str | None]:
+        found = [
+            entry
+            for entry in sorted(self.items, key=lambda entry: entry.at)
+            if entry.clinic_id == query.clinic_id
+            and (query.since is None or entry.at >= query.since)
+            and (query.until is None or entry.at <= query.until)
+        ]
+        start = int(query.cursor or 0)
+        page = found[start : start + query.limit]
+        return page, str(start + query.limit) if start + query.limit < len(found) else None

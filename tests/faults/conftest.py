@@ -39,6 +39,8 @@ from tests.e2e.support import (
     free_port,
     local,
     parse_instant,
+    spawn_stack,
+    stack_environment,
     stop_process,
     tail,
     utc_iso,
@@ -112,40 +114,23 @@ class Rig:
 
     def start_stack(self) -> Api:
         self.port = free_port()
-        env = {
-            name: value
-            for name, value in os.environ.items()
-            if not name.startswith(("AWS_", "TWILIO_", "TOUCHPOINT_"))
-        }
-        env |= {
-            "PYTHONPATH": os.pathsep.join([str(ROOT / "functions"), str(ROOT)]),
-            "PYTHONUNBUFFERED": "1",
-            "TOUCHPOINT_PORT": str(self.port),
-            "TOUCHPOINT_PUBLIC_URL": PUBLIC_URL,
-            "TOUCHPOINT_ADMIN_TOKEN": ADMIN_TOKEN,
-            "TOUCHPOINT_AUTO_TICK": "0",
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_API_BASE_URL": self.twilio.base_url,
-            "AWS_ENDPOINT_URL": self.moto_url,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        env = stack_environment(
+            self.port,
+            TOUCHPOINT_ADMIN_TOKEN=ADMIN_TOKEN,
+            TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+            TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+            TWILIO_API_BASE_URL=self.twilio.base_url,
+            AWS_ENDPOINT_URL=self.moto_url,
+            AWS_ACCESS_KEY_ID="local",
+            AWS_SECRET_ACCESS_KEY="local",
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
             # Two shards, not eight: every idle tick reads each shard of each hour through
             # moto_server, and the sharded reads are the lease matrix's (tests/integration).
-            "DUE_SHARDS": "2",
-        }
-        output = _log_file("touchpoint-faults-stack-")
+            DUE_SHARDS="2",
+        )
+        process, output = spawn_stack(env, "touchpoint-faults-stack-")
         self.logs.append(output)
-        with output.open("wb") as sink:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "infra.local_stack"],
-                cwd=ROOT,
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
         base_url = f"http://127.0.0.1:{self.port}"
         wait_until_serving(self.port, process, output)
         self.stack = RunningStack(base_url, PUBLIC_URL, ADMIN_TOKEN, process, output)

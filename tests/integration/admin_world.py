@@ -18,11 +18,13 @@ from infra.local_http import LambdaContext, http_api_event
 from tests.integration.moto_table import empty, item_count
 from touchpoint.adapters.dynamo.alerts import DynamoAlerts
 from touchpoint.adapters.dynamo.appointments import DynamoAppointments
+from touchpoint.adapters.dynamo.audit import DynamoAudit
 from touchpoint.adapters.dynamo.clinics import DynamoClinics
 from touchpoint.adapters.dynamo.messages import DynamoMessageLog
 from touchpoint.adapters.dynamo.patients import DynamoPatients
 from touchpoint.adapters.dynamo.surveys import DynamoSurveys
 from touchpoint.adapters.dynamo.table import Table
+from touchpoint.domain.access import Role, groups_of
 from touchpoint.domain.timeutil import parse_utc
 from touchpoint.handlers.admin import handler
 from touchpoint.usecases.admin import Admin
@@ -39,7 +41,24 @@ CLINIC: dict[str, Any] = {
     "follow_ups": [{"after": "PT4H", "survey": "anxiety-now"}, {"after": "P7D", "survey": "gad7"}],
     "discreet": True,
 }
-AUTHORIZER = {"jwt": {"claims": {"sub": "admin-1", "token_use": "access"}, "scopes": None}}
+
+
+def staff(role: Role, clinics: list[str], name: str = "staff-1") -> dict[str, Any]:
+    """The claims of a signed-in user with `role` in `clinics`, as API Gateway passes them on."""
+    return {
+        "sub": f"sub-{name}",
+        "username": name,
+        "token_use": "access",
+        "cognito:groups": groups_of(role, clinics),
+    }
+
+
+AUTHORIZER = {
+    "jwt": {
+        "claims": {"sub": "admin-1", "token_use": "access", "cognito:groups": "[platform_admin]"},
+        "scopes": None,
+    }
+}
 
 
 @dataclass
@@ -68,13 +87,18 @@ class Api:
         *,
         raw: bytes | None = None,
         authorized: bool = True,
+        claims: dict[str, Any] | None = None,
         now: datetime = NOW,
+        query: str = "",
     ) -> Reply:
+        """One request, signed in as a platform admin unless `claims` says who else."""
         payload = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
         headers = {"content-type": "application/json", "host": "api.example.test"}
-        event = http_api_event(method, path, "", headers, payload, now)
+        event = http_api_event(method, path, query, headers, payload, now)
         if authorized:
-            event["requestContext"]["authorizer"] = AUTHORIZER
+            event["requestContext"]["authorizer"] = (
+                {"jwt": {"claims": claims, "scopes": None}} if claims is not None else AUTHORIZER
+            )
         result = handler(event, LambdaContext("touchpoint-admin"), service=self.service)
         text = result.get("body") or ""
         return Reply(
@@ -86,7 +110,9 @@ class Api:
 
     def items(self) -> list[dict[str, Any]]:
         paginator = self.dynamodb.get_paginator("scan")
-        found = [item for page in paginator.paginate(TableName=self.table.name) for item in page["Items"]]
+        pages = paginator.paginate(TableName=self.table.name)
+        # The audit log's entries record requests, refused ones too: not what a request stored.
+        found = [item for page in pages for item in page["Items"] if not item["pk"]["S"].startswith("AUDIT#")]
         return sorted(found, key=lambda item: (item["pk"]["S"], item["sk"]["S"]))
 
     # Shortcuts for the happy path: each asserts its own success.
@@ -126,6 +152,7 @@ def api(moto_table: tuple[DynamoDBClient, str], monkeypatch: pytest.MonkeyPatch)
         DynamoMessageLog(table),
         DynamoAlerts(table),
         DynamoSurveys(table),
+        DynamoAudit(table),
     )
     return Api(client, table, service)
 

@@ -52,7 +52,12 @@ STARTS_AT = "2030-03-05T15:00:00-05:00"
 DUE_AT = datetime(2030, 3, 5, 18, 0, tzinfo=UTC)
 AFTER_REMINDER = DUE_AT + timedelta(minutes=10)
 
-ADMIN_AUTHORIZER = {"jwt": {"claims": {"sub": "admin-1", "token_use": "access"}, "scopes": None}}
+ADMIN_AUTHORIZER = {
+    "jwt": {
+        "claims": {"sub": "admin-1", "token_use": "access", "cognito:groups": "[platform_admin]"},
+        "scopes": None,
+    }
+}
 
 CLINIC_SETTINGS: dict[str, Any] = {
     "name": "Calm Waters",
@@ -117,8 +122,23 @@ def status_callback(
     return form
 
 
-def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
-    return str(RequestValidator(token).compute_signature(url, params))
+class FormPairs:
+    """Every pair of a form, a repeated field's values too, as the SDK's validator reads a
+    MultiDict (`getall`): what Twilio signs."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(name for name, _ in self.pairs))
+
+    def getall(self, name: str) -> list[str]:
+        return [value for key, value in self.pairs if key == name]
+
+
+def sign(url: str, params: dict[str, str] | list[tuple[str, str]], token: str = AUTH_TOKEN) -> str:
+    form = FormPairs(params) if isinstance(params, list) else params
+    return str(RequestValidator(token).compute_signature(url, form))
 
 
 def webhook_event(

@@ -53,5 +53,12 @@ def empty(client: DynamoDBClient, table_name: str) -> None:
 
 
 def item_count(client: DynamoDBClient, table_name: str) -> int:
-    pages = client.get_paginator("scan").paginate(TableName=table_name, Select="COUNT")
+    """The table's items but the audit log's: a refused request stores nothing else, and its
+    audit entry is the record of the refusal."""
+    pages = client.get_paginator("scan").paginate(
+        TableName=table_name,
+        Select="COUNT",
+        FilterExpression="NOT begins_with(pk, :audit)",
+        ExpressionAttributeValues={":audit": {"S": "AUDIT#"}},
+    )
     return sum(page["Count"] for page in pages)

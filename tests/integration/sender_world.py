@@ -24,6 +24,7 @@ from touchpoint import bootstrap
 from touchpoint.adapters import twilio_sms
 from touchpoint.adapters.dynamo.alerts import DynamoAlerts
 from touchpoint.adapters.dynamo.appointments import DynamoAppointments
+from touchpoint.adapters.dynamo.audit import DynamoAudit
 from touchpoint.adapters.dynamo.clinics import DynamoClinics
 from touchpoint.adapters.dynamo.jobs import DynamoJobs
 from touchpoint.adapters.dynamo.messages import DynamoMessageLog
@@ -98,6 +99,7 @@ class World:
             self.log,
             DynamoAlerts(self.table),
             DynamoSurveys(self.table),
+            DynamoAudit(self.table),
         )
         self.gateway = gateway
         self.twilio = twilio

@@ -4,6 +4,7 @@ pass, published to an SNS topic."""
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,12 +67,17 @@ def admin(
     query: str = "",
     raw: bytes | None = None,
     claims: dict[str, Any] | None = None,
+    role: str = "clinician",
     now: datetime = RAISED + timedelta(minutes=5),
 ) -> Reply:
     payload = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
     headers = {"content-type": "application/json", "host": "api.example.test"}
     event = http_api_event(method, path, query, headers, payload, now)
-    event["requestContext"]["authorizer"] = {"jwt": {"claims": claims or CLINICIAN, "scopes": None}}
+    claims = claims or CLINICIAN
+    if "cognito:groups" not in claims:  # `role` in the clinic the path names
+        clinic = re.search(r"/admin/clinics/([^/]+)", path)
+        claims = claims | {"cognito:groups": f"[{role} clinic:{clinic.group(1) if clinic else ''}]"}
+    event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
     result = admin_handler.handler(event, LambdaContext("touchpoint-admin"), service=world.service)
     text = result.get("body") or ""
     return Reply(int(result["statusCode"]), json.loads(text) if text else None)
@@ -344,8 +350,8 @@ def test_escalation_minutes_is_a_clinic_setting_in_post_put_and_get(world: World
     assert admin(world, "GET", path).body["escalation_minutes"] == 5
 
     settings = {k: v for k, v in admin(world, "GET", path).body.items() if k not in ("escalation_minutes",)}
-    assert admin(world, "PUT", path, settings).body["escalation_minutes"] == 15
-    refused = admin(world, "PUT", path, settings | {"escalation_minutes": 0})
+    assert admin(world, "PUT", path, settings, role="clinic_admin").body["escalation_minutes"] == 15
+    refused = admin(world, "PUT", path, settings | {"escalation_minutes": 0}, role="clinic_admin")
     assert (refused.status, refused.body["error"]["field"]) == (422, "escalation_minutes")
     assert admin(world, "GET", path).body["escalation_minutes"] == 15
 
@@ -447,7 +453,7 @@ def test_two_passes_at_once_escalate_an_alert_once(world: World, ana: Patient) -
 
 
 class RefusingTopic(PrintedAlerts):
-    def escalate(self, alert: Alert, clinic_name: str) -> None:
+    def escalate(self, alert: Alert) -> None:
         raise RuntimeError("SNS is unavailable")
 
 
@@ -476,7 +482,7 @@ def test_a_refused_escalation_leaves_the_reminders_going_is_not_counted_and_is_r
     assert ana.alerts(world)[0]["escalations"] == 1
 
 
-def test_an_escalation_reaches_the_escalations_topic_without_phone_or_text(
+def test_an_escalation_reaches_the_escalations_topic_without_name_phone_or_text(
     world: World, ana: Patient
 ) -> None:
     sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
@@ -495,10 +501,12 @@ def test_an_escalation_reaches_the_escalations_topic_without_phone_or_text(
     assert notification["Subject"].startswith("Touchpoint: ESCALATION")
     message = notification["Message"]
     assert alert["alert_id"] in message
-    assert "Ana" in message
+    assert ana.clinic_id in message
+    assert "Ana" not in message
     assert PATIENT_PHONE not in message
     assert CRISIS_TEXT not in message
     assert notification["MessageAttributes"]["kind"]["Value"] == "crisis"
+    assert notification["MessageAttributes"]["clinic_id"]["Value"] == ana.clinic_id
     assert notification["MessageAttributes"]["escalation"]["Value"] == "1"
 
 

@@ -76,7 +76,8 @@ def test_any_method_on_an_unknown_path_answers_404_in_json(port: int, method: st
         ("POST", "/_local/outbox", "GET"),
         ("TRACE", "/twilio/inbound", "POST"),
         ("GET", "/twilio/status", "POST"),
-        ("OPTIONS", "/admin/clinics", "POST"),
+        ("OPTIONS", "/admin/clinics", "GET, POST"),
+        ("GET", "/_local/users", "POST"),
         ("TRACE", "/admin/clinics/cl_x", "GET, PUT"),
     ],
 )

@@ -19,6 +19,7 @@ from tests.unit.builders import clinic_body
 from touchpoint.adapters.dynamo import (
     alerts,
     appointments,
+    audit,
     clinics,
     keys,
     messages,
@@ -34,8 +35,10 @@ from touchpoint.adapters.dynamo.patients import DynamoPatients
 from touchpoint.adapters.dynamo.surveys import DynamoSurveys
 from touchpoint.adapters.dynamo.table import Item, Table, from_attributes, to_attributes
 from touchpoint.domain import clinic as clinic_module
+from touchpoint.domain.access import Action
 from touchpoint.domain.alerts import Alert, AlertFilter, AlertKind, AlertState
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
+from touchpoint.domain.audit import PLATFORM, AuditEntry
 from touchpoint.domain.clinic import (
     Clinic,
     QuietHours,
@@ -441,6 +444,16 @@ ALERTS = [
 ]
 
 
+AUDIT_ENTRIES = [
+    AuditEntry(
+        NOW, "dr-lee", "sub-1", "clinician", Action.READ_PATIENT, "cl_1", "GET /admin/x", 200, "req1", "pt_1"
+    ),
+    AuditEntry(
+        NOW, "ops", "sub-2", "platform_admin", Action.LIST_CLINICS, PLATFORM, "GET /admin/clinics", 403, "r2"
+    ),
+]
+
+
 def round_trips() -> Iterator[Any]:
     for clinic in CLINICS:
         yield pytest.param(clinic, clinics.to_item, clinics.from_item, id=f"clinic-{clinic.clinic_id}")
@@ -471,6 +484,8 @@ def round_trips() -> Iterator[Any]:
         )
     for alert in ALERTS:
         yield pytest.param(alert, alerts.to_item, alerts.from_item, id=f"alert-{alert.alert_id}")
+    for entry in AUDIT_ENTRIES:
+        yield pytest.param(entry, audit.to_item, audit.from_item, id=f"audit-{entry.action}")
 
 
 @pytest.mark.parametrize(("stored", "to_item", "from_item"), list(round_trips()))
@@ -550,11 +565,11 @@ def test_the_items_on_an_index_carry_its_keys_and_no_other_item_does() -> None:
             appointments.job_to_item(REMINDER, shards=DEFAULT_DUE_SHARDS),
             messages.to_item(MESSAGE, shards=DEFAULT_DUE_SHARDS),
         ],
-        keys.CLINIC_INDEX: [appointments.to_item(APPOINTMENT)],
+        # An appointment (its clinic's, by start), and a clinic's profile (the list of clinics).
+        keys.CLINIC_INDEX: [appointments.to_item(APPOINTMENT), clinics.to_item(CLINIC)],
         keys.ESCALATION_INDEX: [alerts.to_item(ALERT)],
     }
     off_every_index = [
-        clinics.to_item(CLINIC),
         clinics.sender_item(CLINIC),
         patients.to_item(PATIENT),
         patients.phone_item(PATIENT),

@@ -9,6 +9,7 @@ import pytest
 from tests.fakes.memory import (
     MemoryAlerts,
     MemoryAppointments,
+    MemoryAudit,
     MemoryClinics,
     MemoryMessageLog,
     MemoryPatients,
@@ -61,7 +62,7 @@ def world() -> World:
         MemoryMessageLog(),
     )
     return World(
-        Admin(clinics, patients, appointments, messages, MemoryAlerts(), MemorySurveys()),
+        Admin(clinics, patients, appointments, messages, MemoryAlerts(), MemorySurveys(), MemoryAudit()),
         clinics,
         patients,
         appointments,

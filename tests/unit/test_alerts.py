@@ -10,6 +10,7 @@ import pytest
 from tests.fakes.memory import (
     MemoryAlerts,
     MemoryAppointments,
+    MemoryAudit,
     MemoryClinics,
     MemoryMessageLog,
     MemoryPatients,
@@ -199,6 +200,7 @@ class World:
             MemoryMessageLog(),
             self.alerts,
             MemorySurveys(),
+            MemoryAudit(),
         )
 
 
@@ -288,12 +290,12 @@ class Topic:
     """The escalations topic: keeps what it was given; `refusing` makes it fail like SNS down."""
 
     refusing: set[str] = field(default_factory=set)
-    sent: list[tuple[str, int, str]] = field(default_factory=list)
+    sent: list[tuple[str, int]] = field(default_factory=list)
 
-    def escalate(self, alert: Alert, clinic_name: str) -> None:
+    def escalate(self, alert: Alert) -> None:
         if alert.alert_id in self.refusing:
             raise RuntimeError("SNS is unavailable")
-        self.sent.append((alert.alert_id, alert.escalations, clinic_name))
+        self.sent.append((alert.alert_id, alert.escalations))
 
 
 @dataclass
@@ -306,7 +308,7 @@ class Escalating:
     def escalation(self) -> Escalation:
         return Escalation(self.alerts, self.clinics, self.topic)
 
-    def run(self, now: datetime) -> list[tuple[str, int, str]]:
+    def run(self, now: datetime) -> list[tuple[str, int]]:
         before = len(self.topic.sent)
         self.escalation.run(now)
         return self.topic.sent[before:]
@@ -326,7 +328,7 @@ def test_an_open_crisis_alert_is_escalated_once_its_clinic_interval_has_passed(
     escalating.alerts.add(crisis())
 
     assert escalating.run(RAISED + FIFTEEN - timedelta(minutes=1)) == []
-    assert escalating.run(RAISED + FIFTEEN) == [("al_1", 1, "Calm Waters")]
+    assert escalating.run(RAISED + FIFTEEN) == [("al_1", 1)]
     stored = escalating.alerts.get("cl_1", "al_1")
     assert (stored.escalations, stored.escalated_at, stored.state) == (1, RAISED + FIFTEEN, AlertState.OPEN)
 
@@ -344,9 +346,9 @@ def test_an_alert_is_escalated_at_most_once_per_interval(escalating: Escalating)
 def test_the_clinics_own_escalation_minutes_set_the_interval(escalating: Escalating) -> None:
     escalating.alerts.add(crisis(clinic_id="cl_5", interval=timedelta(minutes=5)))
 
-    assert escalating.run(RAISED + timedelta(minutes=5)) == [("al_1", 1, "Harbor Light")]
+    assert escalating.run(RAISED + timedelta(minutes=5)) == [("al_1", 1)]
     assert escalating.run(RAISED + timedelta(minutes=9)) == []
-    assert escalating.run(RAISED + timedelta(minutes=10)) == [("al_1", 2, "Harbor Light")]
+    assert escalating.run(RAISED + timedelta(minutes=10)) == [("al_1", 2)]
 
 
 def test_an_acknowledged_alert_is_never_escalated(escalating: Escalating) -> None:
@@ -389,7 +391,7 @@ def test_two_passes_at_once_escalate_an_alert_once(escalating: Escalating) -> No
     other = Escalation(second, escalating.clinics, escalating.topic).run(due)
 
     assert (first.escalated, other.escalated) == (1, 0)
-    assert escalating.topic.sent == [("al_1", 1, "Calm Waters")]
+    assert escalating.topic.sent == [("al_1", 1)]
     assert escalating.alerts.get("cl_1", "al_1").escalations == 1
 
 
@@ -404,7 +406,7 @@ def test_a_refused_publish_is_not_counted_and_the_next_pass_sends_it(escalating:
     stored = escalating.alerts.get("cl_1", "al_1")
     assert (stored.escalations, stored.escalated_at, stored.next_escalation_at) == (0, None, due)
     escalating.topic.refusing.clear()
-    assert escalating.run(due + timedelta(minutes=1)) == [("al_1", 1, "Calm Waters")]
+    assert escalating.run(due + timedelta(minutes=1)) == [("al_1", 1)]
     assert escalating.alerts.get("cl_1", "al_1").next_escalation_at == due + timedelta(minutes=1) + FIFTEEN
 
 
@@ -416,7 +418,7 @@ def test_a_refused_publish_does_not_cost_the_other_alerts_theirs(escalating: Esc
     result = escalating.escalation.run(RAISED + timedelta(minutes=20))
 
     assert (result.escalated, result.not_published) == (1, ("al_1",))
-    assert [alert_id for alert_id, _, _ in escalating.topic.sent] == ["al_2"]
+    assert [alert_id for alert_id, _ in escalating.topic.sent] == ["al_2"]
 
 
 def test_an_alert_whose_clinic_cannot_be_read_does_not_stop_the_escalation_of_the_others(
@@ -428,7 +430,7 @@ def test_an_alert_whose_clinic_cannot_be_read_does_not_stop_the_escalation_of_th
     result = escalating.escalation.run(RAISED + timedelta(minutes=20))
 
     assert (result.escalated, result.not_published) == (1, ("al_1",))
-    assert [alert_id for alert_id, _, _ in escalating.topic.sent] == ["al_2"]
+    assert [alert_id for alert_id, _ in escalating.topic.sent] == ["al_2"]
     assert escalating.alerts.get("cl_gone", "al_1").escalations == 0
 
 
@@ -480,7 +482,7 @@ def test_the_pass_escalates_even_when_the_send_queue_is_down(escalating: Escalat
     with pytest.raises(RuntimeError, match="SQS"):
         run_scheduler_pass(NoJobs(), Queue(fail=True), RAISED + FIFTEEN, escalation=escalating.escalation)
 
-    assert escalating.topic.sent == [("al_1", 1, "Calm Waters")]
+    assert escalating.topic.sent == [("al_1", 1)]
 
 
 def test_a_pass_result_counts_its_escalations(escalating: Escalating) -> None:

@@ -12,6 +12,7 @@ import pytest
 from tests.fakes.memory import (
     MemoryAlerts,
     MemoryAppointments,
+    MemoryAudit,
     MemoryClinics,
     MemoryMessageLog,
     MemoryPatients,
@@ -238,7 +239,9 @@ def is_nudge(job: Job) -> bool:
 @pytest.fixture
 def world() -> World:
     clinics, patients, appointments = MemoryClinics(), MemoryPatients(), MemoryAppointments()
-    admin = Admin(clinics, patients, appointments, MemoryMessageLog(), MemoryAlerts(), MemorySurveys())
+    admin = Admin(
+        clinics, patients, appointments, MemoryMessageLog(), MemoryAlerts(), MemorySurveys(), MemoryAudit()
+    )
     clinic_id = admin.create_clinic(
         clinic_body(reminders=[{"before": "P1D"}], follow_ups=FOLLOW_UPS), NOW
     ).clinic_id

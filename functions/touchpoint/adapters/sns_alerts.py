@@ -1,81 +1,95 @@
 """Alerts reach the clinic's people: SNS topics in AWS (e-mail, SMS, pager), the terminal locally.
 An open crisis alert's escalation goes to a topic of its own, for whoever must step in then.
 
-The notification names the patient by first name and id only: no phone number and no message
-text leave the system this way; the clinic reads those in Touchpoint.
+A notification holds no PHI, by design: e-mail and pagers are outside the system and a lock screen
+shows the subject to anyone nearby. It carries the alert's id, its kind (as a word that names no
+condition), the clinic's id and where to read the alert: the console's page of it when a console
+URL is configured, else the admin API's list. Never the patient's name or id, a phone number, the
+message text or the clinic's name; the clinician reads those in Touchpoint, signed in. Every
+message has `clinic_id` and `kind` message attributes, so that a clinic can subscribe its own
+address with a filter policy on its clinic id (docs/deploy.md).
 """
 
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
+from urllib.parse import quote
 
 from touchpoint.domain.alerts import Alert, AlertKind
-from touchpoint.domain.timeutil import utc_iso
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
-HEADLINES = {
-    AlertKind.CRISIS: "URGENT: a patient's reply signals a crisis",
-    AlertKind.SEVERE_SCORE: "A patient's questionnaire score is in the severe range",
-    AlertKind.RESCHEDULE_REQUEST: "A patient asked to reschedule",
+# How the notification names each kind: plain words a passer-by learns nothing from.
+KIND_WORDS = {
+    AlertKind.CRISIS: "urgent, a clinician must respond now",
+    AlertKind.SEVERE_SCORE: "a check-in for a clinician to review",
+    AlertKind.RESCHEDULE_REQUEST: "a request to reschedule",
 }
 ESCALATION = "ESCALATION"
+MAX_SUBJECT_CHARS = 100  # SNS refuses a longer subject
+NO_PHI = "This notification holds no patient information, by design: sign in to Touchpoint to read the alert."
 
 
-def _who(alert: Alert) -> str:
-    if alert.patient_id:
-        return f"{alert.first_name} (patient {alert.patient_id})"
-    return "a number not registered with the clinic"
+def where_to_read(alert: Alert, console_url: str | None) -> str:
+    """The console's page of the alert, or the admin API route that lists the clinic's alerts."""
+    if console_url:
+        return f"{console_url.rstrip('/')}/#/alerts/{quote(alert.alert_id, safe='')}"
+    return f"GET /admin/clinics/{quote(alert.clinic_id, safe='')}/alerts (the admin API)"
 
 
-def alert_notice(alert: Alert, clinic_name: str) -> tuple[str, str]:
-    """(subject, message) of the notification."""
-    headline = HEADLINES[alert.kind]
-    message = (
-        f"{headline}.\n\nClinic: {clinic_name}\nPatient: {_who(alert)}\nAt: {utc_iso(alert.at)}\n"
-        f"Alert id: {alert.alert_id}\n\nOpen Touchpoint to read the message and act."
+def _facts(alert: Alert, console_url: str | None) -> str:
+    return (
+        f"Alert: {alert.alert_id}\nKind: {KIND_WORDS[alert.kind]}\nClinic id: {alert.clinic_id}\n"
+        f"Read it: {where_to_read(alert, console_url)}"
     )
-    if alert.kind is AlertKind.CRISIS:
-        message += " The patient was given the 988 Suicide & Crisis Lifeline and 911."
-    return f"Touchpoint: {headline}"[:100], message
+
+
+def alert_notice(alert: Alert, console_url: str | None = None) -> tuple[str, str]:
+    """(subject, message) of the notification."""
+    urgent = "an urgent alert" if alert.kind is AlertKind.CRISIS else "an alert"
+    subject = f"Touchpoint: {urgent} needs a clinician ({alert.alert_id})"
+    message = f"Touchpoint: {urgent} needs a clinician.\n\n{_facts(alert, console_url)}\n\n{NO_PHI}"
+    return subject[:MAX_SUBJECT_CHARS], message
 
 
 def _minutes_open(alert: Alert, now: datetime) -> int:
     return max(int((now - alert.at).total_seconds() // 60), 0)
 
 
-def escalation_notice(alert: Alert, clinic_name: str) -> tuple[str, str]:
+def escalation_notice(alert: Alert, console_url: str | None = None) -> tuple[str, str]:
     """(subject, message) of an escalation: the alert is still open, nobody has acknowledged it."""
-    now = alert.escalated_at or alert.at
-    headline = f"{ESCALATION}: crisis alert open {_minutes_open(alert, now)} min, not acknowledged"
+    minutes = _minutes_open(alert, alert.escalated_at or alert.at)
+    subject = f"Touchpoint: {ESCALATION}, urgent alert unacknowledged for {minutes} min ({alert.alert_id})"
     message = (
-        f"{headline}.\n\nClinic: {clinic_name}\nPatient: {_who(alert)}\nRaised at: {utc_iso(alert.at)}\n"
-        f"Escalation: {alert.escalations}\nAlert id: {alert.alert_id}\n\n"
-        "Nobody has acknowledged this crisis alert yet. Open Touchpoint, reach the patient, and "
-        "acknowledge the alert with a note on what was done."
+        f"{ESCALATION}: nobody has acknowledged this urgent alert {minutes} min after it was raised "
+        f"(escalation {alert.escalations}).\n\n{_facts(alert, console_url)}\n\n"
+        f"Open the alert, reach the patient, and acknowledge it with a note on what was done.\n\n{NO_PHI}"
     )
-    return f"Touchpoint: {headline}"[:100], message
+    return subject[:MAX_SUBJECT_CHARS], message
 
 
 class SnsAlerts:
     """Alerts to the alerts topic, or escalations to the escalations topic (one client, two ARNs)."""
 
-    def __init__(self, client: "SNSClient", topic_arn: str) -> None:
+    def __init__(self, client: "SNSClient", topic_arn: str, console_url: str | None = None) -> None:
         self.client = client
         self.topic_arn = topic_arn
+        self.console_url = console_url
 
-    def publish(self, alert: Alert, clinic_name: str) -> None:
-        self._send(alert, *alert_notice(alert, clinic_name))
+    def publish(self, alert: Alert) -> None:
+        self._send(alert, *alert_notice(alert, self.console_url))
 
-    def escalate(self, alert: Alert, clinic_name: str) -> None:
-        self._send(alert, *escalation_notice(alert, clinic_name), escalation=alert.escalations)
+    def escalate(self, alert: Alert) -> None:
+        self._send(alert, *escalation_notice(alert, self.console_url), escalation=alert.escalations)
 
     def _send(self, alert: Alert, subject: str, message: str, escalation: int | None = None) -> None:
+        # What subscription filter policies match on: a clinic's own address takes its clinic_id.
         attributes: dict[str, MessageAttributeValueTypeDef] = {
-            "kind": {"DataType": "String", "StringValue": alert.kind.value}
+            "clinic_id": {"DataType": "String", "StringValue": alert.clinic_id},
+            "kind": {"DataType": "String", "StringValue": alert.kind.value},
         }
         if escalation is not None:
             attributes["escalation"] = {"DataType": "Number", "StringValue": str(escalation)}
@@ -89,25 +103,22 @@ class SnsAlerts:
 
 @dataclass
 class PrintedAlerts:
-    """The local stand-in for both topics: prints each notification."""
+    """The local stand-in for both topics: prints each notification's subject."""
 
     stream: TextIO = field(default_factory=lambda: sys.stdout)
     published: list[Alert] = field(default_factory=list)
     escalated: list[Alert] = field(default_factory=list)
 
-    def publish(self, alert: Alert, clinic_name: str) -> None:
+    def publish(self, alert: Alert) -> None:
         self.published.append(alert)
-        subject, _ = alert_notice(alert, clinic_name)
-        print(
-            f"[alert] {subject} ({alert.alert_id}, patient {alert.patient_id})", file=self.stream, flush=True
-        )
+        subject, _ = alert_notice(alert)
+        print(f"[alert] {subject} (clinic {alert.clinic_id})", file=self.stream, flush=True)
 
-    def escalate(self, alert: Alert, clinic_name: str) -> None:
+    def escalate(self, alert: Alert) -> None:
         self.escalated.append(alert)
-        subject, _ = escalation_notice(alert, clinic_name)
+        subject, _ = escalation_notice(alert)
         print(
-            f"[alert] {subject.removeprefix('Touchpoint: ')} (escalation {alert.escalations}, "
-            f"{alert.alert_id}, patient {alert.patient_id})",
+            f"[alert] {subject.removeprefix('Touchpoint: ')} (clinic {alert.clinic_id})",
             file=self.stream,
             flush=True,
         )

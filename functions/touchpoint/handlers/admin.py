@@ -1,6 +1,14 @@
-"""Admin API: clinics, patients, appointments and what the clinic reads back."""
+"""Admin API: clinics, patients, appointments and what the clinic reads back.
+
+Every route is declared with `route(method, rule, action)`, which registers it with the resolver
+and in the route table. The handler finds a request's route in the table and decides, before any read,
+whether the caller may do its action to the clinic of its path (domain/access.py): a caller who
+may not gets a 403 and nothing else. Writes and reads of a patient's data then go to the audit
+log, refusals too.
+"""
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,13 +18,17 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from touchpoint import bootstrap
+from touchpoint.domain.access import AUDITED, Action, Caller
+from touchpoint.domain.audit import AuditEntry, parse_audit_query
 from touchpoint.domain.errors import BadRequest, Conflict, DomainError, InvalidInput, InvalidQuery, NotFound
 from touchpoint.domain.ids import ID_RULE, is_well_formed_id
 from touchpoint.domain.json_input import decode_json
-from touchpoint.handlers.identity import caller_name
+from touchpoint.handlers.identity import caller_name, caller_of
+from touchpoint.handlers.route_table import RouteTable
 from touchpoint.handlers.views import (
     alert_view,
     appointment_with_messages_view,
+    audit_entry_view,
     clinic_view,
     message_view,
     outcome_view,
@@ -28,6 +40,8 @@ from touchpoint.usecases.admin import Admin
 logger = Logger()
 tracer = Tracer()
 app = APIGatewayHttpResolver()
+routes = RouteTable(app)
+route = routes.route
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -74,10 +88,22 @@ def now() -> datetime:
     return datetime.fromtimestamp(app.current_event.request_context.time_epoch / 1000, UTC)
 
 
-def caller() -> str:
-    name = caller_name(app.current_event.raw_event)
-    assert name is not None  # the handler admits no request without one
-    return name
+def caller() -> Caller:
+    found: Caller = app.context["caller"]
+    return found
+
+
+@dataclass
+class AuditNote:
+    """What a route learns for its audit entry that its path does not say."""
+
+    clinic_id: str | None = None
+    patient_id: str | None = None
+
+
+def audit_note() -> AuditNote:
+    note: AuditNote = app.context["audit_note"]
+    return note
 
 
 def body() -> Any:
@@ -87,79 +113,105 @@ def body() -> Any:
     return decode_json(raw)
 
 
-@app.post("/admin/clinics")
+@route("GET", "/admin/clinics", Action.LIST_CLINICS)
+def list_clinics() -> dict[str, Any]:
+    return {"items": [clinic_view(clinic) for clinic in admin().clinics_of(caller())]}
+
+
+@route("POST", "/admin/clinics", Action.CREATE_CLINIC)
 def create_clinic() -> tuple[dict[str, Any], int]:
-    return clinic_view(admin().create_clinic(body(), now())), 201
+    clinic = admin().create_clinic(body(), now())
+    audit_note().clinic_id = clinic.clinic_id
+    return clinic_view(clinic), 201
 
 
-@app.get("/admin/clinics/<clinic_id>")
+@route("GET", "/admin/clinics/<clinic_id>", Action.READ_CLINIC)
 def get_clinic(clinic_id: str) -> dict[str, Any]:
     return clinic_view(admin().get_clinic(clinic_id))
 
 
-@app.put("/admin/clinics/<clinic_id>")
+@route("PUT", "/admin/clinics/<clinic_id>", Action.CHANGE_SETTINGS)
 def update_clinic(clinic_id: str) -> dict[str, Any]:
     return clinic_view(admin().update_clinic(clinic_id, body(), now()))
 
 
-@app.post("/admin/clinics/<clinic_id>/patients")
+@route("POST", "/admin/clinics/<clinic_id>/patients", Action.MANAGE_PATIENTS)
 def create_patient(clinic_id: str) -> tuple[dict[str, Any], int]:
-    return patient_view(admin().create_patient(clinic_id, body(), now())), 201
+    patient = admin().create_patient(clinic_id, body(), now())
+    audit_note().patient_id = patient.patient_id
+    return patient_view(patient), 201
 
 
-@app.get("/admin/clinics/<clinic_id>/patients/<patient_id>")
+@route("GET", "/admin/clinics/<clinic_id>/patients/<patient_id>", Action.READ_PATIENT)
 def get_patient(clinic_id: str, patient_id: str) -> dict[str, Any]:
     return patient_view(admin().get_patient(clinic_id, patient_id))
 
 
-@app.get("/admin/clinics/<clinic_id>/patients/<patient_id>/messages")
+@route("GET", "/admin/clinics/<clinic_id>/patients/<patient_id>/messages", Action.READ_PATIENT)
 def patient_messages(clinic_id: str, patient_id: str) -> dict[str, Any]:
     return {"items": [message_view(message) for message in admin().messages_of(clinic_id, patient_id)]}
 
 
-@app.post("/admin/clinics/<clinic_id>/patients/<patient_id>/opt-out")
+@route("POST", "/admin/clinics/<clinic_id>/patients/<patient_id>/opt-out", Action.OPT_OUT)
 def opt_out_patient(clinic_id: str, patient_id: str) -> dict[str, Any]:
     return patient_view(admin().opt_out(clinic_id, patient_id, now()))
 
 
-@app.get("/admin/clinics/<clinic_id>/patients/<patient_id>/surveys")
+@route("GET", "/admin/clinics/<clinic_id>/patients/<patient_id>/surveys", Action.READ_PATIENT)
 def patient_surveys(clinic_id: str, patient_id: str) -> dict[str, Any]:
     at = now()
     return {"items": [survey_view(survey, at) for survey in admin().surveys_of(clinic_id, patient_id)]}
 
 
-@app.get("/admin/clinics/<clinic_id>/patients/<patient_id>/outcomes")
+@route("GET", "/admin/clinics/<clinic_id>/patients/<patient_id>/outcomes", Action.READ_PATIENT)
 def patient_outcomes(clinic_id: str, patient_id: str) -> dict[str, Any]:
     return {"items": [outcome_view(outcome) for outcome in admin().outcomes_of(clinic_id, patient_id)]}
 
 
-@app.get("/admin/clinics/<clinic_id>/alerts")
+@route("GET", "/admin/clinics/<clinic_id>/alerts", Action.READ_CLINIC)
 def clinic_alerts(clinic_id: str) -> dict[str, Any]:
     query = app.current_event.get_query_string_value
     alerts = admin().alerts_of(clinic_id, kind=query("kind"), state=query("state"))
     return {"items": [alert_view(alert) for alert in alerts]}
 
 
-@app.post("/admin/clinics/<clinic_id>/alerts/<alert_id>/acknowledge")
+@route("POST", "/admin/clinics/<clinic_id>/alerts/<alert_id>/acknowledge", Action.ACKNOWLEDGE_ALERT)
 def acknowledge_alert(clinic_id: str, alert_id: str) -> dict[str, Any]:
-    return alert_view(admin().acknowledge_alert(clinic_id, alert_id, body(), by=caller(), now=now()))
+    alert = admin().acknowledge_alert(clinic_id, alert_id, body(), by=caller().name, now=now())
+    audit_note().patient_id = alert.patient_id
+    return alert_view(alert)
 
 
-@app.post("/admin/clinics/<clinic_id>/appointments")
+@route("POST", "/admin/clinics/<clinic_id>/appointments", Action.MANAGE_PATIENTS)
 def create_appointment(clinic_id: str) -> tuple[dict[str, Any], int]:
-    return appointment_with_messages_view(admin().create_appointment(clinic_id, body(), now())), 201
+    booked = admin().create_appointment(clinic_id, body(), now())
+    audit_note().patient_id = booked.appointment.patient_id
+    return appointment_with_messages_view(booked), 201
 
 
-@app.get("/admin/clinics/<clinic_id>/appointments/<appointment_id>")
+@route("GET", "/admin/clinics/<clinic_id>/appointments/<appointment_id>", Action.READ_PATIENT)
 def get_appointment(clinic_id: str, appointment_id: str) -> dict[str, Any]:
-    return appointment_with_messages_view(admin().get_appointment(clinic_id, appointment_id))
+    found = admin().get_appointment(clinic_id, appointment_id)
+    audit_note().patient_id = found.appointment.patient_id
+    return appointment_with_messages_view(found)
 
 
-@app.patch("/admin/clinics/<clinic_id>/appointments/<appointment_id>")
+@route("PATCH", "/admin/clinics/<clinic_id>/appointments/<appointment_id>", Action.MANAGE_PATIENTS)
 def update_appointment(clinic_id: str, appointment_id: str) -> dict[str, Any]:
-    return appointment_with_messages_view(
-        admin().update_appointment(clinic_id, appointment_id, body(), now())
+    changed = admin().update_appointment(clinic_id, appointment_id, body(), now())
+    audit_note().patient_id = changed.appointment.patient_id
+    return appointment_with_messages_view(changed)
+
+
+@route("GET", "/admin/audit", Action.READ_AUDIT)
+def read_audit() -> dict[str, Any]:
+    query = app.current_event.get_query_string_value
+    wanted = parse_audit_query(
+        query("clinic_id"), query("from"), query("to"), query("limit"), query("cursor")
     )
+    audit_note().clinic_id = wanted.clinic_id
+    entries, cursor = admin().audit_entries(wanted)
+    return {"items": [audit_entry_view(entry) for entry in entries], "next_cursor": cursor}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
@@ -169,11 +221,50 @@ def handler(event: dict[str, Any], context: LambdaContext, service: Admin | None
     if caller_name(event) is None:
         message = "sign in first: an Authorization: Bearer <token> header is required"
         return _plain_error(401, "unauthorized", message)
+    signed_in = caller_of(event)
+    if signed_in is None:
+        message = "your user has no role: ask a platform admin to add it to platform_admin, clinic_admin or clinician"
+        return _plain_error(403, "forbidden", message)
     # An id no one gave out names nothing, and one too long for a DynamoDB key must not reach one.
-    if not all(is_well_formed_id(part) for part in str(event.get("rawPath", "")).split("/") if part):
+    path = str(event.get("rawPath", ""))
+    if not all(is_well_formed_id(part) for part in path.split("/") if part):
         return _plain_error(404, "not_found", f"no such resource: {ID_RULE}")
-    app.append_context(admin=service or bootstrap.admin())
-    return app.resolve(event, context)
+    found = routes.match(str(event.get("requestContext", {}).get("http", {}).get("method", "")), path)
+    if found is None:  # no such route: the resolver's JSON 404 or 405, and nothing read
+        return app.resolve(event, context)
+    declared, params = found
+    service = service or bootstrap.admin()
+    note = AuditNote(params.get("clinic_id"), params.get("patient_id"))
+    if not signed_in.may(declared.action, note.clinic_id):
+        result = _plain_error(403, "forbidden", _refusal(signed_in, declared.action, note.clinic_id))
+    else:
+        app.append_context(admin=service, caller=signed_in, audit_note=note)
+        result = app.resolve(event, context)
+    if declared.action in AUDITED or result["statusCode"] == 403:
+        service.record(
+            AuditEntry.of(
+                signed_in,
+                declared.action,
+                declared.name,
+                at=_request_time(event),
+                status=int(result["statusCode"]),
+                request_id=str(event.get("requestContext", {}).get("requestId", "")),
+                clinic_id=note.clinic_id,
+                patient_id=note.patient_id,
+            )
+        )
+    return result
+
+
+def _refusal(caller: Caller, action: Action, clinic_id: str | None) -> str:
+    if clinic_id is not None and not caller.sees(clinic_id):
+        return f"you do not belong to clinic {clinic_id}"
+    return f"a {caller.role.value} may not {action.value.replace('_', ' ')}"
+
+
+def _request_time(event: dict[str, Any]) -> datetime:
+    epoch = event.get("requestContext", {}).get("timeEpoch")
+    return datetime.fromtimestamp(epoch / 1000, UTC) if isinstance(epoch, int | float) else datetime.now(UTC)
 
 
 def _plain_error(status: int, code: str, message: str) -> dict[str, Any]:

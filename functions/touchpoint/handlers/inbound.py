@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from touchpoint import bootstrap
@@ -32,7 +33,9 @@ def refuse(status: int, code: str, message: str, field: str | None = None) -> di
     return respond(status, json.dumps({"error": detail}), "application/json")
 
 
-@logger.inject_lambda_context
+# Every line carries this request's id, and nothing another request appended: the functions share
+# one formatter when they share a process (the local stack), and a warm container keeps its keys.
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
 def handler(
     event: dict[str, Any],
     context: LambdaContext,
@@ -40,9 +43,10 @@ def handler(
     statuses: Callable[[StatusCallback], bool] | None = None,
     signature_check: Callable[[WebhookRequest], bool] | None = None,
 ) -> dict[str, Any]:
-    request = twilio_webhook.read_request(event, bootstrap.settings(InboundSettings).public_url)
+    public_url = bootstrap.settings(InboundSettings).public_url
+    request = twilio_webhook.read_request(event, public_url)
     if request is None:
-        path = str(event.get("rawPath", ""))
+        path = twilio_webhook.route(event, public_url)
         if twilio_webhook.is_webhook_path(path):
             refused = refuse(405, "method_not_allowed", f"{path} takes {twilio_webhook.ALLOWED_METHOD} only")
             refused["headers"]["Allow"] = twilio_webhook.ALLOWED_METHOD

@@ -9,6 +9,7 @@ from typing import Any
 
 from touchpoint.domain.alerts import Alert
 from touchpoint.domain.appointment import Appointment, Job
+from touchpoint.domain.audit import AuditEntry
 from touchpoint.domain.clinic import Clinic, ClinicSettings, FollowUpRule, QuietHours, ReminderRule
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.outcomes import Outcome, OutcomePoint, SeriesPoint
@@ -156,6 +157,15 @@ def alert_view(alert: Alert) -> dict[str, Any]:
         "acknowledged_at": _utc_or_none(alert.acknowledged_at),
         **_same(alert, "note", "escalations"),
         "escalated_at": _utc_or_none(alert.escalated_at),
+    }
+
+
+def audit_entry_view(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "at": utc_iso(entry.at),
+        **_same(entry, "actor", "subject", "role"),
+        "action": entry.action.value,
+        **_same(entry, "clinic_id", "patient_id", "route", "status", "request_id"),
     }
 
 

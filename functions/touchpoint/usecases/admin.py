@@ -4,6 +4,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from touchpoint.domain.access import Caller, Role
 from touchpoint.domain.alerts import Alert, acknowledge, parse_acknowledgement, parse_alert_filter
 from touchpoint.domain.appointment import (
     Appointment,
@@ -13,6 +14,7 @@ from touchpoint.domain.appointment import (
     parse_appointment_change,
     parse_new_appointment,
 )
+from touchpoint.domain.audit import AuditEntry, AuditQuery
 from touchpoint.domain.clinic import MAX_FOLLOW_UP_DELAY, Clinic, parse_clinic_settings
 from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
 from touchpoint.domain.errors import Conflict, NotFound
@@ -25,6 +27,7 @@ from touchpoint.domain.planning import plan_messages, replan, to_job
 from touchpoint.domain.ports.alerts import AlertLog
 from touchpoint.domain.ports.stores import (
     AppointmentRepository,
+    AuditLog,
     ClinicRepository,
     MessageLog,
     PatientRepository,
@@ -51,6 +54,7 @@ class Admin:
         messages: MessageLog,
         alerts: AlertLog,
         surveys: SurveyLog,
+        audit: AuditLog,
     ) -> None:
         self.clinics = clinics
         self.patients = patients
@@ -58,6 +62,7 @@ class Admin:
         self.messages = messages
         self.alerts = alerts
         self.surveys = surveys
+        self.audit = audit
 
     def create_clinic(self, body: object, now: datetime) -> Clinic:
         clinic = Clinic(new_id("cl"), parse_clinic_settings(body), created_at=now, updated_at=now)
@@ -66,6 +71,18 @@ class Admin:
 
     def get_clinic(self, clinic_id: str) -> Clinic:
         return self.clinics.get(clinic_id)
+
+    def clinics_of(self, caller: Caller) -> list[Clinic]:
+        """The clinics `caller` may see: every one for a platform admin, else its own."""
+        if caller.role is Role.PLATFORM_ADMIN:
+            return self.clinics.all()
+        return self.clinics.some(caller.clinics)
+
+    def record(self, entry: AuditEntry) -> None:
+        self.audit.record(entry)
+
+    def audit_entries(self, query: AuditQuery) -> tuple[list[AuditEntry], str | None]:
+        return self.audit.entries(query)
 
     def update_clinic(self, clinic_id: str, body: object, now: datetime) -> Clinic:
         """Replace the settings and re-plan every message not yet sent."""

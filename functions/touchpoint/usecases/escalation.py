@@ -51,7 +51,7 @@ class Escalation:
         if not self.alerts.move_escalation(alert, counted):
             return 0  # acknowledged meanwhile, or another pass counted it
         try:
-            self.publisher.escalate(counted, clinic.settings.name)
+            self.publisher.escalate(counted)
         except Exception:
             # Not sent, so not counted: as it was, and due at once for the next pass.
             self.alerts.move_escalation(counted, replace(alert, next_escalation_at=now))

@@ -99,7 +99,7 @@ class Inbound:
         unpublished = []
         for alert in record.alerts:
             try:
-                self.alerts.publish(alert, clinic.settings.name if clinic else "")
+                self.alerts.publish(alert)
             except Exception:  # the patient's reply, 988 included, must not wait on the notification
                 unpublished.append(alert.alert_id)
         return Received(decision.reply, tuple(unpublished))

@@ -6,13 +6,13 @@ today's rules (a survey since removed, a limit since lowered), and fields that o
 lack take their defaults.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from touchpoint.adapters.dynamo import keys
-from touchpoint.adapters.dynamo.table import Item, Repository
+from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
 from touchpoint.domain.clinic import (
     DEFAULT_ESCALATION_MINUTES,
     DEFAULT_QUIET_HOURS,
@@ -31,6 +31,7 @@ from touchpoint.domain.timeutil import format_duration, parse_duration, parse_ut
 def to_item(clinic: Clinic) -> Item:
     return {
         **keys.clinic(clinic.clinic_id),
+        **keys.clinic_listing(clinic.clinic_id),
         "type": "clinic",
         "clinic_id": clinic.clinic_id,
         "settings": settings_to_item(clinic.settings),
@@ -127,6 +128,26 @@ class DynamoClinics(Repository):
         if item is None:
             raise NotFound(f"no clinic {clinic_id!r}", "clinic_id")
         return from_item(item)
+
+    def all(self) -> list[Clinic]:
+        """Every clinic, by id: a query of the by_clinic index's clinic list, no Scan."""
+        return [
+            from_item(item)
+            for item in self.table.query(
+                IndexName=keys.CLINIC_INDEX,
+                KeyConditionExpression="clinic_pk = :list",
+                ExpressionAttributeValues=to_attributes({":list": keys.CLINIC_LIST}),
+            )
+        ]
+
+    def some(self, clinic_ids: Iterable[str]) -> list[Clinic]:
+        """The clinics of `clinic_ids` that exist, by id."""
+        found = []
+        for clinic_id in sorted(set(clinic_ids)):
+            item = self.table.get(keys.clinic(clinic_id))
+            if item is not None:
+                found.append(from_item(item))
+        return found
 
     def replace(self, old: Clinic, new: Clinic) -> None:
         items = [

@@ -34,10 +34,10 @@ class AlertEscalations(Protocol):
 
 
 class AlertPublisher(Protocol):
-    def publish(self, alert: Alert, clinic_name: str) -> None: ...
+    def publish(self, alert: Alert) -> None: ...
 
 
 class EscalationPublisher(Protocol):
-    def escalate(self, alert: Alert, clinic_name: str) -> None:
+    def escalate(self, alert: Alert) -> None:
         """Tell the clinic's people again, louder: the crisis alert is still open."""
         ...

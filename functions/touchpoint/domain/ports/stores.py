@@ -1,9 +1,12 @@
-"""Storage of the clinic's records: clinics, patients, appointments, the message log, surveys."""
+"""Storage of the clinic's records: clinics, patients, appointments, the message log, surveys,
+and the audit log."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job
+from touchpoint.domain.audit import AuditEntry, AuditQuery
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.consent import ConsentChange
 from touchpoint.domain.messages import MessageRecord
@@ -14,6 +17,11 @@ from touchpoint.domain.surveys import Survey
 class ClinicRepository(Protocol):
     def add(self, clinic: Clinic) -> None: ...
     def get(self, clinic_id: str) -> Clinic: ...
+    def all(self) -> list[Clinic]: ...
+    def some(self, clinic_ids: Iterable[str]) -> list[Clinic]:
+        """The clinics of `clinic_ids` that exist."""
+        ...
+
     def replace(self, old: Clinic, new: Clinic) -> None: ...
 
 
@@ -47,3 +55,10 @@ class MessageLog(Protocol):
 
 class SurveyLog(Protocol):
     def for_patient(self, patient_id: str) -> list[Survey]: ...
+
+
+class AuditLog(Protocol):
+    def record(self, entry: AuditEntry) -> None: ...
+    def entries(self, query: AuditQuery) -> tuple[list[AuditEntry], str | None]:
+        """One page of the query's entries, oldest first, and the next page's cursor, if any."""
+        ...
