@@ -62,15 +62,17 @@ with open(sys.argv[2], "w", encoding="utf-8") as target:
 endef
 export SAM_EXPAND
 
-.PHONY: help demo test unit integration e2e faults run deploy user token lint build bench requirements crisis-words install clean
+.PHONY: help demo tour test unit integration e2e faults run cli deploy user token lint build bench requirements crisis-words install clean
 
 help:
 	@echo "make demo          play one clinic story end to end, locally"
+	@echo "make tour          run README.md's walk-through (its curl blocks) against a fresh local stack"
 	@echo "make test          lint, build the SAM template, run the test suite"
 	@echo "make unit          the domain's tests and the crisis net's evaluation (no AWS emulation)"
 	@echo "make integration   adapters and handlers on moto"
 	@echo "make e2e           the local stack over HTTP, with a fake Twilio server"
 	@echo "make faults        the local stack killed, Twilio failing, ticks at once: the fault table"
+	@echo "make cli ARGS=     the command line: make cli ARGS='--clinic cl_... appointments list --day tomorrow'"
 	@echo "make run           the local stack on http://127.0.0.1:\$${TOUCHPOINT_PORT:-3000}"
 	@echo "make deploy        sam build && sam deploy --guided (needs AWS credentials)"
 	@echo "make user          EMAIL= ROLE= CLINICS=: an admin user of the deployed stack, with its role"
@@ -139,8 +141,22 @@ faults: $(VENV_STAMP)
 demo: $(VENV_STAMP)
 	$(RUN) -m infra.demo
 
+# The README's walk-through, block by block, against a fresh local stack (or the one at
+# $TOUCHPOINT_URL with $TOUCHPOINT_TOKEN): fails naming the block that no longer works.
+tour: $(VENV_STAMP)
+	$(RUN) -m infra.tour
+
 run: $(VENV_STAMP)
 	$(RUN) -m infra.local_stack
+
+# The command line (bin/touchpoint, infra/cli.py); linked into .venv/bin so that
+# `.venv/bin/touchpoint` and `uv run touchpoint` find it too (uv installs no entry point of a
+# project that is not a package).
+cli: $(BIN)/touchpoint
+	@$(BIN)/touchpoint $(ARGS)
+
+$(BIN)/touchpoint: | $(VENV_STAMP)
+	@ln -sf ../../bin/touchpoint $@
 
 deploy: build
 	$(SAM) deploy --guided
@@ -160,6 +176,7 @@ bench: $(VENV_STAMP)
 	$(RUN) tests/bench/run.py
 	$(RUN) tests/bench/inbound.py
 	$(RUN) tests/bench/crisis.py
+	$(RUN) tests/bench/imports.py
 
 # The crisis net's list of real words that look like typos of its key words (needs Debian's word lists).
 crisis-words: $(VENV_STAMP)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsLambdaContext
 
@@ -44,6 +44,17 @@ class LambdaContext(PowertoolsLambdaContext):
         return 60_000
 
 
+def query_parameters(query: str) -> dict[str, str] | None:
+    """`queryStringParameters` as API Gateway passes them: each name and value percent-decoded
+    (a `+` stays a `+`), a repeated name's values joined by commas, None when there are none."""
+    found: dict[str, list[str]] = {}
+    for pair in query.split("&"):
+        if "=" in pair:
+            name, value = pair.split("=", 1)
+            found.setdefault(unquote(name), []).append(unquote(value))
+    return {name: ",".join(values) for name, values in found.items()} or None
+
+
 def http_api_event(
     method: str, path: str, query: str, headers: dict[str, str], body: bytes, now: datetime
 ) -> dict[str, Any]:
@@ -57,7 +68,7 @@ def http_api_event(
         "rawPath": path,
         "rawQueryString": query,
         "headers": headers,
-        "queryStringParameters": dict(pair.split("=", 1) for pair in query.split("&") if "=" in pair) or None,
+        "queryStringParameters": query_parameters(query),
         "requestContext": {
             "accountId": "000000000000",
             "apiId": "local",

@@ -226,6 +226,14 @@ class LocalStack:
         ):
             message = "the /_local/ routes are a platform admin's"
             return json_response(403, error_body("forbidden", message))
+        if url.path == "/health":
+            return self._invoke_http("admin", method, url.path, url.query, headers, body)
+        if url.path == "/openapi.json":
+            from importlib.resources import files
+
+            if method != "GET":
+                return method_not_allowed(url.path, "GET")
+            return json_response(200, json.loads(files("touchpoint").joinpath("openapi.json").read_text()))
         if url.path == "/_local/tick":
             return self._tick_request(method, body)
         if url.path == "/_local/users":

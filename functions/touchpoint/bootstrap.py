@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from touchpoint.domain.ports.sms import SmsGateway, SmsRecords
     from touchpoint.usecases.admin import Admin
     from touchpoint.usecases.escalation import Escalation
+    from touchpoint.usecases.importing import Importer
     from touchpoint.usecases.inbound import Inbound
     from touchpoint.usecases.reconciling import ReconcileResult
     from touchpoint.usecases.scheduling import PassResult
@@ -119,6 +120,7 @@ def admin(*, table: Table | None = None) -> Admin:
     from touchpoint.adapters.dynamo.appointments import DynamoAppointments
     from touchpoint.adapters.dynamo.audit import DynamoAudit
     from touchpoint.adapters.dynamo.clinics import DynamoClinics
+    from touchpoint.adapters.dynamo.lists import DynamoLists
     from touchpoint.adapters.dynamo.messages import DynamoMessageLog
     from touchpoint.adapters.dynamo.patients import DynamoPatients
     from touchpoint.adapters.dynamo.surveys import DynamoSurveys
@@ -135,7 +137,21 @@ def admin(*, table: Table | None = None) -> Admin:
         DynamoAlerts(store),
         DynamoSurveys(store),
         DynamoAudit(store),
+        DynamoLists(store),
     )
+
+
+def importer(service: Admin) -> Importer:
+    """Imports through `service`, reading existing records in batches from the table its stores
+    write to (the admin function's, or a test's)."""
+    from touchpoint.adapters.dynamo.importing import DynamoImportLookup
+    from touchpoint.adapters.dynamo.table import Repository
+    from touchpoint.usecases.importing import Importer
+
+    store = service.patients
+    if not isinstance(store, Repository):
+        raise TypeError("imports read the table of the DynamoDB stores")
+    return Importer(service, DynamoImportLookup(store.table))
 
 
 # ---- the scheduler function ----

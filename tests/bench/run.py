@@ -69,6 +69,7 @@ def scenario(future_jobs: int, due: int = DUE, *, deliver: bool = True) -> dict[
     from touchpoint.adapters.dynamo.audit import DynamoAudit
     from touchpoint.adapters.dynamo.clinics import DynamoClinics
     from touchpoint.adapters.dynamo.jobs import DynamoJobs
+    from touchpoint.adapters.dynamo.lists import DynamoLists
     from touchpoint.adapters.dynamo.messages import DynamoMessageLog
     from touchpoint.adapters.dynamo.patients import DynamoPatients
     from touchpoint.adapters.dynamo.surveys import DynamoSurveys
@@ -94,6 +95,7 @@ def scenario(future_jobs: int, due: int = DUE, *, deliver: bool = True) -> dict[
             DynamoAlerts(table),
             DynamoSurveys(table),
             DynamoAudit(table),
+            DynamoLists(table),
         )
         booked_at = NOW - timedelta(days=3)
         clinic = admin.create_clinic(

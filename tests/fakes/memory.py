@@ -8,8 +8,9 @@ re-plan never deletes or overwrites a job that moved on meanwhile.
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
-from touchpoint.domain.alerts import Alert, AlertFilter, AlertState
+from touchpoint.domain.alerts import Alert, AlertState
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobState
 from touchpoint.domain.audit import AuditEntry, AuditQuery
 from touchpoint.domain.clinic import Clinic
@@ -66,6 +67,17 @@ class MemoryPatients:
             raise Conflict("phone already belongs to a patient of this clinic")
         self.items[key] = patient
 
+    def update(self, old: Patient, new: Patient) -> None:
+        for other in self.items.values():
+            if other.clinic_id == new.clinic_id and other.patient_id != new.patient_id:
+                if other.phone == new.phone:
+                    raise Conflict("phone already belongs to a patient", "phone", other.patient_id)
+                if new.external_id and other.external_id == new.external_id:
+                    raise Conflict(
+                        "external_id already belongs to a patient", "external_id", other.patient_id
+                    )
+        self.items[(new.clinic_id, new.patient_id)] = new
+
     def get(self, clinic_id: str, patient_id: str) -> Patient:
         try:
             return self.items[(clinic_id, patient_id)]
@@ -104,9 +116,15 @@ class MemoryAppointments:
         return stored.appointment, list(stored.jobs.values())
 
     def save_plan(
-        self, appointment: Appointment, *, seen: AppointmentStatus, remove: list[Job], put: list[Job]
+        self,
+        appointment: Appointment,
+        *,
+        seen: AppointmentStatus,
+        remove: list[Job],
+        put: list[Job],
+        was: Appointment | None = None,
     ) -> None:
-        """All or nothing, under the same conditions as the DynamoDB transaction."""
+        """All or nothing, under the same conditions as the DynamoDB transaction (bookings aside)."""
         stored = self.items.get(appointment.appointment_id)
         conflict = Conflict("a message of this appointment changed meanwhile; try again")
         if stored is None or stored.appointment.status is not seen:
@@ -169,10 +187,6 @@ class MemoryAlerts:
     def add(self, alert: Alert) -> None:
         """What the inbound message's transaction does."""
         self.items[alert.alert_id] = alert
-
-    def for_clinic(self, clinic_id: str, which: AlertFilter) -> list[Alert]:
-        found = [a for a in self.items.values() if a.clinic_id == clinic_id and which.matches(a)]
-        return sorted(found, key=lambda alert: (alert.at, alert.alert_id), reverse=True)
 
     def get(self, clinic_id: str, alert_id: str) -> Alert:
         alert = self.items.get(alert_id)
@@ -244,3 +258,14 @@ class MemoryAudit:
         start = int(query.cursor or 0)
         page = found[start : start + query.limit]
         return page, str(start + query.limit) if start + query.limit < len(found) else None
+
+
+class NoLists:
+    """The clinic's lists, for unit tests of everything else: they are queries of the table's
+    keys and indexes, tested on moto (tests/integration/test_admin_lists.py)."""
+
+    def _unused(self, *_: object, **__: object) -> Any:
+        raise AssertionError("the lists are tested on moto, not in memory")
+
+    patients = patient_by_phone = appointments = messages = alerts = _unused
+    completed_surveys = first_names = external_ids = _unused

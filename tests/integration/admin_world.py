@@ -20,6 +20,7 @@ from touchpoint.adapters.dynamo.alerts import DynamoAlerts
 from touchpoint.adapters.dynamo.appointments import DynamoAppointments
 from touchpoint.adapters.dynamo.audit import DynamoAudit
 from touchpoint.adapters.dynamo.clinics import DynamoClinics
+from touchpoint.adapters.dynamo.lists import DynamoLists
 from touchpoint.adapters.dynamo.messages import DynamoMessageLog
 from touchpoint.adapters.dynamo.patients import DynamoPatients
 from touchpoint.adapters.dynamo.surveys import DynamoSurveys
@@ -101,9 +102,9 @@ class Api:
             )
         result = handler(event, LambdaContext("touchpoint-admin"), service=self.service)
         text = result.get("body") or ""
-        return Reply(
-            int(result["statusCode"]), json.loads(text) if text else None, result.get("headers") or {}
-        )
+        headers = result.get("headers") or {}
+        as_json = text and headers.get("Content-Type", "").startswith("application/json")
+        return Reply(int(result["statusCode"]), json.loads(text) if as_json else text or None, headers)
 
     def item_count(self) -> int:
         return item_count(self.dynamodb, self.table.name)
@@ -153,6 +154,7 @@ def api(moto_table: tuple[DynamoDBClient, str], monkeypatch: pytest.MonkeyPatch)
         DynamoAlerts(table),
         DynamoSurveys(table),
         DynamoAudit(table),
+        DynamoLists(table),
     )
     return Api(client, table, service)
 

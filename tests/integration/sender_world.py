@@ -27,6 +27,7 @@ from touchpoint.adapters.dynamo.appointments import DynamoAppointments
 from touchpoint.adapters.dynamo.audit import DynamoAudit
 from touchpoint.adapters.dynamo.clinics import DynamoClinics
 from touchpoint.adapters.dynamo.jobs import DynamoJobs
+from touchpoint.adapters.dynamo.lists import DynamoLists
 from touchpoint.adapters.dynamo.messages import DynamoMessageLog
 from touchpoint.adapters.dynamo.patients import DynamoPatients
 from touchpoint.adapters.dynamo.surveys import DynamoSurveys
@@ -100,6 +101,7 @@ class World:
             DynamoAlerts(self.table),
             DynamoSurveys(self.table),
             DynamoAudit(self.table),
+            DynamoLists(self.table),
         )
         self.gateway = gateway
         self.twilio = twilio

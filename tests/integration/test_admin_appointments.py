@@ -56,7 +56,8 @@ def test_post_appointment_answers_201_scheduled_with_its_planned_messages(api: A
         ("2026-11-30T20:00:00Z", "pending"),
         ("2026-12-01T18:00:00Z", "pending"),
     ]
-    assert api.item_count() == count + 1 + len(created["messages"])
+    # The appointment, the patient's booking at its start, and its messages.
+    assert api.item_count() == count + 2 + len(created["messages"])
 
 
 def test_get_appointment_returns_what_was_created(api: Api, booked: Booked) -> None:

@@ -152,7 +152,7 @@ def test_a_known_path_with_another_method_answers_405_with_allow(
 
     assert reply.status == 405
     assert reply.error["code"] == "method_not_allowed"
-    assert {part.strip() for part in reply.headers["Allow"].split(",")} == {"GET", "PUT"}
+    assert {part.strip() for part in reply.headers["Allow"].split(",")} == {"GET", "PATCH", "PUT"}
     assert api.item_count() == before
 
 

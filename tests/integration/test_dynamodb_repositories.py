@@ -94,8 +94,11 @@ def seeded(repos: Repos, jobs: list[Job], *, with_context: bool = True) -> None:
     by_appointment: dict[str, list[Job]] = {}
     for planned in jobs:
         by_appointment.setdefault(planned.appointment_id, []).append(planned)
-    for appointment_id, its_jobs in by_appointment.items():
-        repos.appointments.add(appointment(appointment_id), its_jobs)
+    # An hour apart: one patient is never booked twice at one instant.
+    for hours, (appointment_id, its_jobs) in enumerate(by_appointment.items()):
+        repos.appointments.add(
+            appointment(appointment_id, starts_at=STARTS + timedelta(hours=hours)), its_jobs
+        )
 
 
 def message(message_id: str, at: datetime, patient_id: str = "pt_1", **extra: Any) -> MessageRecord:

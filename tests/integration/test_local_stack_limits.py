@@ -78,7 +78,7 @@ def test_any_method_on_an_unknown_path_answers_404_in_json(port: int, method: st
         ("GET", "/twilio/status", "POST"),
         ("OPTIONS", "/admin/clinics", "GET, POST"),
         ("GET", "/_local/users", "POST"),
-        ("TRACE", "/admin/clinics/cl_x", "GET, PUT"),
+        ("TRACE", "/admin/clinics/cl_x", "GET, PATCH, PUT"),
     ],
 )
 def test_a_known_path_with_another_method_answers_405_with_allow(

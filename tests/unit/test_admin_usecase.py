@@ -14,6 +14,7 @@ from tests.fakes.memory import (
     MemoryMessageLog,
     MemoryPatients,
     MemorySurveys,
+    NoLists,
 )
 from tests.unit.builders import NEW_YORK, clinic_body, local, utc
 from touchpoint.domain.appointment import AppointmentStatus, JobKind, JobState
@@ -62,7 +63,16 @@ def world() -> World:
         MemoryMessageLog(),
     )
     return World(
-        Admin(clinics, patients, appointments, messages, MemoryAlerts(), MemorySurveys(), MemoryAudit()),
+        Admin(
+            clinics,
+            patients,
+            appointments,
+            messages,
+            MemoryAlerts(),
+            MemorySurveys(),
+            MemoryAudit(),
+            NoLists(),
+        ),
         clinics,
         patients,
         appointments,

@@ -15,6 +15,7 @@ from tests.fakes.memory import (
     MemoryMessageLog,
     MemoryPatients,
     MemorySurveys,
+    NoLists,
 )
 from tests.unit.builders import clinic, utc
 from touchpoint.domain.alerts import (
@@ -201,6 +202,7 @@ class World:
             self.alerts,
             MemorySurveys(),
             MemoryAudit(),
+            NoLists(),
         )
 
 
@@ -257,29 +259,6 @@ def test_a_bad_body_changes_nothing(world: World) -> None:
     with pytest.raises(InvalidInput):
         world.admin.acknowledge_alert("cl_1", "al_1", {"note": 7}, by="dr-lee", now=RAISED)
     assert world.alerts.get("cl_1", "al_1") == crisis()
-
-
-def test_alerts_are_listed_newest_first_and_filtered_by_kind_and_state(world: World) -> None:
-    older = crisis("al_old", RAISED)
-    reschedule = new_alert(
-        "al_r", "cl_1", "reschedule_request", RAISED + timedelta(minutes=1), "R", escalation_interval=FIFTEEN
-    )
-    newer = crisis("al_new", RAISED + timedelta(minutes=2))
-    for alert in (older, reschedule, newer, crisis("al_other", clinic_id="cl_2")):
-        world.alerts.add(alert)
-    world.admin.acknowledge_alert("cl_1", "al_old", {"note": "done"}, by="dr-lee", now=RAISED)
-
-    def ids(**query: str) -> list[str]:
-        return [alert.alert_id for alert in world.admin.alerts_of("cl_1", **query)]
-
-    assert ids() == ["al_new", "al_r", "al_old"]
-    assert ids(kind="crisis") == ["al_new", "al_old"]
-    assert ids(state="open") == ["al_new", "al_r"]
-    assert ids(kind="crisis", state="open") == ["al_new"]
-    assert ids(kind="crisis", state="acknowledged") == ["al_old"]
-    assert ids(kind="severe_score") == []
-    with pytest.raises(InvalidQuery):
-        ids(state="closed")
 
 
 # ---- escalation ------------------------------------------------------------------------------

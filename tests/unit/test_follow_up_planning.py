@@ -17,6 +17,7 @@ from tests.fakes.memory import (
     MemoryMessageLog,
     MemoryPatients,
     MemorySurveys,
+    NoLists,
 )
 from tests.unit.builders import NEW_YORK, appointment, clinic_body, job, local, patient, settings, utc
 from touchpoint.domain.appointment import AppointmentStatus, Job, JobKind, JobState
@@ -240,7 +241,14 @@ def is_nudge(job: Job) -> bool:
 def world() -> World:
     clinics, patients, appointments = MemoryClinics(), MemoryPatients(), MemoryAppointments()
     admin = Admin(
-        clinics, patients, appointments, MemoryMessageLog(), MemoryAlerts(), MemorySurveys(), MemoryAudit()
+        clinics,
+        patients,
+        appointments,
+        MemoryMessageLog(),
+        MemoryAlerts(),
+        MemorySurveys(),
+        MemoryAudit(),
+        NoLists(),
     )
     clinic_id = admin.create_clinic(
         clinic_body(reminders=[{"before": "P1D"}], follow_ups=FOLLOW_UPS), NOW

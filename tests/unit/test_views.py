@@ -118,7 +118,7 @@ def test_an_appointment_view_has_its_status_and_planned_messages() -> None:
     assert skipped_view == job_view(skipped)
 
 
-def test_a_message_view_has_direction_body_status_and_time() -> None:
+def test_a_message_view_has_its_patient_direction_body_status_and_time() -> None:
     message = MessageRecord("ms_1", "cl_1", "pt_1", "inbound", "C", "received", AT)
     sent = MessageRecord(
         "ms_2", "cl_1", "pt_1", "outbound", "Hi", "sent", AT, twilio_sid="SM1", job_id="jb_1"
@@ -126,6 +126,7 @@ def test_a_message_view_has_direction_body_status_and_time() -> None:
 
     assert message_view(message) == {
         "message_id": "ms_1",
+        "patient_id": "pt_1",
         "direction": "inbound",
         "body": "C",
         "status": "received",
@@ -133,6 +134,7 @@ def test_a_message_view_has_direction_body_status_and_time() -> None:
     }
     assert list(message_view(sent)) == [
         "message_id",
+        "patient_id",
         "direction",
         "body",
         "status",

@@ -6,6 +6,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.errors import Conflict, InvalidInput
+from touchpoint.domain.external_ids import parse_external_id
 from touchpoint.domain.ids import ID_RULE, is_well_formed_id
 from touchpoint.domain.json_input import json_object
 from touchpoint.domain.timeutil import exists_in_zone
@@ -48,6 +49,7 @@ class Appointment:
     duration_minutes: int
     status: AppointmentStatus
     created_at: datetime
+    external_id: str | None = None  # the clinic's own id for it (its EHR's), unique in the clinic
 
     @property
     def ends_at(self) -> datetime:
@@ -86,6 +88,7 @@ class NewAppointment:
     patient_id: str
     starts_at: datetime
     duration_minutes: int
+    external_id: str | None = None
 
 
 def parse_starts_at(value: object, clinic_zone: ZoneInfo, now: datetime) -> datetime:
@@ -122,7 +125,7 @@ def parse_duration_minutes(value: object) -> int:
 
 
 def parse_new_appointment(body: object, clinic_zone: ZoneInfo, now: datetime) -> NewAppointment:
-    body = json_object(body, allowed={"patient_id", "starts_at", "duration_minutes"})
+    body = json_object(body, allowed={"patient_id", "starts_at", "duration_minutes", "external_id"})
     patient_id = body.get("patient_id")
     if not isinstance(patient_id, str) or not patient_id:
         raise InvalidInput("patient_id is required", "patient_id")
@@ -132,6 +135,7 @@ def parse_new_appointment(body: object, clinic_zone: ZoneInfo, now: datetime) ->
         patient_id=patient_id,
         starts_at=parse_starts_at(body.get("starts_at"), clinic_zone, now),
         duration_minutes=parse_duration_minutes(body.get("duration_minutes", DEFAULT_DURATION_MINUTES)),
+        external_id=parse_external_id(body.get("external_id")),
     )
 
 

@@ -1,6 +1,7 @@
 """A clinic's settings: who it is, when it texts and how."""
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -110,37 +111,68 @@ def parse_clinic_settings(body: object) -> ClinicSettings:
     """
     data = json_object(body, allowed=_CLINIC_FIELDS | {"clinic_id", "created_at", "updated_at"})
     return ClinicSettings(
-        name=_text(data.get("name"), "name", maximum=100),
-        timezone=parse_zone(data.get("timezone"), "timezone"),
-        sender=to_sender(data.get("sender"), "sender"),
-        phone=to_e164(data.get("phone"), "phone"),
-        quiet_hours=_quiet_hours(data.get("quiet_hours", DEFAULT_QUIET_HOURS)),
-        reminders=tuple(
-            _reminder(rule, f"reminders[{index}]")
-            for index, rule in enumerate(_list(data.get("reminders", DEFAULT_REMINDERS), "reminders"))
-        ),
-        follow_ups=tuple(
-            _follow_up(rule, f"follow_ups[{index}]")
-            for index, rule in enumerate(_list(data.get("follow_ups", []), "follow_ups"))
-        ),
-        discreet=_bool(data.get("discreet", True), "discreet"),
-        survey_expiry=timedelta(
-            hours=_whole(
-                data.get("survey_expiry_hours", DEFAULT_SURVEY_EXPIRY_HOURS),
-                "survey_expiry_hours",
-                "hours",
-                MAX_SURVEY_EXPIRY_HOURS,
-            )
-        ),
-        escalation_interval=timedelta(
-            minutes=_whole(
-                data.get("escalation_minutes", DEFAULT_ESCALATION_MINUTES),
-                "escalation_minutes",
-                "minutes",
-                MAX_ESCALATION_MINUTES,
-            )
-        ),
+        **{
+            attribute: parse(data.get(name, _DEFAULTS.get(name)))
+            for name, (attribute, parse) in _SETTINGS.items()
+        }
     )
+
+
+def parse_clinic_change(body: object, current: ClinicSettings) -> ClinicSettings:
+    """The settings with only the fields `body` names replaced, each checked as a PUT checks it."""
+    data = json_object(body, allowed=_CLINIC_FIELDS)
+    if not data:
+        raise InvalidInput(f"body must name at least one of {', '.join(sorted(_CLINIC_FIELDS))}", "body")
+    changed = {_SETTINGS[name][0]: _SETTINGS[name][1](value) for name, value in data.items()}
+    return replace(current, **changed)
+
+
+# What the planned messages depend on (planning.plan_messages): a change of anything else
+# (the name, the sender, the survey expiry...) leaves every plan as it is.
+PLANNING_SETTINGS = ("reminders", "follow_ups", "quiet_hours")
+
+
+def changes_plans(old: ClinicSettings, new: ClinicSettings) -> bool:
+    return any(getattr(old, name) != getattr(new, name) for name in PLANNING_SETTINGS)
+
+
+_DEFAULTS: dict[str, Any] = {
+    "quiet_hours": DEFAULT_QUIET_HOURS,
+    "reminders": DEFAULT_REMINDERS,
+    "follow_ups": [],
+    "discreet": True,
+    "survey_expiry_hours": DEFAULT_SURVEY_EXPIRY_HOURS,
+    "escalation_minutes": DEFAULT_ESCALATION_MINUTES,
+}
+
+
+def _rules(parse: Callable[[object, str], Any], name: str) -> Callable[[object], tuple[Any, ...]]:
+    return lambda value: tuple(
+        parse(rule, f"{name}[{index}]") for index, rule in enumerate(_list(value, name))
+    )
+
+
+# Each field of the API: the ClinicSettings attribute it sets, and how its value is checked.
+_SETTINGS: dict[str, tuple[str, Callable[[object], Any]]] = {
+    "name": ("name", lambda value: _text(value, "name", maximum=100)),
+    "timezone": ("timezone", lambda value: parse_zone(value, "timezone")),
+    "sender": ("sender", lambda value: to_sender(value, "sender")),
+    "phone": ("phone", lambda value: to_e164(value, "phone")),
+    "quiet_hours": ("quiet_hours", lambda value: _quiet_hours(value)),
+    "reminders": ("reminders", _rules(lambda rule, field: _reminder(rule, field), "reminders")),
+    "follow_ups": ("follow_ups", _rules(lambda rule, field: _follow_up(rule, field), "follow_ups")),
+    "discreet": ("discreet", lambda value: _bool(value, "discreet")),
+    "survey_expiry_hours": (
+        "survey_expiry",
+        lambda value: timedelta(hours=_whole(value, "survey_expiry_hours", "hours", MAX_SURVEY_EXPIRY_HOURS)),
+    ),
+    "escalation_minutes": (
+        "escalation_interval",
+        lambda value: timedelta(
+            minutes=_whole(value, "escalation_minutes", "minutes", MAX_ESCALATION_MINUTES)
+        ),
+    ),
+}
 
 
 def _text(value: object, field: str, *, maximum: int) -> str:

@@ -33,6 +33,11 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
-    """The request clashes with what is stored (HTTP 409)."""
+    """The request clashes with what is stored (HTTP 409); `existing_id` names the record it
+    clashes with (the patient who has that phone, the appointment with that external id)."""
 
     code = "conflict"
+
+    def __init__(self, message: str, field: str | None = None, existing_id: str | None = None) -> None:
+        super().__init__(message, field)
+        self.existing_id = existing_id

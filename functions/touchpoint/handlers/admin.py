@@ -23,6 +23,7 @@ from touchpoint.domain.audit import AuditEntry, parse_audit_query
 from touchpoint.domain.errors import BadRequest, Conflict, DomainError, InvalidInput, InvalidQuery, NotFound
 from touchpoint.domain.ids import ID_RULE, is_well_formed_id
 from touchpoint.domain.json_input import decode_json
+from touchpoint.domain.paging import PageQuery, parse_page
 from touchpoint.handlers.identity import caller_name, caller_of
 from touchpoint.handlers.route_table import RouteTable
 from touchpoint.handlers.views import (
@@ -30,12 +31,16 @@ from touchpoint.handlers.views import (
     appointment_with_messages_view,
     audit_entry_view,
     clinic_view,
+    listed_appointment_view,
     message_view,
     outcome_view,
+    page_view,
     patient_view,
     survey_view,
 )
 from touchpoint.usecases.admin import Admin
+from touchpoint.usecases.importing import ImportReport
+from touchpoint.usecases.lists import Export
 
 logger = Logger()
 tracer = Tracer()
@@ -46,8 +51,14 @@ route = routes.route
 MAX_BODY_BYTES = 64 * 1024
 
 
-def error(status: int, code: str, message: str, field: str | None = None) -> Response[str]:
-    detail = {"code": code, "message": message} | ({"field": field} if field else {})
+def error(
+    status: int, code: str, message: str, field: str | None = None, existing_id: str | None = None
+) -> Response[str]:
+    detail = (
+        {"code": code, "message": message}
+        | ({"field": field} if field else {})
+        | ({"existing_id": existing_id} if existing_id else {})
+    )
     return Response(status, "application/json", json.dumps({"error": detail}))
 
 
@@ -63,7 +74,8 @@ STATUS_OF: dict[type[DomainError], int] = {
 @app.exception_handler(DomainError)
 def domain_error(problem: DomainError) -> Response[str]:
     status = STATUS_OF.get(type(problem), 400)
-    return error(status, problem.code, problem.message, problem.field)
+    existing_id = problem.existing_id if isinstance(problem, Conflict) else None
+    return error(status, problem.code, problem.message, problem.field, existing_id)
 
 
 @app.not_found
@@ -106,6 +118,11 @@ def audit_note() -> AuditNote:
     return note
 
 
+def page() -> PageQuery:
+    query = app.current_event.get_query_string_value
+    return parse_page(query("limit"), query("cursor"))
+
+
 def body() -> Any:
     raw = app.current_event.decoded_body or ""
     if len(raw.encode()) > MAX_BODY_BYTES:
@@ -135,6 +152,11 @@ def update_clinic(clinic_id: str) -> dict[str, Any]:
     return clinic_view(admin().update_clinic(clinic_id, body(), now()))
 
 
+@route("PATCH", "/admin/clinics/<clinic_id>", Action.CHANGE_SETTINGS)
+def change_clinic(clinic_id: str) -> dict[str, Any]:
+    return clinic_view(admin().change_clinic(clinic_id, body(), now()))
+
+
 @route("POST", "/admin/clinics/<clinic_id>/patients", Action.MANAGE_PATIENTS)
 def create_patient(clinic_id: str) -> tuple[dict[str, Any], int]:
     patient = admin().create_patient(clinic_id, body(), now())
@@ -145,6 +167,11 @@ def create_patient(clinic_id: str) -> tuple[dict[str, Any], int]:
 @route("GET", "/admin/clinics/<clinic_id>/patients/<patient_id>", Action.READ_PATIENT)
 def get_patient(clinic_id: str, patient_id: str) -> dict[str, Any]:
     return patient_view(admin().get_patient(clinic_id, patient_id))
+
+
+@route("PATCH", "/admin/clinics/<clinic_id>/patients/<patient_id>", Action.MANAGE_PATIENTS)
+def change_patient(clinic_id: str, patient_id: str) -> dict[str, Any]:
+    return patient_view(admin().change_patient(clinic_id, patient_id, body(), now()))
 
 
 @route("GET", "/admin/clinics/<clinic_id>/patients/<patient_id>/messages", Action.READ_PATIENT)
@@ -171,8 +198,64 @@ def patient_outcomes(clinic_id: str, patient_id: str) -> dict[str, Any]:
 @route("GET", "/admin/clinics/<clinic_id>/alerts", Action.READ_CLINIC)
 def clinic_alerts(clinic_id: str) -> dict[str, Any]:
     query = app.current_event.get_query_string_value
-    alerts = admin().alerts_of(clinic_id, kind=query("kind"), state=query("state"))
-    return {"items": [alert_view(alert) for alert in alerts]}
+    found = admin().listing.alerts(clinic_id, page(), kind=query("kind"), state=query("state"))
+    return page_view(found, alert_view)
+
+
+@route("GET", "/admin/clinics/<clinic_id>/patients", Action.READ_PATIENT)
+def list_patients(clinic_id: str) -> dict[str, Any]:
+    query = app.current_event.get_query_string_value
+    found = admin().listing.patients(
+        clinic_id, page(), phone=query("phone"), external_id=query("external_id"), q=query("q")
+    )
+    return page_view(found, patient_view)
+
+
+@route("GET", "/admin/clinics/<clinic_id>/appointments", Action.READ_PATIENT)
+def list_appointments(clinic_id: str) -> dict[str, Any]:
+    query = app.current_event.get_query_string_value
+    found = admin().listing.appointments(
+        clinic_id,
+        page(),
+        since=query("from"),
+        until=query("to"),
+        status=query("status"),
+        patient_id=query("patient_id"),
+    )
+    return page_view(found, listed_appointment_view)
+
+
+@route("GET", "/admin/clinics/<clinic_id>/messages", Action.READ_PATIENT)
+def clinic_messages(clinic_id: str) -> dict[str, Any]:
+    query = app.current_event.get_query_string_value
+    found = admin().listing.messages(
+        clinic_id, page(), since=query("from"), until=query("to"), status=query("status")
+    )
+    return page_view(found, message_view)
+
+
+@route("GET", "/admin/clinics/<clinic_id>/exports/scores.csv", Action.READ_PATIENT)
+def export_scores(clinic_id: str) -> Response[str]:
+    query = app.current_event.get_query_string_value
+    return csv_response(
+        admin().exports.scores(clinic_id, since=query("from"), until=query("to"), cursor=query("cursor"))
+    )
+
+
+@route("GET", "/admin/clinics/<clinic_id>/exports/messages.csv", Action.READ_PATIENT)
+def export_messages(clinic_id: str) -> Response[str]:
+    query = app.current_event.get_query_string_value
+    return csv_response(
+        admin().exports.messages(clinic_id, since=query("from"), until=query("to"), cursor=query("cursor"))
+    )
+
+
+def csv_response(export: Export) -> Response[str]:
+    """The rows, and where the next part starts when the export did not fit in one answer."""
+    headers = {"X-Row-Count": str(export.rows)} | (
+        {"X-Next-Cursor": export.next_cursor} if export.next_cursor else {}
+    )
+    return Response(200, "text/csv; charset=utf-8", export.csv, headers=headers)
 
 
 @route("POST", "/admin/clinics/<clinic_id>/alerts/<alert_id>/acknowledge", Action.ACKNOWLEDGE_ALERT)
@@ -203,6 +286,33 @@ def update_appointment(clinic_id: str, appointment_id: str) -> dict[str, Any]:
     return appointment_with_messages_view(changed)
 
 
+# The Lambda payload ceiling: an import is a file, not a JSON body.
+MAX_IMPORT_BYTES = 6 * 1024 * 1024
+
+
+@route("POST", "/admin/clinics/<clinic_id>/imports", Action.MANAGE_PATIENTS)
+def import_records(clinic_id: str) -> Response[str] | dict[str, Any]:
+    from touchpoint.domain.importing import import_body, parse_import
+
+    event, query = app.current_event, app.current_event.get_query_string_value
+    raw = import_body(event.body or "", bool(event.is_base64_encoded))
+    if len(raw) > MAX_IMPORT_BYTES:
+        limit = f"an import is at most {MAX_IMPORT_BYTES} bytes: split the file"
+        return error(413, "payload_too_large", limit, "body")
+    parsed = parse_import(raw, event.headers.get("content-type"), query("map"))
+    dry_run = query("dry_run") in ("true", "1")
+    report = bootstrap.importer(admin()).run(clinic_id, parsed, now(), dry_run=dry_run)
+    return import_view(report, dry_run)
+
+
+def import_view(report: ImportReport, dry_run: bool) -> dict[str, Any]:
+    counts = ("rows", "created", "updated", "unchanged", "batches")
+    return {name: getattr(report, name) for name in counts} | {
+        "dry_run": dry_run,
+        "errors": [{"row": e.row, "field": e.field, "message": e.message} for e in report.errors],
+    }
+
+
 @route("GET", "/admin/audit", Action.READ_AUDIT)
 def read_audit() -> dict[str, Any]:
     query = app.current_event.get_query_string_value
@@ -217,6 +327,11 @@ def read_audit() -> dict[str, Any]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext, service: Admin | None = None) -> dict[str, Any]:
+    if event.get("rawPath") == "/health":  # public (the template's Auth NONE): before any caller check
+        if event.get("requestContext", {}).get("http", {}).get("method") != "GET":
+            refused = _plain_error(405, "method_not_allowed", "/health takes GET only")
+            return refused | {"headers": refused["headers"] | {"Allow": "GET"}}
+        return dict(statusCode=200, headers={"Content-Type": "application/json"}, body='{"status": "ok"}')
     # The JWT authorizer (Cognito in AWS, the bearer token locally) admits only signed-in admins.
     if caller_name(event) is None:
         message = "sign in first: an Authorization: Bearer <token> header is required"
@@ -227,7 +342,7 @@ def handler(event: dict[str, Any], context: LambdaContext, service: Admin | None
         return _plain_error(403, "forbidden", message)
     # An id no one gave out names nothing, and one too long for a DynamoDB key must not reach one.
     path = str(event.get("rawPath", ""))
-    if not all(is_well_formed_id(part) for part in path.split("/") if part):
+    if not all(part in routes.literals or is_well_formed_id(part) for part in path.split("/") if part):
         return _plain_error(404, "not_found", f"no such resource: {ID_RULE}")
     found = routes.match(str(event.get("requestContext", {}).get("http", {}).get("method", "")), path)
     if found is None:  # no such route: the resolver's JSON 404 or 405, and nothing read

@@ -41,6 +41,17 @@ class RouteTable:
 
         return register
 
+    @property
+    def literals(self) -> frozenset[str]:
+        """The fixed parts of the rules (`admin`, `clinics`, `scores.csv`): every other part of a
+        path is an id."""
+        return frozenset(
+            part
+            for route in self.routes
+            for part in route.rule.split("/")
+            if part and not part.startswith("<")
+        )
+
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         """The route of a request and the values of its path parameters; None if there is none."""
         for candidate in self.routes:

@@ -4,6 +4,7 @@ The domain serialises nothing of its own; the storage adapters map their own ite
 field here changes what the API answers and nothing that is stored.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,10 +14,12 @@ from touchpoint.domain.audit import AuditEntry
 from touchpoint.domain.clinic import Clinic, ClinicSettings, FollowUpRule, QuietHours, ReminderRule
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.outcomes import Outcome, OutcomePoint, SeriesPoint
+from touchpoint.domain.paging import Page
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.surveys import Survey
 from touchpoint.domain.timeutil import format_duration, utc_iso
 from touchpoint.usecases.admin import AppointmentView
+from touchpoint.usecases.lists import ListedAppointment
 
 
 def _utc_or_none(at: datetime | None) -> str | None:
@@ -63,11 +66,15 @@ def clinic_view(clinic: Clinic) -> dict[str, Any]:
 
 
 def patient_view(patient: Patient) -> dict[str, Any]:
-    return _same(patient, "patient_id", "clinic_id", "first_name", "phone") | {
-        "timezone": patient.timezone.key,
-        "opted_out": patient.opted_out,
-        "created_at": utc_iso(patient.created_at),
-    }
+    return (
+        _same(patient, "patient_id", "clinic_id", "first_name", "phone")
+        | {
+            "timezone": patient.timezone.key,
+            "opted_out": patient.opted_out,
+            "created_at": utc_iso(patient.created_at),
+        }
+        | _present(external_id=patient.external_id, language=patient.language)
+    )
 
 
 def job_view(job: Job) -> dict[str, Any]:
@@ -79,20 +86,37 @@ def job_view(job: Job) -> dict[str, Any]:
 
 
 def appointment_view(appointment: Appointment) -> dict[str, Any]:
-    return _same(appointment, "appointment_id", "clinic_id", "patient_id") | {
-        "starts_at": utc_iso(appointment.starts_at),
-        "duration_minutes": appointment.duration_minutes,
-        "status": appointment.status.value,
-        "created_at": utc_iso(appointment.created_at),
-    }
+    return (
+        _same(appointment, "appointment_id", "clinic_id", "patient_id")
+        | {
+            "starts_at": utc_iso(appointment.starts_at),
+            "duration_minutes": appointment.duration_minutes,
+            "status": appointment.status.value,
+            "created_at": utc_iso(appointment.created_at),
+        }
+        | _present(external_id=appointment.external_id)
+    )
 
 
 def appointment_with_messages_view(view: AppointmentView) -> dict[str, Any]:
     return appointment_view(view.appointment) | {"messages": [job_view(job) for job in view.messages]}
 
 
+def listed_appointment_view(listed: ListedAppointment) -> dict[str, Any]:
+    return appointment_view(listed.appointment) | {
+        "first_name": listed.first_name,
+        "starts_at_local": listed.starts_at_local.isoformat(),
+    }
+
+
+def page_view[T](page: Page[T], view: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
+    return {"items": [view(item) for item in page.items], "next_cursor": page.next_cursor}
+
+
 def message_view(message: MessageRecord) -> dict[str, Any]:
-    data = _same(message, "message_id", "direction", "body", "status") | {"at": utc_iso(message.at)}
+    data = _same(message, "message_id", "patient_id", "direction", "body", "status") | {
+        "at": utc_iso(message.at)
+    }
     return data | _present(
         twilio_sid=message.twilio_sid,
         job_id=message.job_id,

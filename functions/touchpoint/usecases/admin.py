@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from touchpoint.domain.access import Caller, Role
-from touchpoint.domain.alerts import Alert, acknowledge, parse_acknowledgement, parse_alert_filter
+from touchpoint.domain.alerts import Alert, acknowledge, parse_acknowledgement
 from touchpoint.domain.appointment import (
     Appointment,
     AppointmentStatus,
@@ -15,16 +15,23 @@ from touchpoint.domain.appointment import (
     parse_new_appointment,
 )
 from touchpoint.domain.audit import AuditEntry, AuditQuery
-from touchpoint.domain.clinic import MAX_FOLLOW_UP_DELAY, Clinic, parse_clinic_settings
+from touchpoint.domain.clinic import (
+    MAX_FOLLOW_UP_DELAY,
+    Clinic,
+    changes_plans,
+    parse_clinic_change,
+    parse_clinic_settings,
+)
 from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.ids import new_id
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.outcomes import Outcome, outcomes
-from touchpoint.domain.patient import Patient, parse_new_patient
+from touchpoint.domain.patient import Patient, parse_new_patient, parse_patient_change
 from touchpoint.domain.planning import plan_messages, replan, to_job
 from touchpoint.domain.ports.alerts import AlertLog
+from touchpoint.domain.ports.lists import ClinicLists
 from touchpoint.domain.ports.stores import (
     AppointmentRepository,
     AuditLog,
@@ -34,6 +41,7 @@ from touchpoint.domain.ports.stores import (
     SurveyLog,
 )
 from touchpoint.domain.surveys import Survey
+from touchpoint.usecases.lists import Exports, Lists
 
 # Appointments that started up to this long ago may still have follow-ups to re-plan.
 REPLAN_LOOKBACK = MAX_FOLLOW_UP_DELAY + timedelta(days=2)
@@ -55,6 +63,7 @@ class Admin:
         alerts: AlertLog,
         surveys: SurveyLog,
         audit: AuditLog,
+        lists: ClinicLists,
     ) -> None:
         self.clinics = clinics
         self.patients = patients
@@ -63,6 +72,8 @@ class Admin:
         self.alerts = alerts
         self.surveys = surveys
         self.audit = audit
+        self.listing = Lists(clinics, lists)
+        self.exports = Exports(clinics, lists)
 
     def create_clinic(self, body: object, now: datetime) -> Clinic:
         clinic = Clinic(new_id("cl"), parse_clinic_settings(body), created_at=now, updated_at=now)
@@ -85,13 +96,24 @@ class Admin:
         return self.audit.entries(query)
 
     def update_clinic(self, clinic_id: str, body: object, now: datetime) -> Clinic:
-        """Replace the settings and re-plan every message not yet sent."""
+        """Replace the settings and re-plan every message not yet sent, if what plans depend on changed."""
         old = self.clinics.get(clinic_id)
-        new = replace(old, settings=parse_clinic_settings(body), updated_at=now)
+        return self._change_settings(
+            old, replace(old, settings=parse_clinic_settings(body), updated_at=now), now
+        )
+
+    def change_clinic(self, clinic_id: str, body: object, now: datetime) -> Clinic:
+        """Change only the settings `body` names; re-plan only if what plans depend on changed."""
+        old = self.clinics.get(clinic_id)
+        settings = parse_clinic_change(body, old.settings)
+        return self._change_settings(old, replace(old, settings=settings, updated_at=now), now)
+
+    def _change_settings(self, old: Clinic, new: Clinic, now: datetime) -> Clinic:
         self.clinics.replace(old, new)
-        for appointment in self.appointments.open_for_clinic(clinic_id, now - REPLAN_LOOKBACK):
-            _, jobs = self.appointments.get(appointment.appointment_id)
-            self._replan(new, appointment, jobs, now, seen=appointment.status)
+        if changes_plans(old.settings, new.settings):
+            for appointment in self.appointments.open_for_clinic(old.clinic_id, now - REPLAN_LOOKBACK):
+                _, jobs = self.appointments.get(appointment.appointment_id)
+                self._replan(new, appointment, jobs, now, seen=appointment.status)
         return new
 
     def create_patient(self, clinic_id: str, body: object, now: datetime) -> Patient:
@@ -105,9 +127,25 @@ class Admin:
             new.timezone,
             opted_out=False,
             created_at=now,
+            external_id=new.external_id,
+            language=new.language,
         )
         self.patients.add(patient)
         return patient
+
+    def change_patient(self, clinic_id: str, patient_id: str, body: object, now: datetime) -> Patient:
+        """Change the fields `body` names; a new time zone re-plans the patient's open appointments."""
+        clinic = self.clinics.get(clinic_id)
+        old = self.patients.get(clinic_id, patient_id)
+        new = parse_patient_change(body, clinic, old)
+        if new != old:
+            self.patients.update(old, new)
+        if new.timezone != old.timezone:
+            for appointment in self.appointments.open_for_clinic(clinic_id, now - REPLAN_LOOKBACK):
+                if appointment.patient_id == patient_id:
+                    _, jobs = self.appointments.get(appointment.appointment_id)
+                    self._replan(clinic, appointment, jobs, now, seen=appointment.status)
+        return new
 
     def get_patient(self, clinic_id: str, patient_id: str) -> Patient:
         self.clinics.get(clinic_id)
@@ -125,6 +163,7 @@ class Admin:
             new.duration_minutes,
             AppointmentStatus.SCHEDULED,
             created_at=now,
+            external_id=new.external_id,
         )
         planned = plan_messages(appointment, clinic.settings, patient.timezone, now)
         jobs = [to_job(message, appointment, new_id("jb")) for message in planned]
@@ -142,7 +181,7 @@ class Admin:
         current, jobs = self._appointment(clinic_id, appointment_id)
         change = parse_appointment_change(body, clinic.settings.timezone, now)
         updated = apply_change(current, change)
-        return self._replan(clinic, updated, jobs, now, seen=current.status)
+        return self._replan(clinic, updated, jobs, now, seen=current.status, was=current)
 
     def messages_of(self, clinic_id: str, patient_id: str) -> list[MessageRecord]:
         patient = self.get_patient(clinic_id, patient_id)
@@ -168,12 +207,6 @@ class Admin:
     def outcomes_of(self, clinic_id: str, patient_id: str) -> list[Outcome]:
         return outcomes(self.surveys_of(clinic_id, patient_id), instruments())
 
-    def alerts_of(self, clinic_id: str, kind: str | None = None, state: str | None = None) -> list[Alert]:
-        """Newest first; `kind` and `state`, when given, keep only the alerts that have them."""
-        which = parse_alert_filter(kind, state)
-        self.clinics.get(clinic_id)
-        return self.alerts.for_clinic(clinic_id, which)
-
     def acknowledge_alert(
         self, clinic_id: str, alert_id: str, body: object, *, by: str, now: datetime
     ) -> Alert:
@@ -198,11 +231,12 @@ class Admin:
         now: datetime,
         *,
         seen: AppointmentStatus,
+        was: Appointment | None = None,
     ) -> AppointmentView:
         patient = self.patients.get(clinic.clinic_id, appointment.patient_id)
         planned = plan_messages(appointment, clinic.settings, patient.timezone, now)
         change = replan(appointment, jobs, planned, lambda: new_id("jb"), now)
-        self.appointments.save_plan(appointment, seen=seen, remove=change.remove, put=change.put)
+        self.appointments.save_plan(appointment, seen=seen, remove=change.remove, put=change.put, was=was)
         removed = {job.job_id for job in change.remove} | {job.job_id for job in change.put}
         kept = [job for job in jobs if job.job_id not in removed]
         return AppointmentView(appointment, sorted(kept + change.put, key=lambda job: job.due_at))

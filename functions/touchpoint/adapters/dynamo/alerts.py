@@ -14,7 +14,7 @@ from typing import Any
 from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo.fields import copied, read
 from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
-from touchpoint.domain.alerts import Alert, AlertFilter, AlertKind, AlertState
+from touchpoint.domain.alerts import Alert, AlertKind, AlertState
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.timeutil import parse_utc
 
@@ -85,27 +85,6 @@ def new_items(alert: Alert) -> list[Item]:
 
 
 class DynamoAlerts(Repository):
-    def for_clinic(self, clinic_id: str, which: AlertFilter) -> list[Alert]:
-        conditions = []
-        values = {":pk": keys.clinic_partition(clinic_id), ":alert": keys.ALERT_PREFIX}
-        if which.kind is not None:
-            conditions.append("kind = :kind")
-            values[":kind"] = which.kind.value
-        if which.state is not None:
-            legacy = "attribute_not_exists(#state) OR " if which.state is AlertState.OPEN else ""
-            conditions.append(f"({legacy}#state = :state)")
-            values[":state"] = which.state.value
-        query: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :alert)",
-            "ExpressionAttributeValues": to_attributes(values),
-            "ScanIndexForward": False,
-        }
-        if conditions:
-            query["FilterExpression"] = " AND ".join(conditions)
-        if which.state is not None:
-            query["ExpressionAttributeNames"] = _STATE
-        return [from_item(item) for item in self.table.query(**query)]
-
     def get(self, clinic_id: str, alert_id: str) -> Alert:
         pointer = self.table.get(keys.alert_pointer(alert_id))
         item = (

@@ -12,7 +12,7 @@ from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo.fields import copied, read
 from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
-from touchpoint.domain.errors import NotFound
+from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.timeutil import parse_utc, utc_iso
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ def to_item(appointment: Appointment) -> Item:
         "duration_minutes": appointment.duration_minutes,
         "status": appointment.status.value,
         "created_at": utc_iso(appointment.created_at),
+        "external_id": appointment.external_id,
         **keys.by_clinic(appointment.clinic_id, appointment.starts_at, appointment.appointment_id),
     }
 
@@ -44,7 +45,25 @@ def from_item(item: Mapping[str, Any]) -> Appointment:
         duration_minutes=int(item["duration_minutes"]),
         status=AppointmentStatus(item["status"]),
         created_at=parse_utc(item["created_at"]),
+        external_id=item.get("external_id"),
     )
+
+
+def booking_item(appointment: Appointment) -> Item:
+    """The patient's booking at the appointment's start, while the appointment is not cancelled."""
+    return {
+        **keys.booking(appointment.clinic_id, appointment.patient_id, appointment.starts_at),
+        "type": "booking",
+        "appointment_id": appointment.appointment_id,
+    }
+
+
+def external_id_item(appointment: Appointment, external_id: str) -> Item:
+    return {
+        **keys.appointment_external_id(appointment.clinic_id, external_id),
+        "type": "appointment_external_id",
+        "appointment_id": appointment.appointment_id,
+    }
 
 
 def job_to_item(job: Job, *, shards: int) -> Item:
@@ -86,9 +105,38 @@ def job_from_item(item: Mapping[str, Any]) -> Job:
 
 class DynamoAppointments(Repository):
     def add(self, appointment: Appointment, jobs: list[Job]) -> None:
-        items = [self.table.put_new(to_item(appointment))]
+        """The appointment, its jobs, the patient's booking at its start and its external id (each
+        unique in the clinic), together; Conflict naming the appointment that holds either."""
+        items = [self.table.put_new(to_item(appointment)), self.table.put_new(booking_item(appointment))]
+        if appointment.external_id:
+            items.append(self.table.put_new(external_id_item(appointment, appointment.external_id)))
         items += [self.table.put_new(job_to_item(job, shards=self.table.due_shards)) for job in jobs]
-        self.table.transact(items, conflict="appointment already exists")
+        try:
+            self.table.transact(items, conflict="appointment already exists")
+        except Conflict as conflict:
+            raise self._clash(appointment) or conflict from None
+
+    def _clash(self, appointment: Appointment) -> Conflict | None:
+        if appointment.external_id:
+            owner = self.table.get(
+                keys.appointment_external_id(appointment.clinic_id, appointment.external_id)
+            )
+            if owner and owner["appointment_id"] != appointment.appointment_id:
+                return Conflict(
+                    f"external_id already belongs to appointment {owner['appointment_id']} of this clinic",
+                    "external_id",
+                    existing_id=owner["appointment_id"],
+                )
+        owner = self.table.get(
+            keys.booking(appointment.clinic_id, appointment.patient_id, appointment.starts_at)
+        )
+        if owner and owner["appointment_id"] != appointment.appointment_id:
+            return Conflict(
+                f"the patient has appointment {owner['appointment_id']} at this starts_at already",
+                "starts_at",
+                existing_id=owner["appointment_id"],
+            )
+        return None
 
     def get(self, appointment_id: str) -> tuple[Appointment, list[Job]]:
         items = list(
@@ -104,7 +152,13 @@ class DynamoAppointments(Repository):
         return appointments[0], jobs
 
     def save_plan(
-        self, appointment: Appointment, *, seen: AppointmentStatus, remove: list[Job], put: list[Job]
+        self,
+        appointment: Appointment,
+        *,
+        seen: AppointmentStatus,
+        remove: list[Job],
+        put: list[Job],
+        was: Appointment | None = None,
     ) -> None:
         items: list[TransactWriteItemTypeDef] = [
             self.table.put(
@@ -133,14 +187,44 @@ class DynamoAppointments(Repository):
             )
             for job in put
         ]
-        self.table.transact(items, conflict="a message of this appointment changed meanwhile; try again")
+        if was is not None:
+            items += self._move_booking(was, appointment)
+        try:
+            self.table.transact(items, conflict="a message of this appointment changed meanwhile; try again")
+        except Conflict as conflict:
+            raise (self._clash(appointment) if was is not None else None) or conflict from None
+
+    def _move_booking(self, was: Appointment, now: Appointment) -> list["TransactWriteItemTypeDef"]:
+        """A cancelled appointment holds no booking (the patient may be booked at that time again);
+        a moved one holds its new start's. Appointments stored before bookings have none to release."""
+        held = was.status is not AppointmentStatus.CANCELLED
+        holds = now.status is not AppointmentStatus.CANCELLED
+        if held == holds and was.starts_at == now.starts_at:
+            return []
+        items: list[TransactWriteItemTypeDef] = []
+        if held:
+            items.append(
+                self.table.delete(
+                    keys.booking(was.clinic_id, was.patient_id, was.starts_at),
+                    "attribute_not_exists(pk) OR appointment_id = :me",
+                    values={":me": was.appointment_id},
+                )
+            )
+        if holds:
+            items.append(self.table.put_new(booking_item(now)))
+        return items
 
     def open_for_clinic(self, clinic_id: str, starting_after: datetime) -> list[Appointment]:
         items = self.table.query(
             IndexName=keys.CLINIC_INDEX,
-            KeyConditionExpression="clinic_pk = :pk AND clinic_sk > :from",
+            # Bounded above too: the clinic's messages and surveys share the partition (MSG#, SURVEY#).
+            KeyConditionExpression="clinic_pk = :pk AND clinic_sk BETWEEN :from AND :last",
             ExpressionAttributeValues=to_attributes(
-                {":pk": keys.clinic_partition(clinic_id), ":from": keys.by_clinic_after(starting_after)}
+                {
+                    ":pk": keys.clinic_partition(clinic_id),
+                    ":from": keys.by_clinic_after(starting_after),
+                    ":last": keys.appointments_between(None, None)[1],
+                }
             ),
         )
         appointments = map(from_item, items)

@@ -5,6 +5,9 @@ CLINIC#{clinic}        PROFILE                clinic settings
 SENDER#{sender}        SENDER                 which clinic owns a sender (unique)
 CLINIC#{clinic}        PATIENT#{patient}      patient
 CLINIC#{clinic}        PHONE#{e164}           which patient has a phone in a clinic (unique)
+CLINIC#{clinic}        EXT#PATIENT#{ext}      which patient has an external id in a clinic (unique)
+CLINIC#{clinic}        EXT#APPT#{ext}         which appointment has an external id in a clinic (unique)
+CLINIC#{clinic}        BOOKING#{patient}#{at} a patient's booking at an instant (unique; gone once cancelled)
 CLINIC#{clinic}        ALERT#{at}#{alert}     an alert (index escalation, while an open crisis alert waits)
 ALERT#{alert}          ALERT                  which clinic an alert id belongs to, and the alert's sk
 APPT#{appointment}     APPT                   appointment (index by_clinic)
@@ -27,6 +30,8 @@ keys of the index. Items written before the
 shards carry DUE#{hour} (RECONCILE#{hour}): the readers read that unsharded bucket as one more.
 by_clinic   clinic_pk CLINIC#{clinic}   clinic_sk APPT#{starts_at}#{appt}  appointments
             clinic_pk CLINICS           clinic_sk CLINIC#{clinic}          every clinic's profile
+            clinic_pk CLINIC#{clinic}   clinic_sk MSG#{at}#{message}       the clinic's messages, every patient's
+            clinic_pk CLINIC#{clinic}   clinic_sk SURVEY#{completed}#{id}  the clinic's completed surveys (exports)
 escalation  escalation_pk ESCALATION    escalation_sk {due}#{alert}        open crisis alerts only
 
 The due and escalation indexes are sparse: an item is on them while it carries their keys, so
@@ -34,7 +39,7 @@ a scheduler pass reads what is due and nothing else.
 """
 
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -115,6 +120,19 @@ def phone(clinic_id: str, phone: str) -> Key:
     return _key(clinic_partition(clinic_id), f"PHONE#{phone}")
 
 
+def patient_external_id(clinic_id: str, external_id: str) -> Key:
+    return _key(clinic_partition(clinic_id), f"EXT#PATIENT#{external_id}")
+
+
+def appointment_external_id(clinic_id: str, external_id: str) -> Key:
+    return _key(clinic_partition(clinic_id), f"EXT#APPT#{external_id}")
+
+
+def booking(clinic_id: str, patient_id: str, starts_at: datetime) -> Key:
+    """One patient's booking at one instant: what refuses a double booking."""
+    return _key(clinic_partition(clinic_id), f"BOOKING#{patient_id}#{utc_iso(starts_at)}")
+
+
 # ---- appointments and jobs ---------------------------------------------------------------
 
 
@@ -130,13 +148,13 @@ def by_clinic(clinic_id: str, starts_at: datetime, appointment_id: str) -> Key:
     """The by_clinic index's keys of an appointment: the clinic's appointments by start."""
     return {
         "clinic_pk": clinic_partition(clinic_id),
-        "clinic_sk": f"APPT#{utc_iso(starts_at)}#{appointment_id}",
+        "clinic_sk": f"{CLINIC_APPOINTMENT_PREFIX}{utc_iso(starts_at)}#{appointment_id}",
     }
 
 
 def by_clinic_after(starting_after: datetime) -> str:
     """The by_clinic sort keys above this one start after `starting_after`."""
-    return f"APPT#{utc_iso(starting_after)}"
+    return f"{CLINIC_APPOINTMENT_PREFIX}{utc_iso(starting_after)}"
 
 
 def job(appointment_id: str, job_id: str) -> Key:
@@ -304,3 +322,44 @@ def audit(clinic_id: str, at: datetime, request_id: str) -> Key:
 def audit_bounds(since: datetime | None, until: datetime | None) -> tuple[str, str]:
     """The sort keys of a clinic's entries from `since` up to and including `until`."""
     return (utc_iso(since) if since else "0", f"{utc_iso(until)}#{_LAST}" if until else _LAST)
+
+
+# ---- the clinic's lists (contract section 9) -----------------------------------------------
+
+PATIENT_PREFIX = "PATIENT#"
+CLINIC_MESSAGE_PREFIX = "MSG#"
+CLINIC_APPOINTMENT_PREFIX = "APPT#"
+CLINIC_SURVEY_PREFIX = "SURVEY#"
+
+
+def clinic_survey(clinic_id: str, completed_at: datetime, survey_id: str) -> Key:
+    """The by_clinic index's keys of a completed survey: the clinic's scores by completion."""
+    return {
+        "clinic_pk": clinic_partition(clinic_id),
+        "clinic_sk": f"{CLINIC_SURVEY_PREFIX}{instant(completed_at)}#{survey_id}",
+    }
+
+
+def clinic_message(clinic_id: str, at: datetime, message_id: str) -> Key:
+    """The by_clinic index's keys of a message: the clinic's messages in time order, next to its
+    appointments (`APPT#...`) in the same partition of the index."""
+    return {
+        "clinic_pk": clinic_partition(clinic_id),
+        "clinic_sk": f"{CLINIC_MESSAGE_PREFIX}{instant(at)}#{message_id}",
+    }
+
+
+def clinic_sk_range(
+    prefix: str, since: datetime | None, until: datetime | None, stamp: Callable[[datetime], str] = instant
+) -> tuple[str, str]:
+    """The by_clinic sort keys under `prefix` from `since` up to and including `until`, their
+    instants written by `stamp` as the items' keys are (`utc_iso` for appointments)."""
+    return (
+        prefix + (stamp(since) if since else ""),
+        prefix + (f"{stamp(until)}#{_LAST}" if until else _LAST),
+    )
+
+
+def appointments_between(since: datetime | None, until: datetime | None) -> tuple[str, str]:
+    """The by_clinic sort keys of the clinic's appointments starting from `since` to `until`."""
+    return clinic_sk_range(CLINIC_APPOINTMENT_PREFIX, since, until, utc_iso)

@@ -28,6 +28,12 @@ def to_item(message: MessageRecord, partition: str | None = None, *, shards: int
         # A status callback arriving late never takes the message back to an earlier status.
         "status_rank": STATUS_RANK.get(message.status, 0),
         "at": utc_iso(message.at),
+        # On the by_clinic index too: the clinic's messages, every patient's, by time.
+        **(
+            keys.clinic_message(message.clinic_id, message.at, message.message_id)
+            if message.clinic_id
+            else {}
+        ),
     }
     if message.direction == "outbound" and message.twilio_sid and not is_final(message.status):
         # Asked about a day later if no final status has come by then.

@@ -8,7 +8,7 @@ from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo.fields import copied, read
 from touchpoint.adapters.dynamo.table import Item, Repository, Table
 from touchpoint.domain.consent import ConsentAction, ConsentChange
-from touchpoint.domain.errors import NotFound
+from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.ids import new_id
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.timeutil import parse_utc, utc_iso
@@ -20,13 +20,14 @@ if TYPE_CHECKING:
 _COPIED = ("patient_id", "clinic_id", "first_name", "phone")
 # What a reply is about: set and cleared as messages go out and replies come in.
 _PROMPT = ("awaiting_appointment_id", "active_survey_id")
+_OPTIONAL = ("external_id", "language")
 
 
 def to_item(patient: Patient) -> Item:
     return {
         **keys.patient(patient.clinic_id, patient.patient_id),
         "type": "patient",
-        **copied(patient, _COPIED + _PROMPT),
+        **copied(patient, _COPIED + _PROMPT + _OPTIONAL),
         "timezone": patient.timezone.key,
         "opted_out": patient.opted_out,
         "created_at": utc_iso(patient.created_at),
@@ -36,7 +37,7 @@ def to_item(patient: Patient) -> Item:
 
 def from_item(item: Mapping[str, Any]) -> Patient:
     return Patient(
-        **read(item, _COPIED, optional=_PROMPT),
+        **read(item, _COPIED, optional=_PROMPT + _OPTIONAL),
         timezone=ZoneInfo(item["timezone"]),
         opted_out=bool(item.get("opted_out", False)),
         created_at=parse_utc(item["created_at"]),
@@ -46,6 +47,14 @@ def from_item(item: Mapping[str, Any]) -> Patient:
 
 def phone_item(patient: Patient) -> Item:
     return {**keys.phone(patient.clinic_id, patient.phone), "type": "phone", "patient_id": patient.patient_id}
+
+
+def external_id_item(patient: Patient, external_id: str) -> Item:
+    return {
+        **keys.patient_external_id(patient.clinic_id, external_id),
+        "type": "patient_external_id",
+        "patient_id": patient.patient_id,
+    }
 
 
 def consent_item(change: ConsentChange) -> Item:
@@ -63,10 +72,78 @@ def consent_item(change: ConsentChange) -> Item:
 
 class DynamoPatients(Repository):
     def add(self, patient: Patient) -> None:
-        self.table.transact(
-            [self.table.put_new(to_item(patient)), self.table.put_new(phone_item(patient))],
-            conflict="phone already belongs to a patient of this clinic",
-        )
+        """The patient with its phone's item and its external id's (each unique in the clinic),
+        together; Conflict naming the patient who has either already."""
+        items = [self.table.put_new(to_item(patient)), self.table.put_new(phone_item(patient))]
+        if patient.external_id:
+            items.append(self.table.put_new(external_id_item(patient, patient.external_id)))
+        self._write(items, patient)
+
+    def update(self, old: Patient, new: Patient) -> None:
+        """The patient's own fields changed, and its phone's and external id's items moved in the
+        same transaction; Conflict naming the patient who has the new phone or external id."""
+        changed = {name: getattr(new, name) for name in ("first_name", "phone", "language", "external_id")}
+        changed["timezone"] = new.timezone.key
+        kept = {name: value for name, value in changed.items() if value is not None}
+        expression = "SET " + ", ".join(f"#{name} = :{name}" for name in kept)
+        if cleared := sorted(set(changed) - set(kept)):
+            expression += " REMOVE " + ", ".join(f"#{name}" for name in cleared)
+        items = [
+            self.table.update(
+                keys.patient(old.clinic_id, old.patient_id),
+                expression,
+                # The phone and external id read are still the patient's: their items move with them.
+                condition="attribute_exists(pk) AND #phone = :old_phone AND "
+                + (
+                    "#external_id = :old_external_id"
+                    if old.external_id
+                    else "attribute_not_exists(#external_id)"
+                ),
+                names={f"#{name}": name for name in changed},
+                values={f":{name}": value for name, value in kept.items()}
+                | {":old_phone": old.phone}
+                | ({":old_external_id": old.external_id} if old.external_id else {}),
+            )
+        ]
+        if new.phone != old.phone:
+            items += [
+                self._release(keys.phone(old.clinic_id, old.phone), old),
+                self.table.put_new(phone_item(new)),
+            ]
+        if new.external_id != old.external_id:
+            if old.external_id:
+                items.append(self._release(keys.patient_external_id(old.clinic_id, old.external_id), old))
+            if new.external_id:
+                items.append(self.table.put_new(external_id_item(new, new.external_id)))
+        self._write(items, new)
+
+    def _release(self, key: keys.Key, patient: Patient) -> "TransactWriteItemTypeDef":
+        return self.table.delete(key, "patient_id = :me", values={":me": patient.patient_id})
+
+    def _write(self, items: list["TransactWriteItemTypeDef"], patient: Patient) -> None:
+        try:
+            self.table.transact(items, conflict="the patient changed meanwhile; try again")
+        except Conflict as conflict:
+            raise self._clash(patient) or conflict from None
+
+    def _clash(self, patient: Patient) -> Conflict | None:
+        """Who holds the phone or external id `patient` was to have (another patient), if anyone."""
+        owner = self.table.get(keys.phone(patient.clinic_id, patient.phone))
+        if owner and owner["patient_id"] != patient.patient_id:
+            return Conflict(
+                f"phone already belongs to patient {owner['patient_id']} of this clinic",
+                "phone",
+                existing_id=owner["patient_id"],
+            )
+        if patient.external_id:
+            owner = self.table.get(keys.patient_external_id(patient.clinic_id, patient.external_id))
+            if owner and owner["patient_id"] != patient.patient_id:
+                return Conflict(
+                    f"external_id already belongs to patient {owner['patient_id']} of this clinic",
+                    "external_id",
+                    existing_id=owner["patient_id"],
+                )
+        return None
 
     def get(self, clinic_id: str, patient_id: str) -> Patient:
         item = self.table.get(keys.patient(clinic_id, patient_id))

@@ -30,6 +30,12 @@ def to_item(survey: Survey) -> Item:
         "answers": list(survey.answers),
         "completed_at": utc_iso(survey.completed_at) if survey.completed_at else None,
         "nudged": survey.nudged,
+        # Completed, it is on the by_clinic index too: the clinic's scores by completion, for exports.
+        **(
+            keys.clinic_survey(survey.clinic_id, survey.completed_at, survey.survey_id)
+            if survey.completed_at
+            else {}
+        ),
     }
 
 

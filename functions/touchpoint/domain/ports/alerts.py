@@ -4,14 +4,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
-from touchpoint.domain.alerts import Alert, AlertFilter
+from touchpoint.domain.alerts import Alert
 
 
 class AlertLog(Protocol):
-    def for_clinic(self, clinic_id: str, which: AlertFilter) -> list[Alert]:
-        """The clinic's alerts that `which` lets through, newest first."""
-        ...
-
     def get(self, clinic_id: str, alert_id: str) -> Alert:
         """NotFound unless the alert is one of this clinic's."""
         ...

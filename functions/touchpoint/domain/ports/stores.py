@@ -28,6 +28,11 @@ class ClinicRepository(Protocol):
 class PatientRepository(Protocol):
     def add(self, patient: Patient) -> None: ...
     def get(self, clinic_id: str, patient_id: str) -> Patient: ...
+    def update(self, old: Patient, new: Patient) -> None:
+        """Store `new` over `old` (as read), moving its phone and external id with it; Conflict
+        (with the other patient's id) if another patient of the clinic has either."""
+        ...
+
     def record_consent(self, change: ConsentChange) -> None:
         """Set the patient's opt-out flag and add the change to the consent ledger, together;
         Conflict if the patient is in that state already (one ledger line per change)."""
@@ -38,10 +43,18 @@ class AppointmentRepository(Protocol):
     def add(self, appointment: Appointment, jobs: list[Job]) -> None: ...
     def get(self, appointment_id: str) -> tuple[Appointment, list[Job]]: ...
     def save_plan(
-        self, appointment: Appointment, *, seen: AppointmentStatus, remove: list[Job], put: list[Job]
+        self,
+        appointment: Appointment,
+        *,
+        seen: AppointmentStatus,
+        remove: list[Job],
+        put: list[Job],
+        was: Appointment | None = None,
     ) -> None:
         """Store the appointment (only if its status is still `seen`: a patient's reply may have
-        changed it), delete `remove` (only if still in the state read) and put `put`."""
+        changed it), delete `remove` (only if still in the state read) and put `put`; given
+        `was` (the appointment as read), move the patient's booking when its start or its
+        cancellation changed (Conflict if the patient is booked at the new start already)."""
         ...
 
     def open_for_clinic(self, clinic_id: str, starting_after: datetime) -> list[Appointment]:

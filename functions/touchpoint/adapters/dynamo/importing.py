@@ -1,0 +1,72 @@
+"""The reads of an import, batched: external ids to ids, then the records, 100 keys a request
+(BatchGetItem), instead of a GetItem per row."""
+
+from collections.abc import Collection, Iterable
+from datetime import datetime
+
+from touchpoint.adapters.dynamo import appointments, keys, patients
+from touchpoint.adapters.dynamo.table import Item, Repository, Table, from_attributes, to_attributes
+from touchpoint.domain.ports.importing import Known
+
+BATCH_KEYS = 100  # BatchGetItem's most per request
+MAX_RETRIES = 8
+
+
+class DynamoImportLookup(Repository):
+    def known(
+        self, clinic_id: str, patient_external_ids: Collection[str], appointment_external_ids: Collection[str]
+    ) -> Known:
+        pointers = self._get_all(
+            [keys.patient_external_id(clinic_id, ext) for ext in patient_external_ids]
+            + [keys.appointment_external_id(clinic_id, ext) for ext in appointment_external_ids]
+        )
+        patient_ids = {p["patient_id"] for p in pointers if p.get("type") == "patient_external_id"}
+        appointment_ids = {
+            p["appointment_id"] for p in pointers if p.get("type") == "appointment_external_id"
+        }
+        records = self._get_all(
+            [keys.patient(clinic_id, patient_id) for patient_id in sorted(patient_ids)]
+            + [keys.appointment(appointment_id) for appointment_id in sorted(appointment_ids)]
+        )
+        found_patients = [patients.from_item(item) for item in records if item.get("type") == "patient"]
+        found_appointments = [
+            appointments.from_item(item)
+            for item in records
+            if item.get("type") == "appointment" and item.get("clinic_id") == clinic_id
+        ]
+        return Known(
+            {patient.external_id: patient for patient in found_patients if patient.external_id},
+            {
+                appointment.external_id: appointment
+                for appointment in found_appointments
+                if appointment.external_id
+            },
+        )
+
+    def booked(
+        self, clinic_id: str, slots: Collection[tuple[str, datetime]]
+    ) -> dict[tuple[str, datetime], str]:
+        wanted = {keys.booking(clinic_id, patient_id, at)["sk"]: (patient_id, at) for patient_id, at in slots}
+        found = self._get_all([keys.booking(clinic_id, patient_id, at) for patient_id, at in slots])
+        return {wanted[item["sk"]]: item["appointment_id"] for item in found if item["sk"] in wanted}
+
+    def _get_all(self, wanted: Iterable[keys.Key]) -> list[Item]:
+        unique = list({(key["pk"], key["sk"]): key for key in wanted}.values())
+        found: list[Item] = []
+        for start in range(0, len(unique), BATCH_KEYS):
+            found += _batch_get(self.table, unique[start : start + BATCH_KEYS])
+        return found
+
+
+def _batch_get(table: Table, chunk: list[keys.Key]) -> list[Item]:
+    """One request for up to 100 keys, and more for any DynamoDB left unprocessed (throttling)."""
+    found: list[Item] = []
+    request = {table.name: {"Keys": [to_attributes(key) for key in chunk]}}
+    for _ in range(MAX_RETRIES):
+        response = table.client.batch_get_item(RequestItems=request)  # type: ignore[arg-type]
+        found += [from_attributes(item) for item in response.get("Responses", {}).get(table.name, [])]
+        left = response.get("UnprocessedKeys") or {}
+        if not left.get(table.name):
+            return found
+        request = left  # type: ignore[assignment]
+    raise RuntimeError("DynamoDB left keys of an import's read unprocessed after retries")
