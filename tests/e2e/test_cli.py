@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from infra.cli import csv_parts, summed
+from infra.cli_files import csv_parts, summed
 from tests.e2e.support import NEW_YORK, REQUEST_SECONDS, ROOT, Api, RunningStack, local
 
 pytestmark = [pytest.mark.e2e, pytest.mark.enable_socket]

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from infra.local_stack import LocalClock
+from infra.local_time import LocalClock
 
 START = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
