@@ -5,11 +5,8 @@ from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from touchpoint.adapters.dynamo import appointments, keys, patients
-from touchpoint.adapters.dynamo.table import Item, Repository, Table, from_attributes, to_attributes
+from touchpoint.adapters.dynamo.table import Item, Repository
 from touchpoint.domain.ports.importing import Known
-
-BATCH_KEYS = 100  # BatchGetItem's most per request
-MAX_RETRIES = 8
 
 
 class DynamoImportLookup(Repository):
@@ -51,22 +48,4 @@ class DynamoImportLookup(Repository):
         return {wanted[item["sk"]]: item["appointment_id"] for item in found if item["sk"] in wanted}
 
     def _get_all(self, wanted: Iterable[keys.Key]) -> list[Item]:
-        unique = list({(key["pk"], key["sk"]): key for key in wanted}.values())
-        found: list[Item] = []
-        for start in range(0, len(unique), BATCH_KEYS):
-            found += _batch_get(self.table, unique[start : start + BATCH_KEYS])
-        return found
-
-
-def _batch_get(table: Table, chunk: list[keys.Key]) -> list[Item]:
-    """One request for up to 100 keys, and more for any DynamoDB left unprocessed (throttling)."""
-    found: list[Item] = []
-    request = {table.name: {"Keys": [to_attributes(key) for key in chunk]}}
-    for _ in range(MAX_RETRIES):
-        response = table.client.batch_get_item(RequestItems=request)  # type: ignore[arg-type]
-        found += [from_attributes(item) for item in response.get("Responses", {}).get(table.name, [])]
-        left = response.get("UnprocessedKeys") or {}
-        if not left.get(table.name):
-            return found
-        request = left  # type: ignore[assignment]
-    raise RuntimeError("DynamoDB left keys of an import's read unprocessed after retries")
+        return self.table.get_many(wanted)

@@ -23,15 +23,13 @@ from touchpoint.adapters.dynamo import messages as message_items
 from touchpoint.adapters.dynamo import patients as patient_items
 from touchpoint.adapters.dynamo import surveys as survey_items
 from touchpoint.adapters.dynamo.paging import query_page
-from touchpoint.adapters.dynamo.table import Item, Repository, from_attributes, to_attributes
+from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
 from touchpoint.domain.alerts import Alert, AlertFilter, AlertState
 from touchpoint.domain.appointment import Appointment
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.paging import Page, PageQuery
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.surveys import Survey
-
-MAX_BATCH_GET = 100
 
 
 def _filtered(request: dict[str, Any], conditions: list[str], names: dict[str, str]) -> dict[str, Any]:
@@ -198,21 +196,8 @@ class DynamoLists(Repository):
 
     def _batch(self, wanted: list[keys.Key], id_name: str, *names: str) -> dict[str, dict[str, Any]]:
         """The items of `wanted` (their `id_name` and `names` only), by their `id_name`."""
-        found: dict[str, dict[str, Any]] = {}
-        projection = ", ".join(f"#{index}" for index in range(len(names) + 1))
         attribute_names = {f"#{index}": name for index, name in enumerate((id_name, *names))}
-        for start in range(0, len(wanted), MAX_BATCH_GET):
-            request: Any = {
-                self.table.name: {
-                    "Keys": [to_attributes(key) for key in wanted[start : start + MAX_BATCH_GET]],
-                    "ProjectionExpression": projection,
-                    "ExpressionAttributeNames": attribute_names,
-                }
-            }
-            while request:
-                answer = self.table.client.batch_get_item(RequestItems=request)
-                for item in answer["Responses"].get(self.table.name, []):
-                    plain = from_attributes(item)
-                    found[plain[id_name]] = plain
-                request = answer.get("UnprocessedKeys") or None
-        return found
+        found = self.table.get_many(
+            wanted, ProjectionExpression=", ".join(attribute_names), ExpressionAttributeNames=attribute_names
+        )
+        return {item[id_name]: item for item in found}

@@ -2,7 +2,8 @@
 builders of the writes a transaction is made of, and what a failed condition looks like.
 It knows no key and no aggregate (keys.py and the aggregate modules do)."""
 
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
+BATCH_KEYS = 100  # BatchGetItem's most per request
+BATCH_RETRIES, BATCH_PAUSE_SECONDS = 8, 0.05
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -89,6 +92,31 @@ class Table:
     def get(self, key: Mapping[str, str]) -> Item | None:
         response = self.client.get_item(TableName=self.name, Key=to_attributes(key))
         return from_attributes(response["Item"]) if "Item" in response else None
+
+    def get_many(self, wanted: Iterable[Mapping[str, str]], **projection: Any) -> list[Item]:
+        """The items of `wanted` that exist (each key once), 100 keys a BatchGetItem; keys
+        DynamoDB leaves unprocessed (throttling) are asked for again after a growing pause, and
+        an error is raised when they still are after BATCH_RETRIES tries. `projection`:
+        ProjectionExpression and ExpressionAttributeNames, to read only some attributes."""
+        unique = list({(key["pk"], key["sk"]): key for key in wanted}.values())
+        found: list[Item] = []
+        for start in range(0, len(unique), BATCH_KEYS):
+            request: Any = {
+                self.name: {
+                    "Keys": [to_attributes(key) for key in unique[start : start + BATCH_KEYS]],
+                    **projection,
+                }
+            }
+            for attempt in range(BATCH_RETRIES):
+                answer = self.client.batch_get_item(RequestItems=request)
+                found += [from_attributes(item) for item in answer.get("Responses", {}).get(self.name, [])]
+                request = answer.get("UnprocessedKeys") or {}
+                if not request.get(self.name):
+                    break
+                time.sleep(min(BATCH_PAUSE_SECONDS * 2**attempt, 1.0))  # backing off, not timing
+            else:
+                raise RuntimeError("DynamoDB left keys of a batched read unprocessed after retries")
+        return found
 
     def query(self, **kwargs: Any) -> Iterator[Item]:
         paginator = self.client.get_paginator("query")
