@@ -9,14 +9,14 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from infra.cli_files import UsageError, csv_parts, parse_map, summed
+from infra.cli_files import IMPORT_ROWS_PER_REQUEST, UsageError, csv_parts, parse_map, summed
 from infra.cli_http import SIGN_IN_HINT, ApiError, Client
 
 DEFAULT_URL = "http://127.0.0.1:3000"
@@ -209,27 +209,31 @@ def run_import(client: Client, options: argparse.Namespace) -> int:
     query = {"dry_run": "true"} if options.dry_run else {}
     renames = parse_map(options.map)
     name = options.file.name
+    # Each part: its body, its type and how many lines it holds (its errors' rows are counted from its start).
+    parts: list[tuple[bytes, str, int]]
     if options.file.suffix.lower() == ".json":
         if renames:
             raise UsageError("--map renames CSV columns; a FHIR Bundle has none")
-        body = options.file.read_bytes()
-        answer = client.request("POST", path, query, body, "application/fhir+json").json()
-        totals = summed([answer], [0])
+        parts = [(options.file.read_bytes(), "application/fhir+json", 0)]
     elif options.file.suffix.lower() == ".csv":
-        answers, offsets = [], []
-        sent = 0
-        parts = list(csv_parts(options.file.read_text(encoding="utf-8-sig"), renames))
-        total = sum(rows for _, rows in parts)
-        for part, rows in parts:
-            answers.append(
-                client.request("POST", path, query, part.encode(), "text/csv; charset=utf-8").json()
-            )
-            offsets.append(sent)
-            sent += rows
-            progress(f"import {name}: {bar(sent, total)} {sent:,} of {total:,} rows")
-        totals = summed(answers, offsets)
+        csv_text = options.file.read_text(encoding="utf-8-sig")
+        parts = [
+            (part.encode(), "text/csv; charset=utf-8", lines) for part, lines in csv_parts(csv_text, renames)
+        ]
     else:
         raise UsageError(f"{name}: the file must end in .csv (CSV) or .json (a FHIR R4 Bundle)")
+    answers, offsets = [], []
+    sent, total = 0, sum(lines for _, _, lines in parts)
+    for body, kind, lines in parts:
+        for answer in import_steps(client, path, query, body, kind):
+            answers.append(answer)
+            offsets.append(sent)
+            done, of = answer["progress"]["done"], answer["progress"]["of"]
+            progress(
+                f"import {name}: {bar(sent + done, total or of)} {sent + done:,} of {total or of:,} rows"
+            )
+        sent += lines
+    totals = summed(answers, offsets)
     verb = "would create" if options.dry_run else "created"
     failed = len(totals["errors"])
     progress(
@@ -246,6 +250,19 @@ def run_import(client: Client, options: argparse.Namespace) -> int:
         ]
         table(totals["errors"], columns, sys.stdout)
     return 1 if totals["errors"] else 0
+
+
+def import_steps(
+    client: Client, path: str, query: dict[str, str], body: bytes, kind: str
+) -> Iterator[dict[str, Any]]:
+    """The answers to one body sent as often as the API asks: each step says where the next starts."""
+    step: dict[str, str] = {"max_rows": str(IMPORT_ROWS_PER_REQUEST)}
+    while True:
+        answer: dict[str, Any] = client.request("POST", path, query | step, body, kind).json()
+        yield answer
+        if answer.get("complete", True):
+            return
+        step["from_row"] = str(answer["next_from_row"])
 
 
 def run_export(client: Client, options: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ import base64
 import json
 import secrets
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -30,7 +31,8 @@ Http = Callable[[str, str, dict[str, str], bytes], Response]
 class LambdaContext(PowertoolsLambdaContext):
     """The context object Lambda passes to a handler, filled in for one local invocation."""
 
-    def __init__(self, function_name: str) -> None:
+    def __init__(self, function_name: str, timeout_seconds: float = 60) -> None:
+        self._deadline = time.monotonic() + timeout_seconds
         self._function_name = function_name
         self._function_version = "$LATEST"
         self._memory_limit_in_mb = 512
@@ -39,9 +41,9 @@ class LambdaContext(PowertoolsLambdaContext):
         self._log_group_name = f"/aws/lambda/{function_name}"
         self._log_stream_name = "local"
 
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 60_000
+    # Lambda's is a method of the context; powertools types it a staticmethod.
+    def get_remaining_time_in_millis(self) -> int:  # type: ignore[override]
+        return max(0, round((self._deadline - time.monotonic()) * 1000))
 
 
 def query_parameters(query: str) -> dict[str, str] | None:

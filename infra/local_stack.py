@@ -211,7 +211,9 @@ class LocalStack:
             from touchpoint.handlers import admin, inbound
 
             handler = admin.handler if function == "admin" else inbound.handler
-            result = handler(event, LambdaContext(f"touchpoint-{function}"))
+            # The template's timeouts: the admin function's 29 s, the webhook's 10 s.
+            timeout = 29 if function == "admin" else 10
+            result = handler(event, LambdaContext(f"touchpoint-{function}", timeout))
         return http_response(result)
 
     def _users_request(self, method: str, body: bytes) -> Response:

@@ -238,6 +238,34 @@ def test_import_sends_the_csv_with_renamed_columns_and_reports_each_row(
     assert [item["first_name"] for item in listed] == ["Ana"]
 
 
+def test_import_sends_a_large_fhir_bundle_in_steps_with_progress(
+    api: Api, touchpoint: Any, tmp_path: Path
+) -> None:
+    clinic = api.clinic()
+    patients = [
+        {
+            "resource": {
+                "resourceType": "Patient",
+                "id": f"p{n}",
+                "name": [{"given": ["Pat"]}],
+                "telecom": [{"system": "sms", "use": "mobile", "value": f"+1555{n:07d}"}],
+            }
+        }
+        for n in range(1_205)
+    ]
+    patients[1_100]["resource"]["telecom"][0]["value"] = "not a phone"
+    source = tmp_path / "bundle.json"
+    source.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": patients}))
+
+    ran = touchpoint("--clinic", clinic.clinic_id, "--json", "import", str(source), "--dry-run")
+
+    assert ran.code == 1, ran.err
+    assert "1,000 of 1,205 rows" in ran.err
+    assert "1,205 of 1,205 rows" in ran.err
+    assert (ran.json()["rows"], ran.json()["created"]) == (1_205, 1_204)
+    assert [(problem["row"], problem["field"]) for problem in ran.json()["errors"]] == [(1_101, "phone")]
+
+
 def test_import_refuses_a_file_that_is_neither_csv_nor_json(
     api: Api, touchpoint: Any, tmp_path: Path
 ) -> None:

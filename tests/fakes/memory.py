@@ -39,9 +39,6 @@ class MemoryClinics:
         except KeyError:
             raise NotFound(f"no clinic {clinic_id!r}", "clinic_id") from None
 
-    def all(self) -> list[Clinic]:
-        return [self.items[clinic_id] for clinic_id in sorted(self.items)]
-
     def some(self, clinic_ids: Iterable[str]) -> list[Clinic]:
         return [self.items[clinic_id] for clinic_id in sorted(set(clinic_ids)) if clinic_id in self.items]
 
@@ -267,5 +264,5 @@ class NoLists:
     def _unused(self, *_: object, **__: object) -> Any:
         raise AssertionError("the lists are tested on moto, not in memory")
 
-    patients = patient_by_phone = appointments = messages = alerts = _unused
+    clinics = patients = patient_by_phone = appointments = messages = alerts = _unused
     completed_surveys = first_names = external_ids = _unused

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from tests.integration import admin_world
-from tests.integration.admin_world import Api, Booked
+from tests.integration.admin_world import Api, Booked, staff
 from tests.integration.moto_table import module_table_fixture
 from touchpoint.adapters.dynamo import alerts as alert_items
 from touchpoint.adapters.dynamo import messages as message_items
+from touchpoint.domain.access import Role
 from touchpoint.domain.alerts import new_alert
 from touchpoint.domain.messages import MessageRecord
 
@@ -35,6 +36,30 @@ def every_page(api: Api, path: str, query: str) -> list[list[dict[str, Any]]]:
         if cursor is None:
             return pages
         assert len(pages) < 20, "the cursor never ends"
+
+
+# ---- clinics ----
+
+
+def test_a_platform_admin_pages_through_every_clinic_each_once(api: Api) -> None:
+    made = [api.clinic(sender=f"+1500555001{n}") for n in range(3)]
+
+    pages = every_page(api, "/admin/clinics", "limit=2")
+
+    listed = [clinic["clinic_id"] for page in pages for clinic in page]
+    assert all(len(page) <= 2 for page in pages) and len(pages) >= 2
+    assert len(listed) == len(set(listed))
+    assert set(made) <= set(listed)
+    assert listed == sorted(listed), "by id"
+
+
+def test_a_clinic_admin_lists_only_its_own_clinic_on_one_page(api: Api) -> None:
+    mine, _other = api.clinic(sender="+15005550021"), api.clinic(sender="+15005550022")
+
+    reply = api.call("GET", "/admin/clinics", query="limit=1", claims=staff(Role.CLINIC_ADMIN, [mine]))
+
+    assert reply.status == 200, reply.body
+    assert ([c["clinic_id"] for c in reply.body["items"]], reply.body["next_cursor"]) == ([mine], None)
 
 
 # ---- patients ----

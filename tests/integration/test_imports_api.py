@@ -21,12 +21,20 @@ ROWS = [
 ]
 
 
-def post(api: Api, clinic_id: str, body: bytes | str, *, kind: str = "text/csv", query: str = "") -> Reply:
+def post(
+    api: Api,
+    clinic_id: str,
+    body: bytes | str,
+    *,
+    kind: str = "text/csv",
+    query: str = "",
+    timeout_seconds: float = 29,
+) -> Reply:
     payload = body.encode() if isinstance(body, str) else body
     headers = {"content-type": kind, "host": "api.example.test"}
     event = http_api_event("POST", f"/admin/clinics/{clinic_id}/imports", query, headers, payload, NOW)
     event["requestContext"]["authorizer"] = AUTHORIZER
-    result = handler(event, LambdaContext("touchpoint-admin"), service=api.service)
+    result = handler(event, LambdaContext("touchpoint-admin", timeout_seconds), service=api.service)
     return Reply(int(result["statusCode"]), json.loads(result["body"]), result["headers"])
 
 
@@ -140,6 +148,60 @@ def test_bodies_past_the_import_limit_are_a_413_and_bad_bytes_a_400(api: Api) ->
     assert post(api, clinic_id, b"\xff\xfe" + csv_of(*ROWS).encode()).status == 400
     assert post(api, clinic_id, csv_of(*ROWS), kind="application/pdf").status == 400
     assert post(api, clinic_id, 'a,"b\n').status == 400
+
+
+def many_rows(count: int) -> str:
+    return csv_of(
+        *(
+            f"MRN{n},Pat,+1555{n:07d},AP{n},2026-12-{1 + n % 28:02d}T15:00:00,60,scheduled"
+            for n in range(count)
+        )
+    )
+
+
+def test_a_step_imports_the_rows_it_names_and_says_where_the_next_starts(api: Api) -> None:
+    clinic_id = api.clinic()
+    body = csv_of(*ROWS, "MRN3,Cy,+15551230003", "MRN4,Di,tomorrow", "MRN5,Ed,+15551230005")
+    first = post(api, clinic_id, body, query="max_rows=2")
+    assert counts(first) == (2, 2, 0, 0)
+    assert (first.body["complete"], first.body["next_from_row"]) == (False, 4)
+    assert first.body["progress"] == {"done": 2, "of": 5}
+    assert len(appointments(api, clinic_id)) == 2
+    rest = post(api, clinic_id, body, query="from_row=4")
+    assert counts(rest) == (3, 2, 0, 0)
+    assert [(e["row"], e["field"]) for e in rest.body["errors"]] == [(5, "phone")]
+    assert (rest.body["complete"], rest.body["next_from_row"], rest.body["progress"]) == (
+        True,
+        None,
+        {"done": 5, "of": 5},
+    )
+    assert counts(post(api, clinic_id, body)) == (5, 0, 0, 4)
+
+
+def test_ten_thousand_rows_go_in_steps_each_ending_between_rows(api: Api) -> None:
+    clinic_id = api.clinic()
+    body = many_rows(10_000)
+    stored = api.items()
+    first = post(api, clinic_id, body, query="dry_run=true&max_rows=300")
+    assert (first.body["rows"], first.body["created"], first.body["next_from_row"]) == (300, 300, 302)
+    assert first.body["progress"] == {"done": 300, "of": 10_000}
+    last = post(api, clinic_id, body, query="dry_run=true&from_row=9902")
+    assert (last.body["rows"], last.body["created"], last.body["complete"]) == (100, 100, True)
+    assert api.items() == stored, "a dry run stores nothing"
+
+
+def test_a_step_stops_between_batches_when_the_function_is_short_of_time(api: Api) -> None:
+    clinic_id = api.clinic()
+    reply = post(api, clinic_id, many_rows(250), query="dry_run=true", timeout_seconds=8)
+    assert (reply.body["rows"], reply.body["batches"], reply.body["next_from_row"]) == (100, 1, 102)
+    assert reply.body["progress"] == {"done": 100, "of": 250}
+
+
+def test_bad_step_parameters_are_a_400(api: Api) -> None:
+    clinic_id = api.clinic()
+    for query in ("from_row=0", "from_row=-1", "max_rows=0", "max_rows=1e3", "max_rows=99999999999"):
+        reply = post(api, clinic_id, csv_of(*ROWS), query=query)
+        assert (reply.status, reply.body["error"]["field"]) == (400, query.split("=")[0]), query
 
 
 FHIR = {

@@ -63,6 +63,30 @@ class Parsed:
     errors: list[RowError]
 
 
+@dataclass(frozen=True)
+class ImportStep:
+    """Which rows one request imports: from `from_row` (a row number, as errors give them), at
+    most `max_rows` of them (None: as many as its time allows)."""
+
+    from_row: int = 0
+    max_rows: int | None = None
+
+
+def parse_import_step(from_row: str | None, max_rows: str | None) -> ImportStep:
+    def whole(raw: str, name: str, low: int, high: int) -> int:
+        if (
+            not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(high)))
+            or not low <= int(raw) <= high
+        ):
+            raise InvalidQuery(f"{name} must be a whole number from {low} to {high}", name)
+        return int(raw)
+
+    return ImportStep(
+        0 if from_row is None else whole(from_row, "from_row", 1, 2 * MAX_ROWS + 1),
+        None if max_rows is None else whole(max_rows, "max_rows", 1, MAX_ROWS),
+    )
+
+
 def import_body(body: str, base64_encoded: bool) -> bytes:
     """The bytes of the request's body, as API Gateway passed them on."""
     if not base64_encoded:

@@ -10,6 +10,7 @@ log, refusals too.
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from time import monotonic
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -132,7 +133,7 @@ def body() -> Any:
 
 @route("GET", "/admin/clinics", Action.LIST_CLINICS)
 def list_clinics() -> dict[str, Any]:
-    return {"items": [clinic_view(clinic) for clinic in admin().clinics_of(caller())]}
+    return page_view(admin().listing.clinics_of(caller(), page()), clinic_view)
 
 
 @route("POST", "/admin/clinics", Action.CREATE_CLINIC)
@@ -288,27 +289,42 @@ def update_appointment(clinic_id: str, appointment_id: str) -> dict[str, Any]:
 
 # The Lambda payload ceiling: an import is a file, not a JSON body.
 MAX_IMPORT_BYTES = 6 * 1024 * 1024
+# An import step stops between batches after this long, or once the function's time left is
+# under the margin (a batch of 100 rows takes a few seconds): the HTTP API waits 30 s at most.
+IMPORT_STEP_SECONDS = 20
+IMPORT_MARGIN_MS = 8_000
 
 
 @route("POST", "/admin/clinics/<clinic_id>/imports", Action.MANAGE_PATIENTS)
 def import_records(clinic_id: str) -> Response[str] | dict[str, Any]:
-    from touchpoint.domain.importing import import_body, parse_import
+    from touchpoint.domain.importing import import_body, parse_import, parse_import_step
 
+    started = monotonic()
     event, query = app.current_event, app.current_event.get_query_string_value
+    step = parse_import_step(query("from_row"), query("max_rows"))
     raw = import_body(event.body or "", bool(event.is_base64_encoded))
     if len(raw) > MAX_IMPORT_BYTES:
         limit = f"an import is at most {MAX_IMPORT_BYTES} bytes: split the file"
         return error(413, "payload_too_large", limit, "body")
     parsed = parse_import(raw, event.headers.get("content-type"), query("map"))
     dry_run = query("dry_run") in ("true", "1")
-    report = bootstrap.importer(admin()).run(clinic_id, parsed, now(), dry_run=dry_run)
+    context = app.lambda_context
+
+    def go_on() -> bool:
+        in_time = monotonic() - started < IMPORT_STEP_SECONDS
+        return in_time and context.get_remaining_time_in_millis() > IMPORT_MARGIN_MS
+
+    report = bootstrap.importer(admin()).run(
+        clinic_id, parsed, now(), dry_run=dry_run, from_row=step.from_row, max_rows=step.max_rows, go_on=go_on
+    )
     return import_view(report, dry_run)
 
 
 def import_view(report: ImportReport, dry_run: bool) -> dict[str, Any]:
-    counts = ("rows", "created", "updated", "unchanged", "batches")
+    counts = ("rows", "created", "updated", "unchanged", "batches", "complete", "next_from_row")
     return {name: getattr(report, name) for name in counts} | {
         "dry_run": dry_run,
+        "progress": {"done": report.done, "of": report.of},
         "errors": [{"row": e.row, "field": e.field, "message": e.message} for e in report.errors],
     }
 

@@ -4,12 +4,12 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from touchpoint.domain.access import Caller, Role
 from touchpoint.domain.alerts import Alert, acknowledge, parse_acknowledgement
 from touchpoint.domain.appointment import (
     Appointment,
     AppointmentStatus,
     Job,
+    NewAppointment,
     apply_change,
     parse_appointment_change,
     parse_new_appointment,
@@ -83,12 +83,6 @@ class Admin:
     def get_clinic(self, clinic_id: str) -> Clinic:
         return self.clinics.get(clinic_id)
 
-    def clinics_of(self, caller: Caller) -> list[Clinic]:
-        """The clinics `caller` may see: every one for a platform admin, else its own."""
-        if caller.role is Role.PLATFORM_ADMIN:
-            return self.clinics.all()
-        return self.clinics.some(caller.clinics)
-
     def record(self, entry: AuditEntry) -> None:
         self.audit.record(entry)
 
@@ -117,11 +111,14 @@ class Admin:
         return new
 
     def create_patient(self, clinic_id: str, body: object, now: datetime) -> Patient:
-        clinic = self.clinics.get(clinic_id)
+        return self.add_patient(self.clinics.get(clinic_id), body, now)
+
+    def add_patient(self, clinic: Clinic, body: object, now: datetime) -> Patient:
+        """`create_patient` for a clinic already read (an import reads it once for every row)."""
         new = parse_new_patient(body, clinic)
         patient = Patient(
             new_id("pt"),
-            clinic_id,
+            clinic.clinic_id,
             new.first_name,
             new.phone,
             new.timezone,
@@ -154,10 +151,13 @@ class Admin:
     def create_appointment(self, clinic_id: str, body: object, now: datetime) -> AppointmentView:
         clinic = self.clinics.get(clinic_id)
         new = parse_new_appointment(body, clinic.settings.timezone, now)
-        patient = self.patients.get(clinic_id, new.patient_id)
+        return self.book(clinic, self.patients.get(clinic_id, new.patient_id), new, now)
+
+    def book(self, clinic: Clinic, patient: Patient, new: NewAppointment, now: datetime) -> AppointmentView:
+        """`create_appointment` for a clinic and a patient already read (an import reads them in batches)."""
         appointment = Appointment(
             new_id("ap"),
-            clinic_id,
+            clinic.clinic_id,
             patient.patient_id,
             new.starts_at,
             new.duration_minutes,

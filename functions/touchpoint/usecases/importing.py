@@ -4,8 +4,13 @@ Rows go in batches: one batched read finds what a batch's external ids name, a s
 patient slots are booked already; then each row is checked in full (patient and appointment)
 before anything of it is written, and written through the Admin use case, so that a changed
 appointment is re-planned as a PATCH would re-plan it. A row that fails is reported and skipped.
+
+A large file is imported in steps: a run starts at `from_row`, takes at most `max_rows` rows and
+stops between batches once `go_on` says the time is up; its report names the row to start the
+next step from. Rows before it are done, whatever happens after (each row is whole or absent).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,6 +43,13 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     batches: int = 0
+    next_from_row: int | None = None  # None: the file is done
+    done: int = 0  # the file's rows before next_from_row (all of them once it is done)
+    of: int = 0  # the file's rows
+
+    @property
+    def complete(self) -> bool:
+        return self.next_from_row is None
 
 
 @dataclass(frozen=True)
@@ -67,13 +79,36 @@ class Importer:
         self.lookup = lookup
         self.batch_rows = batch_rows
 
-    def run(self, clinic_id: str, parsed: Parsed, now: datetime, *, dry_run: bool = False) -> ImportReport:
+    def run(
+        self,
+        clinic_id: str,
+        parsed: Parsed,
+        now: datetime,
+        *,
+        dry_run: bool = False,
+        from_row: int = 0,
+        max_rows: int | None = None,
+        go_on: Callable[[], bool] = lambda: True,
+    ) -> ImportReport:
         clinic = self.admin.get_clinic(clinic_id)
-        report = ImportReport(rows=len(parsed.rows) + len(parsed.errors), errors=list(parsed.errors))
-        for start in range(0, len(parsed.rows), self.batch_rows):
-            self._batch(clinic, parsed.rows[start : start + self.batch_rows], now, dry_run, report)
+        rows = [row for row in parsed.rows if row.row >= from_row]
+        taken = len(rows) if max_rows is None else min(max_rows, len(rows))
+        report = ImportReport(of=len(parsed.rows) + len(parsed.errors))
+        start = 0
+        while start < taken:
+            size = min(self.batch_rows, taken - start)
+            self._batch(clinic, rows[start : start + size], now, dry_run, report)
             report.batches += 1
-        report.errors.sort(key=lambda error: error.row)
+            start += size
+            if start < taken and not go_on():
+                break
+        report.next_from_row = until = rows[start].row if start < len(rows) else None
+        read = [e for e in parsed.errors if e.row >= from_row and (until is None or e.row < until)]
+        report.errors = sorted(report.errors + read, key=lambda error: error.row)
+        report.rows = start + len(read)
+        numbers = [row.row for row in parsed.rows] + [error.row for error in parsed.errors]
+        later = [] if until is None else [number for number in numbers if number >= until]
+        report.done = report.of - len(later)
         return report
 
     def _batch(
@@ -102,7 +137,7 @@ class Importer:
                         "starts_at",
                     )
                 if not dry_run:
-                    self._write(clinic.clinic_id, row, plan, known, now)
+                    self._write(clinic, row, plan, known, now)
                 elif plan.patient is None and plan.patient_body is not None:
                     known.patients[row.patient_external_id] = _would_be(plan.patient_body, clinic, now)
             except DomainError as problem:
@@ -117,11 +152,12 @@ class Importer:
             else:
                 report.unchanged += 1
 
-    def _write(self, clinic_id: str, row: ImportRow, plan: _Plan, known: Known, now: datetime) -> None:
+    def _write(self, clinic: Clinic, row: ImportRow, plan: _Plan, known: Known, now: datetime) -> None:
+        clinic_id = clinic.clinic_id
         patient = plan.patient
         if plan.patient_body is not None:
             if patient is None:
-                patient = self.admin.create_patient(clinic_id, plan.patient_body, now)
+                patient = self.admin.add_patient(clinic, plan.patient_body, now)
             else:
                 patient = self.admin.change_patient(clinic_id, patient.patient_id, plan.patient_body, now)
             known.patients[row.patient_external_id] = patient
@@ -130,7 +166,8 @@ class Importer:
         try:
             if plan.appointment is None:
                 body = plan.appointment_body | {"patient_id": patient.patient_id}
-                booked = self.admin.create_appointment(clinic_id, body, now)
+                new = parse_new_appointment(body, clinic.settings.timezone, now)
+                booked = self.admin.book(clinic, patient, new, now)
             else:
                 booked = self.admin.update_appointment(
                     clinic_id, plan.appointment.appointment_id, plan.appointment_body, now

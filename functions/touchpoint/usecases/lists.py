@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from touchpoint.domain.access import Caller, Role
 from touchpoint.domain.alerts import Alert, parse_alert_filter
 from touchpoint.domain.appointment import Appointment, AppointmentStatus
+from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.errors import InvalidInput, InvalidQuery
 from touchpoint.domain.exports import messages_csv, scores_csv
 from touchpoint.domain.ids import is_well_formed_id
@@ -52,6 +54,13 @@ class Lists:
     def __init__(self, clinics: ClinicRepository, lists: ClinicLists) -> None:
         self.clinics = clinics
         self.lists = lists
+
+    def clinics_of(self, caller: Caller, page: PageQuery) -> Page[Clinic]:
+        """The clinics `caller` may see: every one for a platform admin, a page at a time; else
+        its own (a few: one page)."""
+        if caller.role is Role.PLATFORM_ADMIN:
+            return self.lists.clinics(page)
+        return Page(self.clinics.some(caller.clinics), None)
 
     def patients(
         self,

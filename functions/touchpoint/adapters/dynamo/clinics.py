@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from touchpoint.adapters.dynamo import keys
-from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
+from touchpoint.adapters.dynamo.table import Item, Repository
 from touchpoint.domain.clinic import (
     DEFAULT_ESCALATION_MINUTES,
     DEFAULT_QUIET_HOURS,
@@ -128,17 +128,6 @@ class DynamoClinics(Repository):
         if item is None:
             raise NotFound(f"no clinic {clinic_id!r}", "clinic_id")
         return from_item(item)
-
-    def all(self) -> list[Clinic]:
-        """Every clinic, by id: a query of the by_clinic index's clinic list, no Scan."""
-        return [
-            from_item(item)
-            for item in self.table.query(
-                IndexName=keys.CLINIC_INDEX,
-                KeyConditionExpression="clinic_pk = :list",
-                ExpressionAttributeValues=to_attributes({":list": keys.CLINIC_LIST}),
-            )
-        ]
 
     def some(self, clinic_ids: Iterable[str]) -> list[Clinic]:
         """The clinics of `clinic_ids` that exist, by id."""

@@ -1,6 +1,7 @@
 """The clinic's lists, a page at a time, each one query of a key designed for it (no Scan):
 
 list                 served by                                        filters
+clinics              by_clinic, CLINICS, CLINIC#{clinic}                (a platform admin's: every clinic, by id)
 patients             table, pk CLINIC#{clinic}, sk PATIENT#...          ?q (first name, contains)
                      table, pk CLINIC#{clinic}, sk PHONE#{e164}         ?phone: the pointer, then the patient
                      table, pk CLINIC#{clinic}, sk EXT#PATIENT#{id}     ?external_id: the pointer, then the patient
@@ -18,6 +19,7 @@ from typing import Any
 
 from touchpoint.adapters.dynamo import alerts as alert_items
 from touchpoint.adapters.dynamo import appointments as appointment_items
+from touchpoint.adapters.dynamo import clinics as clinic_items
 from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo import messages as message_items
 from touchpoint.adapters.dynamo import patients as patient_items
@@ -26,6 +28,7 @@ from touchpoint.adapters.dynamo.paging import query_page
 from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
 from touchpoint.domain.alerts import Alert, AlertFilter, AlertState
 from touchpoint.domain.appointment import Appointment
+from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.paging import Page, PageQuery
 from touchpoint.domain.patient import Patient
@@ -41,6 +44,16 @@ def _filtered(request: dict[str, Any], conditions: list[str], names: dict[str, s
 
 
 class DynamoLists(Repository):
+    def clinics(self, page: PageQuery) -> Page[Clinic]:
+        """Every clinic, by id."""
+        request = {
+            "IndexName": keys.CLINIC_INDEX,
+            "KeyConditionExpression": "clinic_pk = :list",
+            "ExpressionAttributeValues": to_attributes({":list": keys.CLINIC_LIST}),
+        }
+        items, cursor = query_page(self.table, page, fixed={"clinic_pk": keys.CLINIC_LIST}, **request)
+        return Page([clinic_items.from_item(item) for item in items], cursor)
+
     def patients(self, clinic_id: str, page: PageQuery, *, q: str | None = None) -> Page[Patient]:
         values: dict[str, str] = {":pk": keys.clinic_partition(clinic_id), ":patient": keys.PATIENT_PREFIX}
         conditions = []

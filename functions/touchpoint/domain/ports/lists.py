@@ -5,6 +5,7 @@ from typing import Protocol
 
 from touchpoint.domain.alerts import Alert, AlertFilter
 from touchpoint.domain.appointment import Appointment
+from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.paging import Page, PageQuery
 from touchpoint.domain.patient import Patient
@@ -12,6 +13,7 @@ from touchpoint.domain.surveys import Survey
 
 
 class ClinicLists(Protocol):
+    def clinics(self, page: PageQuery) -> Page[Clinic]: ...
     def patients(self, clinic_id: str, page: PageQuery, *, q: str | None = None) -> Page[Patient]: ...
     def patient_by_phone(self, clinic_id: str, phone: str) -> Page[Patient]: ...
     def patient_by_external_id(self, clinic_id: str, external_id: str) -> Page[Patient]: ...
