@@ -47,7 +47,8 @@ def test_a_platform_admin_pages_through_every_clinic_each_once(api: Api) -> None
     pages = every_page(api, "/admin/clinics", "limit=2")
 
     listed = [clinic["clinic_id"] for page in pages for clinic in page]
-    assert all(len(page) <= 2 for page in pages) and len(pages) >= 2
+    assert all(len(page) <= 2 for page in pages)
+    assert len(pages) >= 2
     assert len(listed) == len(set(listed))
     assert set(made) <= set(listed)
     assert listed == sorted(listed), "by id"
