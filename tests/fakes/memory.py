@@ -265,4 +265,4 @@ class NoLists:
         raise AssertionError("the lists are tested on moto, not in memory")
 
     clinics = patients = patient_by_phone = appointments = messages = alerts = _unused
-    completed_surveys = first_names = external_ids = _unused
+    completed_surveys = first_names = external_ids = jobs_of = _unused

@@ -68,6 +68,18 @@ def body_for(action: Action, booked: Booked) -> Any:
     }.get(action)
 
 
+# Routes whose action alone does not say what they take.
+ROUTE_BODIES: dict[str, Any] = {
+    "POST /admin/clinics/<clinic_id>/preview": {"settings": {"discreet": False}},
+}
+
+# The console's routes (handlers/console.py) and what they do: a preview is a read of the settings.
+CONSOLE_ROUTES = {
+    "POST /admin/clinics/<clinic_id>/preview": Action.READ_CLINIC,
+    "GET /admin/clinics/<clinic_id>/outcomes": Action.READ_PATIENT,
+}
+
+
 def path_for(rule: str, clinic_id: str, booked: Booked) -> str:
     return (
         rule.replace("<clinic_id>", clinic_id)
@@ -98,6 +110,18 @@ def test_every_route_the_resolver_knows_is_in_the_route_table_with_an_action_thi
     }  # local: /_local/users
 
 
+def test_the_console_routes_are_in_the_matrix_with_their_read_actions() -> None:
+    declared = {route.name: route.action for route in admin_handler.routes.routes}
+
+    assert {name: declared.get(name) for name in CONSOLE_ROUTES} == CONSOLE_ROUTES
+    assert {case.id for case in cases()} >= {
+        f"{name}-{role.value}-{whose}"
+        for name in CONSOLE_ROUTES
+        for role in Role
+        for whose in ("own", "other")
+    }
+
+
 @pytest.mark.parametrize("case", cases(), ids=lambda case: case.id)
 def test_each_route_answers_each_role_as_the_rules_say_for_its_own_and_another_clinic(
     api: Api, two_clinics: tuple[Booked, str], case: Case
@@ -113,7 +137,7 @@ def test_each_route_answers_each_role_as_the_rules_say_for_its_own_and_another_c
     reply = api.call(
         case.route.method,
         path,
-        body_for(case.route.action, booked),
+        ROUTE_BODIES.get(case.route.name, body_for(case.route.action, booked)),
         claims=staff(case.role, member_of),
         query=query,
     )
@@ -170,3 +194,17 @@ def test_the_clinic_list_holds_what_the_caller_may_see(api: Api, two_clinics: tu
     assert sorted(listed(Role.PLATFORM_ADMIN, [])) == sorted([booked.clinic_id, other, third])
     assert listed(Role.CLINIC_ADMIN, [booked.clinic_id]) == [booked.clinic_id]
     assert sorted(listed(Role.CLINICIAN, [other, third, "cl_gone"])) == sorted([other, third])
+
+
+def test_me_names_the_callers_role_clinics_and_what_the_role_allows(api: Api) -> None:
+    clinician = api.call("GET", "/admin/me", claims=staff(Role.CLINICIAN, ["cl_a", "cl_b"], name="dr-1"))
+    platform = api.call("GET", "/admin/me")
+
+    assert clinician.status == 200, clinician.body
+    assert clinician.body["role"] == "clinician"
+    assert clinician.body["clinics"] == ["cl_a", "cl_b"]
+    assert "acknowledge_alert" in clinician.body["may"]
+    assert "change_settings" not in clinician.body["may"]
+    assert "manage_patients" not in clinician.body["may"]
+    assert (platform.body["role"], platform.body["clinics"]) == ("platform_admin", None)
+    assert set(platform.body["may"]) == {action.value for action in Action}

@@ -169,6 +169,22 @@ def test_appointments_by_status_and_by_patient(api: Api, booked: Booked) -> None
     assert [appointment["appointment_id"] for appointment in of_ana] == [booked.appointment_id]
 
 
+def test_appointments_with_their_planned_messages_for_the_day_view(api: Api, booked: Booked) -> None:
+    path = f"/admin/clinics/{booked.clinic_id}/appointments"
+
+    plain = get(api, path)["items"]
+    listed = get(api, path, "include=messages")["items"]
+
+    assert "messages" not in plain[0]
+    assert [m["job_id"] for m in listed[0]["messages"]] == [
+        m["job_id"] for m in sorted(booked.appointment["messages"], key=lambda m: m["due_at"])
+    ]
+    assert {m["state"] for m in listed[0]["messages"]} == {"pending"}
+    for query, field in (("include=surveys", "include"), ("include=messages&limit=101", "limit")):
+        refused = api.call("GET", path, query=query)
+        assert (refused.status, refused.error["field"]) == (400, field), query
+
+
 # ---- messages, every patient's ----
 
 

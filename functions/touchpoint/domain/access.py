@@ -89,6 +89,11 @@ class Caller:
     def sees(self, clinic_id: str) -> bool:
         return self.role is Role.PLATFORM_ADMIN or clinic_id in self.clinics
 
+    @property
+    def actions(self) -> frozenset[Action]:
+        """What the role allows (in the caller's clinics, for an action about one clinic)."""
+        return _MAY[self.role]
+
     def may(self, action: Action, clinic_id: str | None = None) -> bool:
         """Whether the caller may do `action` (to `clinic_id`, for an action about one clinic)."""
         if action not in _MAY[self.role]:

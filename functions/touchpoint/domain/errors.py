@@ -22,6 +22,12 @@ class BadRequest(DomainError):
     code = "bad_request"
 
 
+class PayloadTooLarge(DomainError):
+    """A body past what the route reads (HTTP 413)."""
+
+    code = "payload_too_large"
+
+
 class InvalidQuery(DomainError):
     """A query parameter the domain refuses (HTTP 400)."""
 

@@ -2,8 +2,12 @@
 character outside it (an emoji, a curly quote) turns the whole message into UCS-2, 70 a segment."""
 
 import unicodedata
+from math import ceil
 
 SEGMENT_LIMIT = 160
+GSM7, UCS2 = "GSM-7", "UCS-2"
+# A text longer than one segment is sent in parts, each giving up room to the header that joins them.
+UCS2_LIMIT, GSM7_PART, UCS2_PART = 70, 153, 67
 
 _GSM7_BASIC = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -28,6 +32,15 @@ def gsm7_length(text: str) -> int | None:
 def greeting_name(first_name: str) -> str:
     """The patient's first name as a text greets them: GSM-7 only, "there" when nothing is left."""
     return to_gsm7(first_name).strip() or "there"
+
+
+def segments(text: str) -> tuple[int, str]:
+    """How many SMS segments the text is billed as, and its encoding."""
+    septets = gsm7_length(text)
+    if septets is not None:
+        return (1 if septets <= SEGMENT_LIMIT else ceil(septets / GSM7_PART)), GSM7
+    units = len(text.encode("utf-16-le")) // 2  # UCS-2 counts an emoji as two
+    return (1 if units <= UCS2_LIMIT else ceil(units / UCS2_PART)), UCS2
 
 
 def fits_one_segment(text: str) -> bool:

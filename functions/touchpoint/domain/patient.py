@@ -48,7 +48,7 @@ def parse_new_patient(body: object, clinic: Clinic) -> NewPatient:
     body = json_object(body, allowed=_PATIENT_FIELDS)
     zone = body.get("timezone")
     return NewPatient(
-        first_name=_first_name(body.get("first_name")),
+        first_name=parse_first_name(body.get("first_name")),
         phone=to_e164(body.get("phone"), "phone", country_of(clinic.settings.phone)),
         timezone=clinic.settings.timezone if zone is None else parse_zone(zone, "timezone"),
         external_id=parse_external_id(body.get("external_id")),
@@ -63,7 +63,7 @@ def parse_patient_change(body: object, clinic: Clinic, patient: Patient) -> Pati
     if not body:
         raise InvalidInput(f"body must name at least one of {', '.join(_CHANGEABLE)}", "body")
     parsers: dict[str, Any] = {
-        "first_name": _first_name,
+        "first_name": parse_first_name,
         "phone": lambda value: to_e164(value, "phone", country_of(clinic.settings.phone)),
         "timezone": lambda value: parse_zone(value, "timezone"),
         "language": _language,
@@ -72,7 +72,7 @@ def parse_patient_change(body: object, clinic: Clinic, patient: Patient) -> Pati
     return replace(patient, **{name: parsers[name](value) for name, value in body.items()})
 
 
-def _first_name(value: object) -> str:
+def parse_first_name(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("first_name is required and must be a non-empty string", "first_name")
     if len(value) > 50:

@@ -83,9 +83,14 @@ def open_survey(
         expires_at=now + settings.survey_expiry,
         session_at=session_at,
     )
+    return survey, opening_text(instrument, settings, first_name)
+
+
+def opening_text(instrument: Instrument, settings: ClinicSettings, first_name: str) -> str:
+    """A check-in's first SMS (domain/outgoing.py): in discreet mode the invitation, else the first question."""
     if settings.discreet:
-        return survey, invitation_text(first_name, settings, len(instrument.items))
-    return survey, instrument.question(0)
+        return invitation_text(first_name, settings, len(instrument.items))
+    return instrument.question(0)
 
 
 def invitation_text(first_name: str, settings: ClinicSettings, questions: int) -> str:

@@ -10,7 +10,6 @@ log, refusals too.
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from time import monotonic
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -21,10 +20,19 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from touchpoint import bootstrap
 from touchpoint.domain.access import AUDITED, Action, Caller
 from touchpoint.domain.audit import AuditEntry, parse_audit_query
-from touchpoint.domain.errors import BadRequest, Conflict, DomainError, InvalidInput, InvalidQuery, NotFound
+from touchpoint.domain.errors import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    InvalidQuery,
+    NotFound,
+    PayloadTooLarge,
+)
 from touchpoint.domain.ids import ID_RULE, is_well_formed_id
 from touchpoint.domain.json_input import decode_json
 from touchpoint.domain.paging import PageQuery, parse_page
+from touchpoint.handlers import console, imports
 from touchpoint.handlers.identity import caller_name, caller_of
 from touchpoint.handlers.route_table import RouteTable
 from touchpoint.handlers.views import (
@@ -40,7 +48,6 @@ from touchpoint.handlers.views import (
     survey_view,
 )
 from touchpoint.usecases.admin import Admin
-from touchpoint.usecases.importing import ImportReport
 from touchpoint.usecases.lists import Export
 
 logger = Logger()
@@ -48,6 +55,8 @@ tracer = Tracer()
 app = APIGatewayHttpResolver()
 routes = RouteTable(app)
 route = routes.route
+routes.include(console.routes)  # the console's preview, clinic-wide outcomes and who is signed in
+routes.include(imports.routes)  # imports from an EHR
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -65,6 +74,7 @@ def error(
 
 STATUS_OF: dict[type[DomainError], int] = {
     BadRequest: 400,
+    PayloadTooLarge: 413,
     InvalidQuery: 400,
     InvalidInput: 422,
     NotFound: 404,
@@ -222,6 +232,7 @@ def list_appointments(clinic_id: str) -> dict[str, Any]:
         until=query("to"),
         status=query("status"),
         patient_id=query("patient_id"),
+        include=query("include"),
     )
     return page_view(found, listed_appointment_view)
 
@@ -285,48 +296,6 @@ def update_appointment(clinic_id: str, appointment_id: str) -> dict[str, Any]:
     changed = admin().update_appointment(clinic_id, appointment_id, body(), now())
     audit_note().patient_id = changed.appointment.patient_id
     return appointment_with_messages_view(changed)
-
-
-# The Lambda payload ceiling: an import is a file, not a JSON body.
-MAX_IMPORT_BYTES = 6 * 1024 * 1024
-# An import step stops between batches after this long, or once the function's time left is
-# under the margin (a batch of 100 rows takes a few seconds): the HTTP API waits 30 s at most.
-IMPORT_STEP_SECONDS = 20
-IMPORT_MARGIN_MS = 8_000
-
-
-@route("POST", "/admin/clinics/<clinic_id>/imports", Action.MANAGE_PATIENTS)
-def import_records(clinic_id: str) -> Response[str] | dict[str, Any]:
-    from touchpoint.domain.importing import import_body, parse_import, parse_import_step
-
-    started = monotonic()
-    event, query = app.current_event, app.current_event.get_query_string_value
-    step = parse_import_step(query("from_row"), query("max_rows"))
-    raw = import_body(event.body or "", bool(event.is_base64_encoded))
-    if len(raw) > MAX_IMPORT_BYTES:
-        limit = f"an import is at most {MAX_IMPORT_BYTES} bytes: split the file"
-        return error(413, "payload_too_large", limit, "body")
-    parsed = parse_import(raw, event.headers.get("content-type"), query("map"))
-    dry_run = query("dry_run") in ("true", "1")
-    context = app.lambda_context
-
-    def go_on() -> bool:
-        in_time = monotonic() - started < IMPORT_STEP_SECONDS
-        return in_time and context.get_remaining_time_in_millis() > IMPORT_MARGIN_MS
-
-    report = bootstrap.importer(admin()).run(
-        clinic_id, parsed, now(), dry_run=dry_run, from_row=step.from_row, max_rows=step.max_rows, go_on=go_on
-    )
-    return import_view(report, dry_run)
-
-
-def import_view(report: ImportReport, dry_run: bool) -> dict[str, Any]:
-    counts = ("rows", "created", "updated", "unchanged", "batches", "complete", "next_from_row")
-    return {name: getattr(report, name) for name in counts} | {
-        "dry_run": dry_run,
-        "progress": {"done": report.done, "of": report.of},
-        "errors": [{"row": e.row, "field": e.field, "message": e.message} for e in report.errors],
-    }
 
 
 @route("GET", "/admin/audit", Action.READ_AUDIT)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from touchpoint.domain.access import Action
 
@@ -26,7 +27,7 @@ class Route:
 
 @dataclass
 class RouteTable:
-    app: APIGatewayHttpResolver
+    app: APIGatewayHttpResolver | APIGatewayHttpRouter  # a Router's table joins the app's (`include`)
     routes: list[Route] = field(default_factory=list)
 
     def route(
@@ -40,6 +41,13 @@ class RouteTable:
             return self.app.route(rule, method)(function)
 
         return register
+
+    def include(self, other: "RouteTable") -> None:
+        """The routes of a Router's table, in the resolver and in this table."""
+        assert isinstance(self.app, APIGatewayHttpResolver)
+        assert isinstance(other.app, APIGatewayHttpRouter)
+        self.app.include_router(other.app)
+        self.routes.extend(other.routes)
 
     @property
     def literals(self) -> frozenset[str]:

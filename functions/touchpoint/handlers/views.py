@@ -103,10 +103,11 @@ def appointment_with_messages_view(view: AppointmentView) -> dict[str, Any]:
 
 
 def listed_appointment_view(listed: ListedAppointment) -> dict[str, Any]:
-    return appointment_view(listed.appointment) | {
-        "first_name": listed.first_name,
-        "starts_at_local": listed.starts_at_local.isoformat(),
-    }
+    return (
+        appointment_view(listed.appointment)
+        | {"first_name": listed.first_name, "starts_at_local": listed.starts_at_local.isoformat()}
+        | ({"messages": [job_view(job) for job in listed.messages]} if listed.messages is not None else {})
+    )
 
 
 def page_view[T](page: Page[T], view: Callable[[T], dict[str, Any]]) -> dict[str, Any]:

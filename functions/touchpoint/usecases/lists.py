@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from touchpoint.domain.access import Caller, Role
 from touchpoint.domain.alerts import Alert, parse_alert_filter
-from touchpoint.domain.appointment import Appointment, AppointmentStatus
+from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.errors import InvalidInput, InvalidQuery
 from touchpoint.domain.exports import messages_csv, scores_csv
@@ -23,6 +23,7 @@ from touchpoint.domain.ports.stores import ClinicRepository
 from touchpoint.domain.surveys import Survey
 
 MAX_QUERY_CHARS = 64
+MAX_WITH_MESSAGES = 100
 _STATUS = re.compile(r"[a-z_]{1,32}")
 
 
@@ -31,6 +32,7 @@ class ListedAppointment:
     appointment: Appointment
     first_name: str | None
     starts_at_local: datetime
+    messages: list[Job] | None = None  # its planned messages, by due time, when asked for
 
 
 def _text(raw: str | None, name: str) -> str | None:
@@ -92,8 +94,15 @@ class Lists:
         until: str | None = None,
         status: str | None = None,
         patient_id: str | None = None,
+        include: str | None = None,
     ) -> Page[ListedAppointment]:
-        """By start; `from`/`to` are instants, or dates meaning that day in the clinic's time."""
+        """By start; `from`/`to` are instants, or dates meaning that day in the clinic's time.
+        `include=messages` adds each one's planned messages (one query per appointment: at most
+        MAX_WITH_MESSAGES a page)."""
+        if include not in (None, "messages"):
+            raise InvalidQuery("include must be messages", "include")
+        if include and page.limit > MAX_WITH_MESSAGES:
+            raise InvalidQuery(f"limit is at most {MAX_WITH_MESSAGES} with include=messages", "limit")
         clinic = self.clinics.get(clinic_id)
         start, stop = parse_range(since, until, clinic.settings.timezone)
         if patient_id is not None and not is_well_formed_id(patient_id):
@@ -107,11 +116,17 @@ class Lists:
             patient_id=patient_id,
         )
         names = self.lists.first_names(clinic_id, {appointment.patient_id for appointment in found.items})
+        jobs = self.lists.jobs_of([a.appointment_id for a in found.items]) if include else {}
         zone: ZoneInfo = clinic.settings.timezone
         return Page(
             [
                 ListedAppointment(
-                    appointment, names.get(appointment.patient_id), appointment.starts_at.astimezone(zone)
+                    appointment,
+                    names.get(appointment.patient_id),
+                    appointment.starts_at.astimezone(zone),
+                    sorted(jobs.get(appointment.appointment_id, []), key=lambda job: job.due_at)
+                    if include
+                    else None,
                 )
                 for appointment in found.items
             ],

@@ -21,6 +21,7 @@ from touchpoint.domain.errors import Conflict
 from touchpoint.domain.ids import new_id
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
+from touchpoint.domain.outgoing import planned_text
 from touchpoint.domain.planning import (
     NUDGE_RULE,
     Hold,
@@ -35,7 +36,6 @@ from touchpoint.domain.ports.jobs import JobRepository
 from touchpoint.domain.ports.sms import SmsGateway
 from touchpoint.domain.ports.stores import PatientRepository
 from touchpoint.domain.surveys import OPEN, Survey, nudge_due, nudge_text, open_survey
-from touchpoint.domain.texts import reminder_text
 
 INTERRUPTED = "interrupted_while_sending"
 LEASED = (JobState.QUEUED, JobState.SENDING)
@@ -185,8 +185,9 @@ def render(job: Job, context: SendContext, now: datetime) -> Outgoing | None:
     """The SMS a job sends; None for a nudge whose survey has closed meanwhile."""
     patient, settings = context.patient, context.clinic.settings
     if job.kind is JobKind.REMINDER:
+        starts_at = context.appointment.starts_at
         return Outgoing(
-            reminder_text(patient.first_name, settings, context.appointment.starts_at, patient.timezone)
+            planned_text(job.kind, None, settings, patient.first_name, starts_at, patient.timezone)
         )
     if is_nudge(job):
         survey = context.survey

@@ -6,6 +6,7 @@ patients             table, pk CLINIC#{clinic}, sk PATIENT#...          ?q (firs
                      table, pk CLINIC#{clinic}, sk PHONE#{e164}         ?phone: the pointer, then the patient
                      table, pk CLINIC#{clinic}, sk EXT#PATIENT#{id}     ?external_id: the pointer, then the patient
 appointments         by_clinic, CLINIC#{clinic}, APPT#{starts_at}#...   ?from ?to (the key's range), ?status, ?patient_id
+                     table, pk APPT#{appointment}, sk JOB#...           ?include=messages: one query per appointment
 messages             by_clinic, CLINIC#{clinic}, MSG#{at}#...           ?from ?to (the key's range), ?status
 scores (completed)   by_clinic, CLINIC#{clinic}, SURVEY#{completed}#... ?from ?to (the key's range)
 alerts               table, pk CLINIC#{clinic}, sk ALERT#{at}#...       ?kind, ?state
@@ -27,7 +28,7 @@ from touchpoint.adapters.dynamo import surveys as survey_items
 from touchpoint.adapters.dynamo.paging import query_page
 from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
 from touchpoint.domain.alerts import Alert, AlertFilter, AlertState
-from touchpoint.domain.appointment import Appointment
+from touchpoint.domain.appointment import Appointment, Job
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.paging import Page, PageQuery
@@ -176,6 +177,18 @@ class DynamoLists(Repository):
         )
         items, cursor = query_page(self.table, page, fixed={"pk": values[":pk"]}, **request)
         return Page([alert_items.from_item(item) for item in items], cursor)
+
+    def jobs_of(self, appointment_ids: list[str]) -> dict[str, list[Job]]:
+        """Each appointment's planned messages: one query of its own partition's JOB# items."""
+        found: dict[str, list[Job]] = {}
+        for appointment_id in appointment_ids:
+            values = {":pk": keys.appointment_partition(appointment_id), ":job": keys.JOB_PREFIX}
+            items = self.table.query(
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :job)",
+                ExpressionAttributeValues=to_attributes(values),
+            )
+            found[appointment_id] = [appointment_items.job_from_item(item) for item in items]
+        return found
 
     def first_names(self, clinic_id: str, patient_ids: set[str]) -> dict[str, str]:
         """Each patient's first name, for a page of appointments: batched gets, no query per row."""

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Protocol
 
 from touchpoint.domain.alerts import Alert, AlertFilter
-from touchpoint.domain.appointment import Appointment
+from touchpoint.domain.appointment import Appointment, Job
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.paging import Page, PageQuery
@@ -52,6 +52,7 @@ class ClinicLists(Protocol):
         """By completion, earliest first."""
         ...
 
+    def jobs_of(self, appointment_ids: list[str]) -> dict[str, list[Job]]: ...
     def first_names(self, clinic_id: str, patient_ids: set[str]) -> dict[str, str]: ...
     def external_ids(
         self, clinic_id: str, patient_ids: set[str], appointment_ids: set[str]
