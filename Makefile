@@ -62,18 +62,19 @@ with open(sys.argv[2], "w", encoding="utf-8") as target:
 endef
 export SAM_EXPAND
 
-.PHONY: help demo tour test unit integration e2e faults run cli deploy user token lint build bench requirements crisis-words install clean
+.PHONY: help demo tour test unit integration e2e faults run cli console deploy user token lint build bench requirements crisis-words install clean
 
 help:
 	@echo "make demo          play one clinic story end to end, locally"
 	@echo "make tour          run README.md's walk-through (its curl blocks) against a fresh local stack"
-	@echo "make test          lint, build the SAM template, run the test suite"
+	@echo "make test          lint, build the SAM template and the console, run every test (browser tests too)"
 	@echo "make unit          the domain's tests and the crisis net's evaluation (no AWS emulation)"
 	@echo "make integration   adapters and handlers on moto"
 	@echo "make e2e           the local stack over HTTP, with a fake Twilio server"
 	@echo "make faults        the local stack killed, Twilio failing, ticks at once: the fault table"
 	@echo "make cli ARGS=     the command line: make cli ARGS='--clinic cl_... appointments list --day tomorrow'"
-	@echo "make run           the local stack on http://127.0.0.1:\$${TOUCHPOINT_PORT:-3000}"
+	@echo "make run           the local stack on http://127.0.0.1:\$${TOUCHPOINT_PORT:-3000}, the console at /console/"
+	@echo "make console       build the clinic console (console/dist) from its sources and lockfile"
 	@echo "make deploy        sam build && sam deploy --guided (needs AWS credentials)"
 	@echo "make user          EMAIL= ROLE= CLINICS=: an admin user of the deployed stack, with its role"
 	@echo "make token         sign in to the deployed stack in a browser; prints an ID token: TOKEN=\$$(make -s token)"
@@ -104,6 +105,28 @@ $(CHECKOV_STAMP): $(UV_STAMP)
 
 install: $(VENV_STAMP)
 
+# The console (console/): its npm packages from its lockfile, built again when a source changes.
+CONSOLE_STAMP := console/node_modules/.package-lock.json
+CONSOLE_BUILD := console/dist/index.html
+CONSOLE_SOURCES := $(shell find console/src -type f 2>/dev/null) console/index.html console/vite.config.ts \
+	console/tsconfig.json $(wildcard functions/touchpoint/instruments/*.json)
+CHROMIUM := /usr/bin/chromium
+
+$(CONSOLE_STAMP): console/package.json console/package-lock.json
+	@command -v npm >/dev/null || { echo "error: Node.js 20+ and npm are needed for the console" >&2; exit 1; }
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(CONSOLE_BUILD): $(CONSOLE_STAMP) $(CONSOLE_SOURCES)
+	cd console && npm run --silent build
+
+console: $(CONSOLE_BUILD)
+
+# Debian's Chromium for the browser tests (never a browser download of Playwright's own).
+$(CHROMIUM):
+	@test "$$(id -u)" = 0 || { echo "error: the browser tests need chromium: sudo apt-get install chromium" >&2; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
 # checkov reads its settings and every skipped check, with its reason, from .checkov.yaml.
 lint: $(VENV_STAMP) $(SAM_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
@@ -120,17 +143,19 @@ lint: $(VENV_STAMP) $(SAM_STAMP) $(CHECKOV_STAMP)
 build: $(SAM_STAMP)
 	PATH="$(dir $(PYTHON)):$$PATH" $(SAM) build --cached --template template.yaml
 
-test: lint build
+test: lint build console $(CHROMIUM)
+	cd console && npm test --silent
 	UV=$(CURDIR)/$(UV) $(BIN)/pytest -n 2
 
 # The fast loop, tier by tier (make test runs them all, with the lints and sam build).
-unit: $(VENV_STAMP)
+unit: $(VENV_STAMP) $(CONSOLE_STAMP)
 	$(BIN)/pytest -n 2 tests/unit tests/crisis
+	cd console && npm test --silent
 
 integration: $(VENV_STAMP)
 	$(BIN)/pytest -n 2 tests/integration
 
-e2e: $(VENV_STAMP)
+e2e: $(VENV_STAMP) console $(CHROMIUM)
 	UV=$(CURDIR)/$(UV) $(BIN)/pytest -n 2 tests/e2e
 
 # The fault suite: the local stack killed and restarted on a moto server, Twilio failing,
@@ -146,7 +171,7 @@ demo: $(VENV_STAMP)
 tour: $(VENV_STAMP)
 	$(RUN) -m infra.tour
 
-run: $(VENV_STAMP)
+run: $(VENV_STAMP) console
 	$(RUN) -m infra.local_stack
 
 # The command line (bin/touchpoint, infra/cli.py); linked into .venv/bin so that
@@ -158,8 +183,48 @@ cli: $(BIN)/touchpoint
 $(BIN)/touchpoint: | $(VENV_STAMP)
 	@ln -sf ../../bin/touchpoint $@
 
+# After the stack, the console (console/dist, built by make console) goes to its bucket:
+# the hashed assets first (immutable), then index.html and the other files (no-cache), and
+# only then are the assets no index.html names any more deleted. Its config.json comes from
+# the stack's outputs: Cognito's managed login once the app client knows the console's URL
+# (the DeployedConsoleUrl parameter), a pasted bearer token (make -s token) until then.
+# STACK=touchpoint by default; the AWS CLI's region must be the stack's.
+DEPLOY_STACK = $(or $(STACK),touchpoint)
+STACK_VALUE = aws cloudformation describe-stacks --stack-name "$(DEPLOY_STACK)" --output text \
+	--query "Stacks[0].$(1)s[?$(1)Key=='$(2)'].$(1)Value"
+SYNC_ASSETS = aws s3 sync console/dist/assets/ "s3://$$bucket/console/assets/" \
+	--cache-control "public, max-age=31536000, immutable"
+
+# AWS CLI v2 pages its output through less otherwise.
+deploy: export AWS_PAGER :=
 deploy: build
-	$(SAM) deploy --guided
+	@command -v aws >/dev/null || { echo "error: make deploy needs the AWS CLI (aws) to upload the console" >&2; exit 1; }
+	$(SAM) deploy --guided $(if $(STACK),--stack-name "$(STACK)")
+	$(MAKE) console
+	@test -f console/dist/index.html || { echo "error: console/dist/index.html is missing: make console builds it" >&2; exit 1; }
+	bucket=$$($(call STACK_VALUE,Output,ConsoleBucket)) && \
+	distribution=$$($(call STACK_VALUE,Output,ConsoleDistributionId)) && \
+	url=$$($(call STACK_VALUE,Output,ConsoleUrl)) && \
+	deployed=$$($(call STACK_VALUE,Parameter,DeployedConsoleUrl)) && \
+	if [ "$$url" = "$$deployed" ]; then \
+		config=$$(printf '{"auth": "cognito", "domain": "%s", "client_id": "%s", "redirect_uri": "%s"}' \
+			"$$($(call STACK_VALUE,Output,LoginDomain))" "$$($(call STACK_VALUE,Output,UserPoolClientId))" "$$url"); \
+	else \
+		config='{"auth": "token"}'; \
+	fi && \
+	$(SYNC_ASSETS) && \
+	aws s3 sync console/dist/ "s3://$$bucket/console/" --exclude "assets/*" --exclude config.json \
+		--delete --cache-control no-cache && \
+	printf '%s\n' "$$config" | aws s3 cp - "s3://$$bucket/console/config.json" \
+		--content-type application/json --cache-control no-cache && \
+	$(SYNC_ASSETS) --delete && \
+	aws cloudfront create-invalidation --distribution-id "$$distribution" \
+		--paths /console/index.html /console/config.json && \
+	if [ "$$url" != "$$deployed" ]; then \
+		echo "The console is at $$url with bearer-token sign-in (make -s token). Set the"; \
+		echo "DeployedConsoleUrl parameter to that URL and run make deploy again: then it signs in"; \
+		echo "through Cognito, and the inbound function's alert e-mails link to it."; \
+	fi
 
 # An admin user of the deployed stack with a role and clinics (needs AWS credentials):
 # make user EMAIL=lee@clinic.example ROLE=clinician CLINICS=cl_1,cl_2 [STACK=touchpoint]
@@ -172,11 +237,12 @@ user: $(VENV_STAMP)
 token: $(VENV_STAMP)
 	@$(RUN) -m infra.sign_in $(if $(STACK),--stack "$(STACK)")
 
-bench: $(VENV_STAMP)
+bench: $(VENV_STAMP) console $(CHROMIUM)
 	$(RUN) tests/bench/run.py
 	$(RUN) tests/bench/inbound.py
 	$(RUN) tests/bench/crisis.py
 	$(RUN) tests/bench/imports.py
+	$(RUN) tests/bench/console.py
 
 # The crisis net's list of real words that look like typos of its key words (needs Debian's word lists).
 crisis-words: $(VENV_STAMP)
@@ -187,4 +253,4 @@ requirements: $(UV_STAMP)
 	mv functions/requirements.txt.tmp functions/requirements.txt
 
 clean:
-	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache console/dist .screenshots

@@ -20,6 +20,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from infra.local_console import console_file
 from infra.local_http import (
     LambdaContext,
     Response,
@@ -191,6 +192,8 @@ class LocalStack:
             return self._invoke_http("admin", method, url.path, url.query, headers, body, claims)
         if url.path.startswith("/twilio/"):
             return self._invoke_http("inbound", method, url.path, url.query, headers, body)
+        if url.path == "/console" or url.path.startswith("/console/"):
+            return console_file(method, url.path)
         return json_response(404, error_body("not_found", f"no route {method} {url.path}"))
 
     def _invoke_http(
@@ -363,6 +366,7 @@ def main() -> None:
         print(
             f"Touchpoint local stack on http://127.0.0.1:{config.port}\n"
             f"  admin token:   {config.admin_token}\n"
+            f"  console:       http://127.0.0.1:{config.port}/console/#token={config.admin_token}\n"
             f"  public URL:    {config.public_url} (Twilio webhooks are signed against it)\n"
             f"  webhook token: {webhook_token}\n"
             f"  AWS:           {config.aws_endpoint_url or 'embedded emulation (moto)'}\n"

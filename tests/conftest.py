@@ -1,7 +1,9 @@
 """Fixtures shared by every test: fake AWS credentials, and AWS emulated by moto."""
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -60,5 +62,18 @@ def aws_resources(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> CreatedResources
     return created
 
 
+SESSION_STARTED = time.time()  # this conftest is imported once a run starts
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     print_fault_table(terminalreporter)
+    print_console_screenshots(terminalreporter)
+
+
+def print_console_screenshots(terminalreporter: Any) -> None:
+    """Where the browser tests left a screenshot of each console view, when they ran."""
+    folder = Path(__file__).resolve().parents[1] / ".screenshots" / "console"
+    shots = sorted(shot for shot in folder.glob("*.png") if shot.stat().st_mtime >= SESSION_STARTED)
+    if shots:
+        terminalreporter.write_sep("-", "console screenshots")
+        terminalreporter.write_line(f"{folder}: {', '.join(shot.name for shot in shots)}")

@@ -329,11 +329,13 @@ def test_the_admin_client_is_a_public_client_of_the_code_grant_only() -> None:
 
 
 @pytest.mark.parametrize("urls", ["CallbackURLs", "LogoutURLs"])
-def test_the_clis_callback_is_allowed_and_the_console_too_when_its_url_is_set(urls: str) -> None:
+def test_the_clis_callback_is_allowed_and_the_console_too_once_its_url_is_deployed(urls: str) -> None:
     condition, with_console, without_console = RESOURCES["UserPoolClient"]["Properties"][urls]["Fn::If"]
 
-    assert TEMPLATE["Conditions"][condition] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ConsoleUrl"}, ""]}]}
-    assert with_console == [CLI_CALLBACK, {"Ref": "ConsoleUrl"}]
+    assert TEMPLATE["Conditions"][condition] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "DeployedConsoleUrl"}, ""]}]
+    }
+    assert with_console == [CLI_CALLBACK, {"Ref": "DeployedConsoleUrl"}]
     assert without_console == [CLI_CALLBACK]
 
 

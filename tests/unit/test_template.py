@@ -27,6 +27,10 @@ PSEUDO_PARAMETERS = {
 
 # Attributes that !GetAtt may read, for the resource types this template uses.
 ATTRIBUTES = {
+    "AWS::CloudFront::Distribution": {"DomainName", "Id"},
+    "AWS::CloudFront::Function": {"FunctionARN", "FunctionMetadata.FunctionARN", "Stage"},
+    "AWS::CloudFront::OriginAccessControl": {"Id"},
+    "AWS::CloudFront::ResponseHeadersPolicy": {"Id", "LastModifiedTime"},
     "AWS::CloudWatch::Alarm": {"Arn"},
     "AWS::Cognito::UserPool": {"Arn", "ProviderName", "ProviderURL", "UserPoolId"},
     "AWS::Cognito::UserPoolClient": {"ClientId", "ClientSecret", "Name"},
@@ -36,6 +40,7 @@ ATTRIBUTES = {
     "AWS::KMS::Key": {"Arn", "KeyId"},
     "AWS::Lambda::EventSourceMapping": {"EventSourceMappingArn", "Id"},
     "AWS::Logs::LogGroup": {"Arn"},
+    "AWS::S3::Bucket": {"Arn", "DomainName", "DualStackDomainName", "RegionalDomainName", "WebsiteURL"},
     "AWS::SNS::Subscription": {"Arn"},
     "AWS::SNS::Topic": {"TopicArn", "TopicName"},
     "AWS::SQS::Queue": {"Arn", "QueueName", "QueueUrl"},

@@ -1,0 +1,164 @@
+"""The console's budget (issue: the first load's JavaScript at most 200 KB gzipped; a day of 300
+appointments and a patient with 100 scores render without a visible stall), measured:
+
+- the JavaScript and CSS the first load fetches (index.html's scripts, module preloads and
+  styles), raw and gzipped;
+- in headless Chromium against a fresh local stack: how long after navigation the day view of
+  300 appointments and the page of a patient with 100 completed check-ins are drawn, and the
+  longest main-thread task (PerformanceObserver "longtask": over 50 ms each) while they render.
+"""
+
+import gzip
+import json
+import re
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "console" / "dist"
+BUDGET_GZIP_BYTES = 200 * 1024
+APPOINTMENTS = 300
+SCORES = 100
+
+# Long tasks from the start of the page, kept on window for the bench to read.
+LONG_TASKS = """
+window.__longTasks = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) window.__longTasks.push(entry.duration);
+}).observe({ type: "longtask", buffered: true });
+"""
+
+
+def first_load_assets() -> list[Path]:
+    html = (DIST / "index.html").read_text()
+    names = re.findall(r'(?:src|href)="/console/(assets/[^"]+\.(?:js|css))"', html)
+    return [DIST / name for name in dict.fromkeys(names)]
+
+
+def bundle_report() -> tuple[int, list[str]]:
+    lines, script_gzip = [], 0
+    for asset in first_load_assets():
+        raw = asset.read_bytes()
+        packed = len(gzip.compress(raw, compresslevel=9))
+        if asset.suffix == ".js":
+            script_gzip += packed
+        lines.append(f"  {asset.name}: {len(raw) / 1024:.1f} KB, {packed / 1024:.1f} KB gzipped")
+    return script_gzip, lines
+
+
+def seed(api: Any, webhooks: Any) -> tuple[str, str, str, str]:
+    """A clinic with 300 appointments on one day, and one patient with 100 check-ins answered."""
+    from tests.e2e.support import local, parse_instant
+    from tests.e2e.webhooks import twiml_reply
+
+    clinic = api.clinic(reminders=[], follow_ups=[{"after": "PT1H", "survey": "anxiety-now"}])
+    day = clinic.first_day_after(SCORES + 3)
+    for n in range(APPOINTMENTS):
+        patient = clinic.patient(f"Pat{n}")
+        clinic.appointment(patient, local(day, 8 + n // 30, (n % 30) * 2), duration_minutes=10)
+    rosa = clinic.patient("Rosa")
+    first = clinic.first_day_after(2)
+    for session in range(SCORES):
+        booked = clinic.appointment(rosa, local(first + timedelta(days=session), 9), duration_minutes=60)
+        [due] = [m["due_at"] for m in booked["messages"] if m["kind"] == "follow_up"]
+        api.tick(parse_instant(due))
+        for text in ("Y", str(session % 11)):
+            reply = webhooks.sms(rosa["phone"], clinic.sender, text)
+            assert reply.status_code == 200, reply.text
+            assert twiml_reply(reply.text), reply.text
+    token = api.post(
+        "/_local/users", {"name": "bench", "role": "clinic_admin", "clinics": [clinic.clinic_id]}
+    )
+    return clinic.clinic_id, day.isoformat(), rosa["patient_id"], token.json()["token"]
+
+
+def render_times(base_url: str, token: str, day: str, patient_id: str) -> dict[str, dict[str, float]]:
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.test_console_browser import CHROMIUM, CHROMIUM_FLAGS
+
+    measured: dict[str, dict[str, float]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.add_init_script(LONG_TASKS)
+        page.goto(f"{base_url}/console/#token={token}")
+        page.get_by_role("navigation", name="Views").wait_for()
+        views = {
+            f"day of {APPOINTMENTS} appointments": (
+                f"#/day/{day}",
+                f"[data-testid=day-table] tbody tr:nth-child({APPOINTMENTS})",
+            ),
+            f"patient with {SCORES} scores": (
+                f"#/patients/{patient_id}",
+                f"[data-testid=surveys] tbody tr:nth-child({SCORES})",
+            ),
+        }
+        for label, (hash_, drawn) in views.items():
+            page.goto(f"{base_url}/console/{hash_}")
+            page.reload()  # a fresh load of the view: its requests and its first render
+            page.wait_for_selector(drawn, timeout=60_000)
+            page.wait_for_selector("canvas" if "patient" in label else drawn)
+            timings = page.evaluate(
+                """() => ({
+                    drawn_ms: performance.now(),
+                    longest_task_ms: Math.max(0, ...window.__longTasks),
+                    long_tasks: window.__longTasks.length,
+                })"""
+            )
+            measured[label] = timings
+        browser.close()
+    return measured
+
+
+def main() -> int:
+    sys.path[:0] = [str(ROOT / "functions"), str(ROOT)]
+    if not (DIST / "index.html").is_file():
+        print("console/dist is not built: make bench builds it (make console)", file=sys.stderr)
+        return 1
+    script_gzip, lines = bundle_report()
+    print("console, first load:")
+    print("\n".join(lines))
+    verdict = "within" if script_gzip <= BUDGET_GZIP_BYTES else "OVER"
+    print(f"  JavaScript: {script_gzip / 1024:.1f} KB gzipped, {verdict} the 200 KB budget")
+
+    from tests.e2e.support import (
+        ADMIN_TOKEN,
+        AUTH_TOKEN,
+        PUBLIC_URL,
+        Api,
+        RunningStack,
+        free_port,
+        spawn_stack,
+        stack_environment,
+        stop_process,
+        wait_until_serving,
+    )
+    from tests.e2e.webhooks import Webhooks
+
+    port = free_port()
+    env = stack_environment(port, TOUCHPOINT_ADMIN_TOKEN=ADMIN_TOKEN, TWILIO_AUTH_TOKEN=AUTH_TOKEN)
+    process, output = spawn_stack(env, "touchpoint-bench-console-")
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(port, process, output)
+        stack = RunningStack(base_url, PUBLIC_URL, ADMIN_TOKEN, process, output)
+        _, day, patient_id, token = seed(Api(base_url, ADMIN_TOKEN), Webhooks(stack))
+        measured = render_times(base_url, token, day, patient_id)
+    finally:
+        stop_process(process)
+        output.unlink(missing_ok=True)
+    print("console, in headless Chromium (local stack, this machine):")
+    for label, timings in measured.items():
+        print(
+            f"  {label}: drawn {timings['drawn_ms']:.0f} ms after navigation, "
+            f"longest task {timings['longest_task_ms']:.0f} ms ({timings['long_tasks']:.0f} over 50 ms)"
+        )
+    print(json.dumps({"script_gzip_bytes": script_gzip, "views": measured}))
+    return 0 if script_gzip <= BUDGET_GZIP_BYTES else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
