@@ -24,6 +24,10 @@ export interface Appointment {
   duration_minutes: number;
   status: string;
   messages?: PlannedMessage[];
+  /** The pre-session checklist, once sent: pending, ready, not_ready or no_answer. */
+  checklist?: string | null;
+  course_id?: string;
+  session?: number;
 }
 
 export interface Patient {

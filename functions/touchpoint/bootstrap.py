@@ -120,6 +120,7 @@ def admin(*, table: Table | None = None) -> Admin:
     from touchpoint.adapters.dynamo.appointments import DynamoAppointments
     from touchpoint.adapters.dynamo.audit import DynamoAudit
     from touchpoint.adapters.dynamo.clinics import DynamoClinics
+    from touchpoint.adapters.dynamo.courses import DynamoCourses
     from touchpoint.adapters.dynamo.lists import DynamoLists
     from touchpoint.adapters.dynamo.messages import DynamoMessageLog
     from touchpoint.adapters.dynamo.patients import DynamoPatients
@@ -138,6 +139,7 @@ def admin(*, table: Table | None = None) -> Admin:
         DynamoSurveys(store),
         DynamoAudit(store),
         DynamoLists(store),
+        DynamoCourses(store),
     )
 
 

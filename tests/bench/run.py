@@ -68,6 +68,7 @@ def scenario(future_jobs: int, due: int = DUE, *, deliver: bool = True) -> dict[
     from touchpoint.adapters.dynamo.appointments import DynamoAppointments, job_to_item
     from touchpoint.adapters.dynamo.audit import DynamoAudit
     from touchpoint.adapters.dynamo.clinics import DynamoClinics
+    from touchpoint.adapters.dynamo.courses import DynamoCourses
     from touchpoint.adapters.dynamo.jobs import DynamoJobs
     from touchpoint.adapters.dynamo.lists import DynamoLists
     from touchpoint.adapters.dynamo.messages import DynamoMessageLog
@@ -96,6 +97,7 @@ def scenario(future_jobs: int, due: int = DUE, *, deliver: bool = True) -> dict[
             DynamoSurveys(table),
             DynamoAudit(table),
             DynamoLists(table),
+            DynamoCourses(table),
         )
         booked_at = NOW - timedelta(days=3)
         clinic = admin.create_clinic(
@@ -347,6 +349,10 @@ def main() -> int:
         / MANY_DUE
         + sum(delivered[0]["sender"].values()) / DUE
         <= 5,
+        # The frequency caps (on by default) read the patient's recent sends in the context's
+        # BatchGetItem and write them in the send's transaction: no request of their own.
+        "a reminder costs the sender 3 DynamoDB requests, frequency caps included": delivered[0]["sender"]
+        == Counter({"UpdateItem": DUE, "BatchGetItem": DUE, "TransactWriteItems": DUE}),
         f"no due_bucket over {PARTITION_KEY_LIMIT:,} writes/s at {PEAK_CLAIMS_PER_SECOND:,} claims/s with"
         f" {DEFAULT_DUE_SHARDS} shards": peaks[DEFAULT_DUE_SHARDS]["pipeline"] < PARTITION_KEY_LIMIT,
         f"a pass fits its {PASS_TIMEOUT_S} s timeout": drain["pass_seconds"] < PASS_TIMEOUT_S / 2,

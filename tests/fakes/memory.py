@@ -15,6 +15,7 @@ from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, J
 from touchpoint.domain.audit import AuditEntry, AuditQuery
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.consent import ConsentAction, ConsentChange
+from touchpoint.domain.courses import FINAL, Course, CourseTemplate
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
@@ -96,13 +97,61 @@ class _Stored:
     jobs: dict[str, Job] = field(default_factory=dict)
 
 
-class MemoryAppointments:
+class MemoryCourses:
     def __init__(self) -> None:
-        self.items: dict[str, _Stored] = {}
+        self.template_items: dict[tuple[str, str], CourseTemplate] = {}
+        self.items: dict[tuple[str, str], Course] = {}
 
-    def add(self, appointment: Appointment, jobs: list[Job]) -> None:
+    def add_template(self, template: CourseTemplate) -> None:
+        self.template_items[(template.clinic_id, template.template_id)] = template
+
+    def template(self, clinic_id: str, template_id: str) -> CourseTemplate:
+        try:
+            return self.template_items[(clinic_id, template_id)]
+        except KeyError:
+            raise NotFound(f"no course template {template_id!r} in this clinic", "template_id") from None
+
+    def templates(self, clinic_id: str) -> list[CourseTemplate]:
+        return [
+            template for (clinic, _), template in sorted(self.template_items.items()) if clinic == clinic_id
+        ]
+
+    def enrol(self, course: Course) -> None:
+        current = self.active(course.patient_id)
+        if current is not None:
+            raise Conflict("enrolled already", "template_id", existing_id=current.course_id)
+        self.items[(course.patient_id, course.course_id)] = course
+
+    def get(self, patient_id: str, course_id: str) -> Course:
+        try:
+            return self.items[(patient_id, course_id)]
+        except KeyError:
+            raise NotFound(f"no course {course_id!r} for this patient", "course_id") from None
+
+    def active(self, patient_id: str) -> Course | None:
+        return next((c for c in self.of_patient(patient_id) if c.status not in FINAL), None)
+
+    def of_patient(self, patient_id: str) -> list[Course]:
+        return sorted((c for (p, _), c in self.items.items() if p == patient_id), key=lambda c: c.enrolled_at)
+
+    def change(self, old: Course, new: Course) -> None:
+        if self.items.get((old.patient_id, old.course_id)) != old:
+            raise Conflict("the course changed meanwhile")
+        self.items[(new.patient_id, new.course_id)] = new
+
+
+class MemoryAppointments:
+    def __init__(self, courses: MemoryCourses | None = None) -> None:
+        self.items: dict[str, _Stored] = {}
+        self.courses = courses or MemoryCourses()
+
+    def add(
+        self, appointment: Appointment, jobs: list[Job], course: tuple[Course, Course] | None = None
+    ) -> None:
         if appointment.appointment_id in self.items:
             raise Conflict("appointment already exists")
+        if course is not None:
+            self.courses.change(*course)
         self.items[appointment.appointment_id] = _Stored(appointment, {job.job_id: job for job in jobs})
 
     def get(self, appointment_id: str) -> tuple[Appointment, list[Job]]:

@@ -20,6 +20,7 @@ from touchpoint.adapters.dynamo.alerts import DynamoAlerts
 from touchpoint.adapters.dynamo.appointments import DynamoAppointments
 from touchpoint.adapters.dynamo.audit import DynamoAudit
 from touchpoint.adapters.dynamo.clinics import DynamoClinics
+from touchpoint.adapters.dynamo.courses import DynamoCourses
 from touchpoint.adapters.dynamo.lists import DynamoLists
 from touchpoint.adapters.dynamo.messages import DynamoMessageLog
 from touchpoint.adapters.dynamo.patients import DynamoPatients
@@ -155,6 +156,7 @@ def api(moto_table: tuple[DynamoDBClient, str], monkeypatch: pytest.MonkeyPatch)
         DynamoSurveys(table),
         DynamoAudit(table),
         DynamoLists(table),
+        DynamoCourses(table),
     )
     return Api(client, table, service)
 

@@ -26,6 +26,7 @@ from touchpoint.adapters.dynamo.alerts import DynamoAlerts
 from touchpoint.adapters.dynamo.appointments import DynamoAppointments
 from touchpoint.adapters.dynamo.audit import DynamoAudit
 from touchpoint.adapters.dynamo.clinics import DynamoClinics
+from touchpoint.adapters.dynamo.courses import DynamoCourses
 from touchpoint.adapters.dynamo.jobs import DynamoJobs
 from touchpoint.adapters.dynamo.lists import DynamoLists
 from touchpoint.adapters.dynamo.messages import DynamoMessageLog
@@ -102,6 +103,7 @@ class World:
             DynamoSurveys(self.table),
             DynamoAudit(self.table),
             DynamoLists(self.table),
+            DynamoCourses(self.table),
         )
         self.gateway = gateway
         self.twilio = twilio

@@ -86,6 +86,7 @@ def path_for(rule: str, clinic_id: str, booked: Booked) -> str:
         .replace("<patient_id>", booked.patient_id)
         .replace("<appointment_id>", booked.appointment_id)
         .replace("<alert_id>", "al_0000000000")
+        .replace("<course_id>", "co_0000000000")
     )
 
 

@@ -130,6 +130,7 @@ def test_no_admin_body_gets_a_5xx_and_a_refusal_stores_nothing(
         "patient": booked.patient_id,
         "appointment": booked.appointment_id,
         "alert": "al_missing",
+        "course": "co_missing",
     }
     if other_id is not None:
         ids["clinic" if len(other_id) % 2 else "appointment"] = other_id or "x"

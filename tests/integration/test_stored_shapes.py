@@ -266,10 +266,28 @@ def test_stored_clinic_settings_keep_the_names_and_forms_existing_tables_hold() 
         "discreet": True,
         "survey_expiry_hours": 24,
         "escalation_minutes": 30,
+        "frequency_caps": {"per_day": 1, "per_week": 3, "kinds": ["reminder"]},
+        "checklist": None,
     }
     # No quiet hours is stored as null: an older item without the field has the default ones.
     none = clinics.settings_to_item(parse_clinic_settings(clinic_body(quiet_hours=None)))
     assert to_attributes({"settings": none})["settings"]["M"]["quiet_hours"] == {"NULL": True}
+
+
+def test_a_stored_checklist_keeps_its_names_and_forms_and_reads_back_as_it_was() -> None:
+    checklist = parse_clinic_settings(clinic_body(checklist={"items": ["a ride home"], "before": "PT12H"}))
+
+    stored = clinics.settings_to_item(checklist)
+
+    assert stored["checklist"] == {
+        "items": ["a ride home"],
+        "before": "PT12H",
+        "answer_by": "PT2H",
+        "alert_no_answer": False,
+    }
+    assert clinics.settings_from_item(stored) == checklist
+    del stored["checklist"]  # a clinic stored before the setting existed has none
+    assert clinics.settings_from_item(stored).checklist is None
 
 
 # ---- stored clinics are read without the admin API's validator -----------------------------

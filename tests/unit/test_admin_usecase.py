@@ -72,6 +72,7 @@ def world() -> World:
             MemorySurveys(),
             MemoryAudit(),
             NoLists(),
+            appointments.courses,
         ),
         clinics,
         patients,

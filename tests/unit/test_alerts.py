@@ -194,15 +194,17 @@ class World:
 
     @property
     def admin(self) -> Admin:
+        appointments = MemoryAppointments()
         return Admin(
             self.clinics,
             MemoryPatients(),
-            MemoryAppointments(),
+            appointments,
             MemoryMessageLog(),
             self.alerts,
             MemorySurveys(),
             MemoryAudit(),
             NoLists(),
+            appointments.courses,
         )
 
 

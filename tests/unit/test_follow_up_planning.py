@@ -249,6 +249,7 @@ def world() -> World:
         MemorySurveys(),
         MemoryAudit(),
         NoLists(),
+        appointments.courses,
     )
     clinic_id = admin.create_clinic(
         clinic_body(reminders=[{"before": "P1D"}], follow_ups=FOLLOW_UPS), NOW

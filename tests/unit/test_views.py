@@ -69,10 +69,13 @@ def test_a_clinic_view_has_its_settings_ids_and_times() -> None:
         "discreet",
         "survey_expiry_hours",
         "escalation_minutes",
+        "frequency_caps",
+        "checklist",
         "created_at",
         "updated_at",
     ]
     assert view["quiet_hours"] == {"start": "21:00", "end": "08:00"}
+    assert view["frequency_caps"] == {"per_day": 1, "per_week": 3, "kinds": ["reminder"]}
     assert view["created_at"].endswith("Z")
 
 

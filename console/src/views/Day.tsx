@@ -57,6 +57,7 @@ export function Day({ day }: { day: DayText | null }) {
               <th scope="col">Patient</th>
               <th scope="col">Status</th>
               <th scope="col">Messages</th>
+              <th scope="col">Checklist</th>
               {may.has("manage_patients") && <th scope="col">Mark</th>}
             </tr>
           </thead>
@@ -78,6 +79,13 @@ export function Day({ day }: { day: DayText | null }) {
                       {part.count} {words(part.state)}
                     </span>
                   ))}
+                </td>
+                <td>
+                  {appointment.checklist && (
+                    <span class={`chip${appointment.checklist === "not_ready" || appointment.checklist === "no_answer" ? " trouble" : ""}`}>
+                      {words(appointment.checklist)}
+                    </span>
+                  )}
                 </td>
                 {may.has("manage_patients") && (
                   <td>

@@ -27,6 +27,7 @@ KIND_WORDS = {
     AlertKind.CRISIS: "urgent, a clinician must respond now",
     AlertKind.SEVERE_SCORE: "a check-in for a clinician to review",
     AlertKind.RESCHEDULE_REQUEST: "a request to reschedule",
+    AlertKind.CHECKLIST: "a session checklist to review",
 }
 ESCALATION = "ESCALATION"
 MAX_SUBJECT_CHARS = 100  # SNS refuses a longer subject

@@ -15,6 +15,7 @@ class AlertKind(StrEnum):
     CRISIS = "crisis"  # crisis words, or a PHQ-9 item 9 above 0: escalated until acknowledged
     SEVERE_SCORE = "severe_score"  # a questionnaire score in the severe range
     RESCHEDULE_REQUEST = "reschedule_request"  # the patient replied R to a reminder
+    CHECKLIST = "checklist"  # a pre-session checklist not ready, or (if the clinic asks) not answered
 
 
 class AlertState(StrEnum):

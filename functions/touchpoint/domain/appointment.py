@@ -5,6 +5,7 @@ from datetime import MAXYEAR, MINYEAR, UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from touchpoint.domain.checklist import ChecklistState
 from touchpoint.domain.errors import Conflict, InvalidInput
 from touchpoint.domain.external_ids import parse_external_id
 from touchpoint.domain.ids import ID_RULE, is_well_formed_id
@@ -27,6 +28,9 @@ class AppointmentStatus(StrEnum):
 class JobKind(StrEnum):
     REMINDER = "reminder"
     FOLLOW_UP = "follow_up"
+    CHECKLIST = "checklist"  # the pre-session checklist (domain/checklist.py)
+    # Sends nothing: when the checklist's answer falls due, an unanswered one becomes `no_answer`.
+    CHECKLIST_DEADLINE = "checklist_deadline"
 
 
 class JobState(StrEnum):
@@ -50,6 +54,11 @@ class Appointment:
     status: AppointmentStatus
     created_at: datetime
     external_id: str | None = None  # the clinic's own id for it (its EHR's), unique in the clinic
+    course_id: str | None = None  # the treatment course it is a session of (domain/courses.py)
+    session: int | None = None  # its number in that course, from 1
+    # The pre-session checklist, once sent: its state, and when its answer falls due.
+    checklist: ChecklistState | None = None
+    checklist_due_at: datetime | None = None
 
     @property
     def ends_at(self) -> datetime:
@@ -89,6 +98,7 @@ class NewAppointment:
     starts_at: datetime
     duration_minutes: int
     external_id: str | None = None
+    course_id: str | None = None  # the course it must join (absent: the patient's active one, if any)
 
 
 def parse_starts_at(value: object, clinic_zone: ZoneInfo, now: datetime) -> datetime:
@@ -125,7 +135,12 @@ def parse_duration_minutes(value: object) -> int:
 
 
 def parse_new_appointment(body: object, clinic_zone: ZoneInfo, now: datetime) -> NewAppointment:
-    body = json_object(body, allowed={"patient_id", "starts_at", "duration_minutes", "external_id"})
+    body = json_object(
+        body, allowed={"patient_id", "starts_at", "duration_minutes", "external_id", "course_id"}
+    )
+    course_id = body.get("course_id")
+    if course_id is not None and not (isinstance(course_id, str) and is_well_formed_id(course_id)):
+        raise InvalidInput(f"course_id is not a course's id: {ID_RULE}", "course_id")
     patient_id = body.get("patient_id")
     if not isinstance(patient_id, str) or not patient_id:
         raise InvalidInput("patient_id is required", "patient_id")
@@ -136,6 +151,7 @@ def parse_new_appointment(body: object, clinic_zone: ZoneInfo, now: datetime) ->
         starts_at=parse_starts_at(body.get("starts_at"), clinic_zone, now),
         duration_minutes=parse_duration_minutes(body.get("duration_minutes", DEFAULT_DURATION_MINUTES)),
         external_id=parse_external_id(body.get("external_id")),
+        course_id=course_id,
     )
 
 
@@ -178,9 +194,13 @@ def apply_change(appointment: Appointment, change: AppointmentChange) -> Appoint
     elif change.starts_at is not None and change.starts_at != appointment.starts_at:
         # A new time needs a new confirmation.
         status = AppointmentStatus.SCHEDULED
+    moved = change.starts_at is not None and change.starts_at != appointment.starts_at
     return replace(
         appointment,
         starts_at=change.starts_at or appointment.starts_at,
         duration_minutes=change.duration_minutes or appointment.duration_minutes,
         status=status,
+        # A new time needs its own checklist, asked again before it.
+        checklist=None if moved else appointment.checklist,
+        checklist_due_at=None if moved else appointment.checklist_due_at,
     )

@@ -6,6 +6,8 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from touchpoint.domain.caps import DEFAULT_FREQUENCY_CAPS, FrequencyCaps, parse_frequency_caps
+from touchpoint.domain.checklist import Checklist, parse_checklist
 from touchpoint.domain.errors import InvalidInput
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.json_input import json_object
@@ -79,6 +81,10 @@ class ClinicSettings:
     survey_expiry: timedelta = timedelta(hours=DEFAULT_SURVEY_EXPIRY_HOURS)
     # An open crisis alert is escalated after this long, and again each time it passes.
     escalation_interval: timedelta = timedelta(minutes=DEFAULT_ESCALATION_MINUTES)
+    # None: no caps (domain/caps.py).
+    frequency_caps: FrequencyCaps | None = DEFAULT_FREQUENCY_CAPS
+    # None: no pre-session checklist (domain/checklist.py), the default.
+    checklist: Checklist | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,8 @@ _CLINIC_FIELDS = {
     "discreet",
     "survey_expiry_hours",
     "escalation_minutes",
+    "frequency_caps",
+    "checklist",
 }
 
 
@@ -129,7 +137,7 @@ def parse_clinic_change(body: object, current: ClinicSettings) -> ClinicSettings
 
 # What the planned messages depend on (planning.plan_messages): a change of anything else
 # (the name, the sender, the survey expiry...) leaves every plan as it is.
-PLANNING_SETTINGS = ("reminders", "follow_ups", "quiet_hours")
+PLANNING_SETTINGS = ("reminders", "follow_ups", "quiet_hours", "checklist")
 
 
 def changes_plans(old: ClinicSettings, new: ClinicSettings) -> bool:
@@ -143,6 +151,8 @@ _DEFAULTS: dict[str, Any] = {
     "discreet": True,
     "survey_expiry_hours": DEFAULT_SURVEY_EXPIRY_HOURS,
     "escalation_minutes": DEFAULT_ESCALATION_MINUTES,
+    "frequency_caps": {},  # the default caps; null for none
+    "checklist": None,
 }
 
 
@@ -172,6 +182,8 @@ _SETTINGS: dict[str, tuple[str, Callable[[object], Any]]] = {
             minutes=_whole(value, "escalation_minutes", "minutes", MAX_ESCALATION_MINUTES)
         ),
     ),
+    "frequency_caps": ("frequency_caps", parse_frequency_caps),
+    "checklist": ("checklist", parse_checklist),
 }
 
 

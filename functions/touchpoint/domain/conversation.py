@@ -11,6 +11,14 @@ from zoneinfo import ZoneInfo
 
 from touchpoint.domain.alerts import AlertKind
 from touchpoint.domain.appointment import Appointment, AppointmentStatus
+from touchpoint.domain.checklist import ANSWERABLE, ChecklistState
+from touchpoint.domain.checklist_text import (
+    not_ready_alert,
+    not_ready_reply,
+    read_answer,
+    ready_reply,
+    unclear_reply,
+)
 from touchpoint.domain.clinic import ClinicSettings
 from touchpoint.domain.crisis import explain
 from touchpoint.domain.gsm7 import fits_one_segment, greeting_name, to_gsm7
@@ -51,6 +59,8 @@ class Decision:
     crisis_rule: str | None = None  # why a `crisis` alert fires: a crisis-net rule id, or phq9_item9
     clear_prompt: bool = False
     survey: Survey | None = None  # the open survey, with what the reply did to it
+    checklist: ChecklistState | None = None  # the awaited checklist's new state
+    alert_text: str | None = None  # what the alerts say, when not the reply itself
 
 
 def decide(
@@ -60,9 +70,11 @@ def decide(
     awaiting: Appointment | None,
     now: datetime,
     survey: Survey | None = None,
+    checklist: Appointment | None = None,
 ) -> Decision:
     """The answer to one inbound SMS. `awaiting` is the appointment a reminder asked to confirm;
-    `survey` the one a follow-up opened, which takes precedence while it is open."""
+    `survey` the one a follow-up opened, which takes precedence while it is open; `checklist` the
+    appointment whose pre-session checklist awaits an answer."""
     words = lexicon()
     keyword = words.keyword(text)
     crisis = explain(text)
@@ -92,6 +104,8 @@ def decide(
         return Decision(Intent.OTHER, None)
     if keyword in words.help_keywords:
         return Decision(Intent.HELP, help_reply(settings))
+    if (checked := _checklist(text, settings, patient, checklist, awaiting, survey, now)) is not None:
+        return checked
     if survey is not None:
         still_open = survey.status_at(now) in OPEN
         confirming = _awaits_confirmation(awaiting, now)
@@ -117,6 +131,53 @@ def decide(
             closed = replace(survey, status=SurveyStatus.EXPIRED)
             return replace(_about_appointment(text, settings, patient, awaiting, now), survey=closed)
     return _about_appointment(text, settings, patient, awaiting, now)
+
+
+def _checklist(
+    text: str,
+    settings: ClinicSettings,
+    patient: Patient,
+    checklist: Appointment | None,
+    awaiting: Appointment | None,
+    survey: Survey | None,
+    now: datetime,
+) -> Decision | None:
+    """The reply as an answer to the awaited checklist, until the session starts; None when it is
+    another prompt's. The newest prompt takes a YES, an open check-in whatever it can read; a
+    NO, a number or an item named is the checklist's otherwise."""
+    if (
+        checklist is None
+        or settings.checklist is None
+        or checklist.checklist not in ANSWERABLE
+        or not _awaits_confirmation(checklist, now)
+    ):
+        return None
+    items = settings.checklist.items
+    survey_open = survey is not None and survey.status_at(now) in OPEN
+    others = [survey.invited_at] if survey is not None and survey_open else []
+    if _awaits_confirmation(awaiting, now) and patient.awaiting_since is not None:
+        others.append(patient.awaiting_since)
+    since = patient.checklist_since
+    newest = since is not None and all(since > other for other in others)
+    found = read_answer(text, items)
+    if found is None:
+        words = lexicon()
+        if newest and words.keyword(text) not in words.confirm_keywords | words.reschedule_keywords:
+            return Decision(Intent.OTHER, unclear_reply(items))
+        return None
+    if not newest and (found.ready or survey_open):
+        return None
+    if found.ready:
+        return Decision(
+            Intent.CHECKLIST_ANSWER, ready_reply(patient.first_name), checklist=ChecklistState.READY
+        )
+    return Decision(
+        Intent.CHECKLIST_ANSWER,
+        not_ready_reply(patient.first_name, settings.phone),
+        alerts=(AlertKind.CHECKLIST,),
+        checklist=ChecklistState.NOT_READY,
+        alert_text=not_ready_alert(items, found, text),
+    )
 
 
 def _awaits_confirmation(awaiting: Appointment | None, now: datetime) -> bool:

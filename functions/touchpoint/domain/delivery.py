@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from touchpoint.domain.appointment import Appointment, Job
+from touchpoint.domain.caps import RecentSend
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.surveys import Survey
@@ -63,6 +64,8 @@ class SendContext:
     appointment: Appointment
     # A nudge's survey; for a new follow-up, the survey the patient has open, if any.
     survey: Survey | None = None
+    # The patient's scheduled messages of the last 7 days, for the frequency caps.
+    recent: tuple[RecentSend, ...] = ()
 
 
 @dataclass(frozen=True)

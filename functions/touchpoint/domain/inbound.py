@@ -91,6 +91,8 @@ class InboundRecord:
     alerts: tuple[Alert, ...]
     survey: Survey | None = None  # with the answers the reply gave
     answered_before: int = 0  # the survey's answers as read, so that two replies cannot both write
+    checklist: Appointment | None = None  # with its checklist's new state, when the reply answered it
+    checklist_seen: str | None = None  # that checklist's state as read, which the change must still find
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ class Intent(StrEnum):
     CONFIRM = "confirm"
     RESCHEDULE = "reschedule"
     SURVEY_ANSWER = "survey_answer"
+    CHECKLIST_ANSWER = "checklist_answer"
     OTHER = "other"
 
 

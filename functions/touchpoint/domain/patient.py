@@ -31,6 +31,9 @@ class Patient:
     awaiting_since: datetime | None = None  # when that reminder went out
     # The survey a reply answers, while one is open.
     active_survey_id: str | None = None
+    # The appointment whose pre-session checklist went out last and is not answered yet.
+    checklist_appointment_id: str | None = None
+    checklist_since: datetime | None = None  # when that checklist went out
     external_id: str | None = None  # the clinic's own id for the patient (its EHR's), unique in the clinic
     language: str | None = None  # "en" | "es"; None: the clinic's
 

@@ -1,6 +1,6 @@
 """When each message of an appointment goes out, and whether it still may at send time."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -13,6 +13,7 @@ from touchpoint.domain.appointment import (
     JobKind,
     JobState,
 )
+from touchpoint.domain.caps import RecentSend, counted, next_allowed
 from touchpoint.domain.clinic import ClinicSettings, QuietHours, ReminderRule
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.timeutil import format_duration, local_wall_time
@@ -26,6 +27,8 @@ _REMINDABLE = (
     AppointmentStatus.CONFIRMED,
     AppointmentStatus.RESCHEDULE_REQUESTED,
 )
+# Messages about a session still ahead: pointless once it has started.
+BEFORE_SESSION = (JobKind.REMINDER, JobKind.CHECKLIST)
 
 
 class SkipReason(StrEnum):
@@ -43,6 +46,9 @@ class SkipReason(StrEnum):
     RESCHEDULE_REQUESTED = "reschedule_requested"
     SURVEY_CLOSED = "survey_closed"  # a nudge whose survey closed meanwhile
     QUIET_HOURS = "quiet_hours"  # a reminder whose quiet hours last until the session
+    ANSWER_BY_PASSED = "answer_by_passed"  # a checklist that would reach the patient after its answer_by
+    CHECKLIST_OFF = "checklist_off"  # a checklist the clinic turned off meanwhile
+    FREQUENCY_CAP = "frequency_cap"  # a reminder the caps would hold until the session
 
 
 class HoldReason(StrEnum):
@@ -50,6 +56,7 @@ class HoldReason(StrEnum):
 
     QUIET_HOURS = "quiet_hours"
     WAITING_FOR_OPEN_SURVEY = "waiting_for_open_survey"
+    FREQUENCY_CAP = "frequency_cap"
 
 
 # The reasons planning gives; any other skip was decided at send time and is history.
@@ -90,9 +97,9 @@ def plan_messages(
 
     def plan(kind: JobKind, rule: str, due_at: datetime, survey: str | None = None) -> None:
         reason = None
-        if kind is JobKind.REMINDER and appointment.status is AppointmentStatus.COMPLETED:
+        if kind in BEFORE_SESSION and appointment.status is AppointmentStatus.COMPLETED:
             reason = SkipReason.APPOINTMENT_COMPLETED
-        elif kind is JobKind.REMINDER and due_at >= appointment.starts_at:
+        elif kind in BEFORE_SESSION and due_at >= appointment.starts_at:
             reason = SkipReason.AFTER_START
         elif due_at <= now:
             reason = SkipReason.OVERDUE
@@ -106,6 +113,12 @@ def plan_messages(
         for rule in settings.reminders:
             due_at = reminder_due_at(rule, appointment.starts_at, patient_zone, settings.quiet_hours)
             plan(JobKind.REMINDER, rule_name(rule), due_at)
+        if settings.checklist is not None:
+            before = settings.checklist.before
+            due_at = move_out_of_quiet_hours(
+                appointment.starts_at - before, patient_zone, settings.quiet_hours, earlier=True
+            )
+            plan(JobKind.CHECKLIST, f"checklist:before:{format_duration(before)}", due_at)
     for follow_up in settings.follow_ups:
         due_at = move_out_of_quiet_hours(
             appointment.ends_at + follow_up.after, patient_zone, settings.quiet_hours, earlier=False
@@ -171,7 +184,12 @@ def reason_not_to_send(
         # The clinic is calling to agree a new time: no reminder of the old one, and no
         # check-in about a session that has not happened.
         return SkipReason.RESCHEDULE_REQUESTED
-    if job.kind is JobKind.REMINDER:
+    if job.kind is JobKind.CHECKLIST:
+        if settings.checklist is None:
+            return SkipReason.CHECKLIST_OFF
+        if now >= appointment.starts_at - settings.checklist.answer_by:
+            return SkipReason.ANSWER_BY_PASSED
+    if job.kind in BEFORE_SESSION:
         if appointment.status is AppointmentStatus.COMPLETED:
             return SkipReason.APPOINTMENT_COMPLETED
         if now >= appointment.starts_at:
@@ -197,9 +215,41 @@ def quiet_hours_hold(
         return None
     _, end = settings.quiet_hours.window_around(local)
     until = local_wall_time(end.date(), end.time(), patient.timezone)
-    if job.kind is JobKind.REMINDER and until >= appointment.starts_at:
+    if job.kind in BEFORE_SESSION and until >= appointment.starts_at:
         return Hold(None, SkipReason.QUIET_HOURS)
     return Hold(until, HoldReason.QUIET_HOURS)
+
+
+def counts_toward_caps(job: Job, settings: ClinicSettings) -> bool:
+    """Whether the clinic's frequency caps count (and so may hold) this job. A nudge belongs to
+    the check-in it nudges and is never counted; replies never are jobs at all."""
+    caps = settings.frequency_caps
+    return caps is not None and job.kind in caps.kinds and not is_nudge(job)
+
+
+def frequency_cap_hold(
+    job: Job,
+    appointment: Appointment,
+    patient: Patient,
+    settings: ClinicSettings,
+    recent: Iterable[RecentSend],
+    now: datetime,
+) -> Hold | None:
+    """A counted message over the caps (`recent`: the patient's scheduled messages of the last
+    7 days) waits for the next allowed time, out of quiet hours; a reminder only if that is
+    still before the session, else it is skipped."""
+    caps = settings.frequency_caps
+    if caps is None or not counts_toward_caps(job, settings):
+        return None
+    # A job sent once more (its first attempt unknown, then absent from Twilio) is one message.
+    others = [send for send in recent if send.job_id != job.job_id]
+    allowed = next_allowed(counted(others, caps), caps, settings.timezone, now)
+    if allowed is None:
+        return None
+    until = move_out_of_quiet_hours(allowed, patient.timezone, settings.quiet_hours, earlier=False)
+    if job.kind is JobKind.REMINDER and until >= appointment.starts_at:
+        return Hold(None, SkipReason.FREQUENCY_CAP)
+    return Hold(until, HoldReason.FREQUENCY_CAP)
 
 
 @dataclass(frozen=True)
@@ -221,7 +271,7 @@ def replan(
     A cancelled appointment keeps its messages; those still pending become `cancelled`. Once
     an appointment has started its reminders are history (those still pending will never go)
     and only its follow-ups are re-planned. A survey's nudge belongs to the survey, not to the
-    plan, and is left alone.
+    plan, and is left alone; so is a sent checklist's deadline.
     """
     if appointment.status is AppointmentStatus.CANCELLED:
         cancelled = [
@@ -240,7 +290,7 @@ def replan(
         closed = [
             replace(job, state=JobState.SKIPPED, reason=reason)
             for job in jobs
-            if job.kind is JobKind.REMINDER and job.state is JobState.PENDING
+            if job.kind in BEFORE_SESSION and job.state is JobState.PENDING
         ]
         jobs = [job for job in jobs if job.kind is JobKind.FOLLOW_UP]
         planned = [message for message in planned if message.kind is JobKind.FOLLOW_UP]
@@ -277,12 +327,12 @@ def replan(
 
 
 def _held(job: Job) -> bool:
-    return job.state is JobState.PENDING and job.reason is not None and not is_nudge(job)
+    return job.state is JobState.PENDING and job.reason is not None and not _after_sending(job)
 
 
 def _replaceable(job: Job) -> bool:
     """Whether re-planning may replace the job: planned, never attempted, not held."""
-    if is_nudge(job):
+    if _after_sending(job):
         return False
     if job.state is JobState.PENDING:
         return job.reason is None
@@ -292,6 +342,11 @@ def _replaceable(job: Job) -> bool:
 
 
 NUDGE_RULE = "nudge:"
+
+
+def _after_sending(job: Job) -> bool:
+    """A job a sent message planned (a survey's nudge, a checklist's deadline): not the plan's."""
+    return is_nudge(job) or job.kind is JobKind.CHECKLIST_DEADLINE
 
 
 def is_nudge(job: Job) -> bool:

@@ -108,7 +108,9 @@ def preview(request: PreviewRequest, now: datetime) -> Preview:
             )
             continue
         instrument = instruments()[planned.survey] if planned.survey else None
-        text = planned_text(planned.kind, instrument, settings, request.first_name, sample.starts_at, zone)
+        text = planned_text(
+            planned.kind, instrument, settings, request.first_name, sample.starts_at, zone, planned.due_at
+        )
         count, encoding = segments(text)
         sent.append(
             PreviewMessage(planned.kind, planned.survey, planned.due_at, local, text, count, encoding)

@@ -32,7 +32,7 @@ from touchpoint.domain.errors import (
 from touchpoint.domain.ids import ID_RULE, is_well_formed_id
 from touchpoint.domain.json_input import decode_json
 from touchpoint.domain.paging import PageQuery, parse_page
-from touchpoint.handlers import console, imports
+from touchpoint.handlers import console, courses, imports
 from touchpoint.handlers.identity import caller_name, caller_of
 from touchpoint.handlers.route_table import RouteTable
 from touchpoint.handlers.views import (
@@ -57,6 +57,7 @@ routes = RouteTable(app)
 route = routes.route
 routes.include(console.routes)  # the console's preview, clinic-wide outcomes and who is signed in
 routes.include(imports.routes)  # imports from an EHR
+routes.include(courses.routes)  # course templates and patients' courses
 
 MAX_BODY_BYTES = 64 * 1024
 

@@ -11,6 +11,8 @@ from typing import Any
 from touchpoint.domain.alerts import Alert
 from touchpoint.domain.appointment import Appointment, Job
 from touchpoint.domain.audit import AuditEntry
+from touchpoint.domain.caps import FrequencyCaps
+from touchpoint.domain.checklist import Checklist
 from touchpoint.domain.clinic import Clinic, ClinicSettings, FollowUpRule, QuietHours, ReminderRule
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.outcomes import Outcome, OutcomePoint, SeriesPoint
@@ -30,6 +32,14 @@ def quiet_hours_view(quiet: QuietHours) -> dict[str, str]:
     return {"start": quiet.start.strftime("%H:%M"), "end": quiet.end.strftime("%H:%M")}
 
 
+def caps_view(caps: FrequencyCaps) -> dict[str, Any]:
+    return {
+        "per_day": caps.per_day,
+        "per_week": caps.per_week,
+        "kinds": sorted(kind.value for kind in caps.kinds),
+    }
+
+
 def reminder_view(rule: ReminderRule) -> dict[str, Any]:
     if rule.before is not None:
         return {"before": format_duration(rule.before)}
@@ -39,6 +49,15 @@ def reminder_view(rule: ReminderRule) -> dict[str, Any]:
 
 def follow_up_view(rule: FollowUpRule) -> dict[str, Any]:
     return {"after": format_duration(rule.after), "survey": rule.survey}
+
+
+def checklist_view(checklist: Checklist) -> dict[str, Any]:
+    return {
+        "items": list(checklist.items),
+        "before": format_duration(checklist.before),
+        "answer_by": format_duration(checklist.answer_by),
+        "alert_no_answer": checklist.alert_no_answer,
+    }
 
 
 def settings_view(settings: ClinicSettings) -> dict[str, Any]:
@@ -53,6 +72,8 @@ def settings_view(settings: ClinicSettings) -> dict[str, Any]:
         "discreet": settings.discreet,
         "survey_expiry_hours": int(settings.survey_expiry.total_seconds() // 3600),
         "escalation_minutes": int(settings.escalation_interval.total_seconds() // 60),
+        "frequency_caps": caps_view(settings.frequency_caps) if settings.frequency_caps else None,
+        "checklist": checklist_view(settings.checklist) if settings.checklist else None,
     }
 
 
@@ -94,7 +115,12 @@ def appointment_view(appointment: Appointment) -> dict[str, Any]:
             "status": appointment.status.value,
             "created_at": utc_iso(appointment.created_at),
         }
-        | _present(external_id=appointment.external_id)
+        | _present(
+            external_id=appointment.external_id,
+            course_id=appointment.course_id,
+            session=appointment.session,
+            checklist=appointment.checklist.value if appointment.checklist else None,
+        )
     )
 
 

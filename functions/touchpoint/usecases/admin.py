@@ -23,6 +23,7 @@ from touchpoint.domain.clinic import (
     parse_clinic_settings,
 )
 from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
+from touchpoint.domain.courses import Course, next_session
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.ids import new_id
 from touchpoint.domain.instruments import instruments
@@ -31,6 +32,7 @@ from touchpoint.domain.outcomes import Outcome, outcomes
 from touchpoint.domain.patient import Patient, parse_new_patient, parse_patient_change
 from touchpoint.domain.planning import plan_messages, replan, to_job
 from touchpoint.domain.ports.alerts import AlertLog
+from touchpoint.domain.ports.courses import CourseStore
 from touchpoint.domain.ports.lists import ClinicLists
 from touchpoint.domain.ports.stores import (
     AppointmentRepository,
@@ -64,6 +66,7 @@ class Admin:
         surveys: SurveyLog,
         audit: AuditLog,
         lists: ClinicLists,
+        courses: CourseStore,
     ) -> None:
         self.clinics = clinics
         self.patients = patients
@@ -72,6 +75,7 @@ class Admin:
         self.alerts = alerts
         self.surveys = surveys
         self.audit = audit
+        self.courses = courses
         self.listing = Lists(clinics, lists)
         self.exports = Exports(clinics, lists)
 
@@ -165,10 +169,28 @@ class Admin:
             created_at=now,
             external_id=new.external_id,
         )
+        appointment, joined = self._course_session(appointment, new.course_id)
         planned = plan_messages(appointment, clinic.settings, patient.timezone, now)
         jobs = [to_job(message, appointment, new_id("jb")) for message in planned]
-        self.appointments.add(appointment, jobs)
+        self.appointments.add(appointment, jobs, course=joined)
         return AppointmentView(appointment, jobs)
+
+    def _course_session(
+        self, appointment: Appointment, named: str | None
+    ) -> tuple[Appointment, tuple[Course, Course] | None]:
+        """The appointment as the next session of the patient's active course, when it takes
+        bookings (an appointment that names a course must find it taking them); the course as
+        read and as it becomes, for the booking's transaction."""
+        course = self.courses.active(appointment.patient_id)
+        if named is not None and (course is None or course.course_id != named or not course.takes_bookings):
+            state = (
+                "not the patient's active course" if course is None or course.course_id != named else "full"
+            )
+            raise Conflict(f"course {named} takes no bookings: {state}", "course_id")
+        if course is None or not course.takes_bookings:
+            return appointment, None
+        after, number = next_session(course)
+        return replace(appointment, course_id=course.course_id, session=number), (course, after)
 
     def get_appointment(self, clinic_id: str, appointment_id: str) -> AppointmentView:
         appointment, jobs = self._appointment(clinic_id, appointment_id)

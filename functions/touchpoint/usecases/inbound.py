@@ -61,6 +61,13 @@ class Inbound:
             survey = self.store.survey(patient.patient_id, patient.active_survey_id)
         if patient and patient.awaiting_appointment_id:
             awaiting = self.store.appointment(patient.awaiting_appointment_id)
+        checklist = None
+        if patient and patient.checklist_appointment_id:
+            checklist = (
+                awaiting
+                if awaiting and awaiting.appointment_id == patient.checklist_appointment_id
+                else self.store.appointment(patient.checklist_appointment_id)
+            )
         if clinic is None:
             crisis = explain(sms.body)
             # No clinic to alert: the help alone, without saying anyone was told.
@@ -70,7 +77,7 @@ class Inbound:
                 else Decision(Intent.OTHER, None)
             )
         else:
-            decision = decide(sms.body, clinic.settings, patient, awaiting, now, survey)
+            decision = decide(sms.body, clinic.settings, patient, awaiting, now, survey, checklist)
         clinic_id = clinic.clinic_id if clinic else None
         record = InboundRecord(
             sms=sms,
@@ -90,6 +97,10 @@ class Inbound:
             clear_prompt=decision.clear_prompt,
             survey=decision.survey,
             answered_before=len(survey.answers) if survey else 0,
+            checklist=replace(checklist, checklist=decision.checklist)
+            if checklist and decision.checklist
+            else None,
+            checklist_seen=checklist.checklist.value if checklist and checklist.checklist else None,
             alerts=_alerts(decision, clinic, patient, sms, now),
         )
         try:
@@ -146,7 +157,7 @@ def _alerts(
             clinic.clinic_id,
             kind,
             now,
-            sms.body,
+            decision.alert_text or sms.body,
             escalation_interval=clinic.settings.escalation_interval,
             patient_id=patient.patient_id if patient else None,
             first_name=patient.first_name if patient else None,

@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from touchpoint.domain.appointment import Job, JobKind, JobState
+from touchpoint.domain.caps import WEEK, RecentSend
 from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
 from touchpoint.domain.delivery import (
     SEND_LEASE,
@@ -27,6 +28,7 @@ from touchpoint.domain.planning import (
     Hold,
     HoldReason,
     SkipReason,
+    frequency_cap_hold,
     is_nudge,
     move_out_of_quiet_hours,
     quiet_hours_hold,
@@ -36,6 +38,7 @@ from touchpoint.domain.ports.jobs import JobRepository
 from touchpoint.domain.ports.sms import SmsGateway
 from touchpoint.domain.ports.stores import PatientRepository
 from touchpoint.domain.surveys import OPEN, Survey, nudge_due, nudge_text, open_survey
+from touchpoint.usecases.checklists import checklist_outgoing, close_checklist
 
 INTERRUPTED = "interrupted_while_sending"
 LEASED = (JobState.QUEUED, JobState.SENDING)
@@ -59,6 +62,7 @@ class Outgoing:
     body: str
     survey: Survey | None = None  # opened by this SMS, or nudged by it
     nudge: Job | None = None  # the one nudge of the survey it opens
+    deadline: Job | None = None  # a checklist's: when its answer falls due
 
 
 class Sender:
@@ -71,6 +75,8 @@ class Sender:
         job = self.jobs.start_sending(ref, now)
         if isinstance(job, NotQueued):
             return self._not_queued(job, ref, now)
+        if job.kind is JobKind.CHECKLIST_DEADLINE:  # sends nothing: closes an unanswered checklist
+            return Delivery(DeliveryOutcome.SKIPPED, close_checklist(self.jobs, job, now))
         try:
             prepared = self._prepare(job, now)
             if isinstance(prepared, Hold):
@@ -85,6 +91,7 @@ class Sender:
             raise
         context, outgoing = prepared
         body = outgoing.body
+        counted, forget = _remembered(job, context, now)
         try:
             receipt = self.sms.send(
                 to=context.patient.phone, sender=context.clinic.settings.sender, body=body
@@ -100,7 +107,10 @@ class Sender:
                 _message(job, body, "unknown", now),
                 survey=outgoing.survey,
                 nudge=outgoing.nudge,
+                deadline=outgoing.deadline,
                 outcome=JobState.UNKNOWN,
+                counted=counted,
+                forget=forget,
             )
             return Delivery(DeliveryOutcome.UNKNOWN, "twilio_outcome_unknown")
         except SmsRejected as rejected:
@@ -127,6 +137,9 @@ class Sender:
             _message(job, body, receipt.status, now, sid=receipt.sid),
             survey=outgoing.survey,
             nudge=outgoing.nudge,
+            deadline=outgoing.deadline,
+            counted=counted,
+            forget=forget,
         )
         return Delivery(DeliveryOutcome.SENT)
 
@@ -142,6 +155,9 @@ class Sender:
         open_survey = context.survey if job.kind is JobKind.FOLLOW_UP and not is_nudge(job) else None
         if open_survey is not None and open_survey.status_at(now) in OPEN:
             return Hold(min(open_survey.expires_at, now + SURVEY_WAIT), HoldReason.WAITING_FOR_OPEN_SURVEY)
+        hold = frequency_cap_hold(job, appointment, patient, settings, context.recent, now)
+        if hold:
+            return hold
         outgoing = render(job, context, now)
         return (context, outgoing) if outgoing else Hold(None, SkipReason.SURVEY_CLOSED)
 
@@ -162,10 +178,26 @@ class Sender:
         return Delivery(DeliveryOutcome.IGNORED, f"already_{job.state.value}")
 
 
+def _remembered(job: Job, context: SendContext, now: datetime) -> tuple[RecentSend | None, tuple[str, ...]]:
+    """What the frequency caps remember of a send: every scheduled message but a nudge (whatever
+    the caps, so that changed caps count it too), and those past the week forgotten. `now` is the
+    message's own time: the caps count from when it was logged."""
+    if is_nudge(job):
+        return None, ()
+    forget = tuple(send.job_id for send in context.recent if send.at <= now - WEEK)
+    return RecentSend(job.job_id, now, job.kind.value), forget
+
+
 def settle_interrupted(jobs: JobRepository, job: Job, now: datetime) -> bool:
     """A send that stopped between taking the job and recording Twilio's answer: Twilio may
     have the message. `unknown`, for reconciliation, instead of a second send, with what the
     patient may have received logged for the clinic. False if someone settled it first."""
+    if job.kind is JobKind.CHECKLIST_DEADLINE:  # it sends nothing: done now instead
+        try:
+            close_checklist(jobs, job, now)
+        except Conflict:
+            return False
+        return True
     outgoing = render(job, jobs.context(job), now)
     # Logged when the send began (its lease's start): where Twilio's records would have it.
     began = job.lease_until - SEND_LEASE if job.lease_until else now
@@ -189,6 +221,11 @@ def render(job: Job, context: SendContext, now: datetime) -> Outgoing | None:
         return Outgoing(
             planned_text(job.kind, None, settings, patient.first_name, starts_at, patient.timezone)
         )
+    if job.kind is JobKind.CHECKLIST:
+        body, deadline = checklist_outgoing(job, context, now)
+        return Outgoing(body, deadline=deadline)
+    if job.kind is JobKind.CHECKLIST_DEADLINE:
+        return None  # sends nothing
     if is_nudge(job):
         survey = context.survey
         superseded = patient.active_survey_id != survey.survey_id if survey else True

@@ -9,9 +9,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from touchpoint.adapters.dynamo import keys
+from touchpoint.adapters.dynamo.courses import DynamoCourses
 from touchpoint.adapters.dynamo.fields import copied, read
 from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
+from touchpoint.domain.checklist import ChecklistState
+from touchpoint.domain.courses import Course
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.timeutil import parse_utc, utc_iso
 
@@ -34,6 +37,10 @@ def to_item(appointment: Appointment) -> Item:
         "status": appointment.status.value,
         "created_at": utc_iso(appointment.created_at),
         "external_id": appointment.external_id,
+        "course_id": appointment.course_id,
+        "session": appointment.session,
+        "checklist": appointment.checklist.value if appointment.checklist else None,
+        "checklist_due_at": utc_iso(appointment.checklist_due_at) if appointment.checklist_due_at else None,
         **keys.by_clinic(appointment.clinic_id, appointment.starts_at, appointment.appointment_id),
     }
 
@@ -46,6 +53,10 @@ def from_item(item: Mapping[str, Any]) -> Appointment:
         status=AppointmentStatus(item["status"]),
         created_at=parse_utc(item["created_at"]),
         external_id=item.get("external_id"),
+        course_id=item.get("course_id"),
+        session=int(item["session"]) if item.get("session") is not None else None,
+        checklist=ChecklistState(item["checklist"]) if item.get("checklist") else None,
+        checklist_due_at=parse_utc(item["checklist_due_at"]) if item.get("checklist_due_at") else None,
     )
 
 
@@ -104,10 +115,16 @@ def job_from_item(item: Mapping[str, Any]) -> Job:
 
 
 class DynamoAppointments(Repository):
-    def add(self, appointment: Appointment, jobs: list[Job]) -> None:
+    def add(
+        self, appointment: Appointment, jobs: list[Job], course: tuple[Course, Course] | None = None
+    ) -> None:
         """The appointment, its jobs, the patient's booking at its start and its external id (each
-        unique in the clinic), together; Conflict naming the appointment that holds either."""
+        unique in the clinic), together; Conflict naming the appointment that holds either.
+        `course`: the course it joins, as read and as it becomes (its session count), written
+        in the same transaction only while it is still as read."""
         items = [self.table.put_new(to_item(appointment)), self.table.put_new(booking_item(appointment))]
+        if course is not None:
+            items.append(DynamoCourses(self.table).session_write(*course))
         if appointment.external_id:
             items.append(self.table.put_new(external_id_item(appointment, appointment.external_id)))
         items += [self.table.put_new(job_to_item(job, shards=self.table.due_shards)) for job in jobs]
@@ -160,12 +177,14 @@ class DynamoAppointments(Repository):
         put: list[Job],
         was: Appointment | None = None,
     ) -> None:
+        checklist = (was or appointment).checklist
         items: list[TransactWriteItemTypeDef] = [
             self.table.put(
                 to_item(appointment),
-                "#status = :seen",
-                names={"#status": "status"},
-                values={":seen": seen.value},
+                # Nor over a checklist answered or sent meanwhile: the put writes the one read.
+                "#status = :seen AND " + _checklist_as(checklist),
+                names={"#status": "status", "#checklist": "checklist"},
+                values={":seen": seen.value} | ({":checklist": checklist.value} if checklist else {}),
             )
         ]
         items += [
@@ -233,3 +252,8 @@ class DynamoAppointments(Repository):
             for appointment in appointments
             if appointment.status is not AppointmentStatus.CANCELLED
         ]
+
+
+def _checklist_as(seen: ChecklistState | None) -> str:
+    """The condition that the stored checklist is still `seen` (`:checklist`)."""
+    return "#checklist = :checklist" if seen else "attribute_not_exists(#checklist)"

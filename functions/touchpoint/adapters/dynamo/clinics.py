@@ -11,8 +11,10 @@ from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from touchpoint.adapters.dynamo import keys
+from touchpoint.adapters.dynamo import checklists, keys
 from touchpoint.adapters.dynamo.table import Item, Repository
+from touchpoint.domain.appointment import JobKind
+from touchpoint.domain.caps import DEFAULT_KINDS, DEFAULT_PER_DAY, DEFAULT_PER_WEEK, FrequencyCaps
 from touchpoint.domain.clinic import (
     DEFAULT_ESCALATION_MINUTES,
     DEFAULT_QUIET_HOURS,
@@ -65,6 +67,9 @@ def settings_to_item(settings: ClinicSettings) -> Item:
         "discreet": settings.discreet,
         "survey_expiry_hours": int(settings.survey_expiry.total_seconds() // 3600),
         "escalation_minutes": int(settings.escalation_interval.total_seconds() // 60),
+        "checklist": checklists.settings_to_item(settings.checklist) if settings.checklist else None,
+        # Stored as null when off, like quiet_hours: an item without the field has the default caps.
+        "frequency_caps": _caps_to_item(settings.frequency_caps) if settings.frequency_caps else None,
     }
 
 
@@ -87,6 +92,29 @@ def settings_from_item(stored: Mapping[str, Any]) -> ClinicSettings:
         escalation_interval=timedelta(
             minutes=int(stored.get("escalation_minutes", DEFAULT_ESCALATION_MINUTES))
         ),
+        checklist=checklists.settings_from_item(stored.get("checklist")),
+        frequency_caps=_caps_from_item(stored.get("frequency_caps", {})),
+    )
+
+
+def _caps_to_item(caps: FrequencyCaps) -> Item:
+    return {
+        "per_day": caps.per_day,
+        "per_week": caps.per_week,
+        "kinds": sorted(kind.value for kind in caps.kinds),
+    }
+
+
+def _caps_from_item(stored: Mapping[str, Any] | None) -> FrequencyCaps | None:
+    if stored is None:
+        return None
+    # A kind since removed from the code is dropped, not judged again.
+    known = {kind.value for kind in JobKind}
+    kinds = stored.get("kinds", sorted(DEFAULT_KINDS))
+    return FrequencyCaps(
+        per_day=int(stored.get("per_day", DEFAULT_PER_DAY)),
+        per_week=int(stored.get("per_week", DEFAULT_PER_WEEK)),
+        kinds=frozenset(JobKind(kind) for kind in kinds if kind in known),
     )
 
 

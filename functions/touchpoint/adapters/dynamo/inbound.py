@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from touchpoint.adapters.dynamo import alerts, appointments, clinics, keys, messages, patients, surveys
+from touchpoint.adapters.dynamo import (
+    alerts,
+    appointments,
+    checklists,
+    clinics,
+    keys,
+    messages,
+    patients,
+    surveys,
+)
 from touchpoint.adapters.dynamo.table import Item, Repository, failed_conditions
 from touchpoint.domain.appointment import Appointment
 from touchpoint.domain.clinic import Clinic
@@ -80,6 +89,8 @@ class DynamoInbound(Repository):
             remove.append("awaiting_appointment_id")
         if record.survey and record.survey.status not in OPEN:
             remove.append("active_survey_id")
+        if record.checklist:
+            remove.append("checklist_appointment_id")
         if record.consent:
             items += patients.consent_items(self.table, record.consent, remove)
         elif remove and record.patient:
@@ -108,6 +119,8 @@ class DynamoInbound(Repository):
                     values={":status": record.appointment.status.value, ":seen": record.appointment_seen},
                 )
             )
+        if record.checklist:
+            items.append(checklists.answer_item(self.table, record.checklist, record.checklist_seen))
         items += [self.table.put_new(item) for alert in record.alerts for item in alerts.new_items(alert)]
         try:
             self.table.client.transact_write_items(TransactItems=items)

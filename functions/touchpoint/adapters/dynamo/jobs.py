@@ -6,8 +6,19 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Unpack
 
-from touchpoint.adapters.dynamo import appointments, clinics, keys, messages, patients, surveys
+from touchpoint.adapters.dynamo import (
+    alerts,
+    appointments,
+    checklists,
+    clinics,
+    keys,
+    messages,
+    patients,
+    recent_sends,
+    surveys,
+)
 from touchpoint.adapters.dynamo.table import Item, Repository, Table, from_attributes, to_attributes
+from touchpoint.domain.alerts import Alert
 from touchpoint.domain.appointment import Job, JobKind, JobState
 from touchpoint.domain.delivery import (
     MAX_CLAIMS,
@@ -190,6 +201,7 @@ class DynamoJobs(Repository):
             keys.clinic(job.clinic_id),
             keys.patient(job.clinic_id, job.patient_id),
             keys.appointment(job.appointment_id),
+            keys.recent_sends(job.patient_id),  # for the frequency caps: no request of its own
         ]
         if is_nudge(job):
             wanted.append(keys.survey(job.patient_id, job.rule.removeprefix(NUDGE_RULE)))
@@ -214,6 +226,7 @@ class DynamoJobs(Repository):
             patient,
             appointments.from_item(found["appointment"]),
             surveys.from_item(found["survey"]) if "survey" in found else None,
+            recent_sends.from_item(found.get(recent_sends.TYPE)),
         )
 
     def record_sent(self, job: Job, message: MessageRecord, **sent: Unpack[SentOptions]) -> None:
@@ -226,6 +239,8 @@ class DynamoJobs(Repository):
         prompt: dict[str, str] = {}
         if job.kind is JobKind.REMINDER:
             prompt = {"awaiting_appointment_id": job.appointment_id, "awaiting_since": utc_iso(message.at)}
+        elif job.kind is JobKind.CHECKLIST:
+            prompt = {"checklist_appointment_id": job.appointment_id, "checklist_since": utc_iso(message.at)}
         elif survey is not None and not survey.nudged:
             prompt = {"active_survey_id": survey.survey_id}
             items.append(self.table.put_new(surveys.to_item(survey)))
@@ -236,7 +251,19 @@ class DynamoJobs(Repository):
             items.append(patients.prompt_update(self.table, job.clinic_id, job.patient_id, prompt))
         if nudge is not None:
             items.append(self.table.put_new(appointments.job_to_item(nudge, shards=self.table.due_shards)))
+        if (deadline := sent.get("deadline")) is not None:
+            items += checklists.sent_items(self.table, deadline)
+        if (counted := sent.get("counted")) is not None:
+            items.append(recent_sends.update(self.table, job.patient_id, counted, sent.get("forget", ())))
         self.table.transact(items, conflict="the job was no longer sending")
+
+    def close_checklist(self, job: Job, reason: str, *, no_answer: bool, alert: Alert | None) -> None:
+        items = [self._finish(job, JobState.SKIPPED, reason, None)]
+        if no_answer:
+            items.append(checklists.no_answer_item(self.table, job))
+        if alert is not None:
+            items += [self.table.put_new(item) for item in alerts.new_items(alert)]
+        self.table.transact(items, conflict="the checklist or the job changed meanwhile")
 
     def record_outcome(self, job: Job, state: JobState, **outcome: Unpack[OutcomeOptions]) -> None:
         reason, message = outcome.get("reason"), outcome.get("message")

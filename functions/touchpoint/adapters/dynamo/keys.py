@@ -15,6 +15,10 @@ APPT#{appointment}     JOB#{job}              planned message (index due, while 
 PATIENT#{patient}      MSG#{at}#{message}     message log, oldest first
 PATIENT#{patient}      CONSENT#{at}#{id}      consent ledger: opt-out / opt-in, time and source
 PATIENT#{patient}      SURVEY#{survey}        a survey sent after a session: answers, score, band
+PATIENT#{patient}      RECENT_SENDS           the scheduled messages of the last 7 days (frequency caps)
+PATIENT#{patient}      COURSE#{course}        a treatment course the patient is (or was) enrolled in
+PATIENT#{patient}      ACTIVE_COURSE          which course is not final yet (at most one: the enrolment's lock)
+CLINIC#{clinic}        COURSE_TEMPLATE#{id}   a course template of the clinic
 SID#{twilio sid}       SID                    which message a Twilio SID belongs to
 AUDIT#{clinic}         {at}#{request}         an audit entry (TTL); AUDIT#platform: those about no one clinic
 INBOUND#{message sid}  INBOUND                a processed inbound MessageSid and its reply (TTL)
@@ -243,6 +247,10 @@ def survey(patient_id: str, survey_id: str) -> Key:
     return _key(patient_partition(patient_id), f"{SURVEY_PREFIX}{survey_id}")
 
 
+def recent_sends(patient_id: str) -> Key:
+    return _key(patient_partition(patient_id), "RECENT_SENDS")
+
+
 # ---- Twilio SIDs and inbound deliveries ----------------------------------------------------
 
 
@@ -363,3 +371,19 @@ def clinic_sk_range(
 def appointments_between(since: datetime | None, until: datetime | None) -> tuple[str, str]:
     """The by_clinic sort keys of the clinic's appointments starting from `since` to `until`."""
     return clinic_sk_range(CLINIC_APPOINTMENT_PREFIX, since, until, utc_iso)
+
+
+COURSE_TEMPLATE_PREFIX = "COURSE_TEMPLATE#"
+COURSE_PREFIX = "COURSE#"
+
+
+def course_template(clinic_id: str, template_id: str) -> Key:
+    return _key(clinic_partition(clinic_id), f"{COURSE_TEMPLATE_PREFIX}{template_id}")
+
+
+def course(patient_id: str, course_id: str) -> Key:
+    return _key(patient_partition(patient_id), f"{COURSE_PREFIX}{course_id}")
+
+
+def active_course(patient_id: str) -> Key:
+    return _key(patient_partition(patient_id), "ACTIVE_COURSE")

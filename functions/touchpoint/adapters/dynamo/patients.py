@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 _COPIED = ("patient_id", "clinic_id", "first_name", "phone")
 # What a reply is about: set and cleared as messages go out and replies come in.
-_PROMPT = ("awaiting_appointment_id", "active_survey_id")
+_PROMPT = ("awaiting_appointment_id", "active_survey_id", "checklist_appointment_id")
 _OPTIONAL = ("external_id", "language")
 
 
@@ -32,6 +32,7 @@ def to_item(patient: Patient) -> Item:
         "opted_out": patient.opted_out,
         "created_at": utc_iso(patient.created_at),
         "awaiting_since": utc_iso(patient.awaiting_since) if patient.awaiting_since else None,
+        "checklist_since": utc_iso(patient.checklist_since) if patient.checklist_since else None,
     }
 
 
@@ -42,6 +43,7 @@ def from_item(item: Mapping[str, Any]) -> Patient:
         opted_out=bool(item.get("opted_out", False)),
         created_at=parse_utc(item["created_at"]),
         awaiting_since=parse_utc(item["awaiting_since"]) if item.get("awaiting_since") else None,
+        checklist_since=parse_utc(item["checklist_since"]) if item.get("checklist_since") else None,
     )
 
 

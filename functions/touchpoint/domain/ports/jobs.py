@@ -5,7 +5,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Protocol, TypedDict, Unpack
 
+from touchpoint.domain.alerts import Alert
 from touchpoint.domain.appointment import Job, JobState
+from touchpoint.domain.caps import RecentSend
 from touchpoint.domain.delivery import Interrupted, JobRef, NotQueued, SendContext, SentSms
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.reconciling import UnknownSend
@@ -16,6 +18,9 @@ class SentOptions(TypedDict, total=False):
     survey: Survey | None  # the survey a follow-up opened, or the one a nudge reminded of
     nudge: Job | None  # the one nudge of the survey it opened
     outcome: JobState  # `sent` unless said otherwise: `unknown` when Twilio may have it
+    counted: RecentSend | None  # to remember for the frequency caps
+    forget: tuple[str, ...]  # the remembered sends (job ids) now past the caps' week
+    deadline: Job | None  # a checklist's: when its answer falls due
 
 
 class OutcomeOptions(TypedDict, total=False):
@@ -55,6 +60,11 @@ class JobRepository(Protocol):
 
     def hold(self, job: Job, until: datetime, reason: str) -> None:
         """A `sending` job back to `pending`, due at `until`."""
+        ...
+
+    def close_checklist(self, job: Job, reason: str, *, no_answer: bool, alert: Alert | None) -> None:
+        """A `sending` checklist deadline to `skipped` with `reason`; with `no_answer`, its
+        appointment's checklist, if still pending for this deadline, to `no_answer`, with `alert`."""
         ...
 
     def record_outcome(self, job: Job, state: JobState, **outcome: Unpack[OutcomeOptions]) -> None:

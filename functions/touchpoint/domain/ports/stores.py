@@ -9,6 +9,7 @@ from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job
 from touchpoint.domain.audit import AuditEntry, AuditQuery
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.consent import ConsentChange
+from touchpoint.domain.courses import Course
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.surveys import Survey
@@ -39,7 +40,9 @@ class PatientRepository(Protocol):
 
 
 class AppointmentRepository(Protocol):
-    def add(self, appointment: Appointment, jobs: list[Job]) -> None: ...
+    def add(
+        self, appointment: Appointment, jobs: list[Job], course: tuple[Course, Course] | None = None
+    ) -> None: ...
     def get(self, appointment_id: str) -> tuple[Appointment, list[Job]]: ...
     def save_plan(
         self,
