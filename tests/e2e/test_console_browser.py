@@ -14,21 +14,12 @@ from typing import Any
 import pytest
 
 from tests.e2e.support import (
-    ACCOUNT_SID,
-    ADMIN_TOKEN,
-    AUTH_TOKEN,
-    PUBLIC_URL,
     ROOT,
     Api,
     Clinic,
     RunningStack,
-    free_port,
     local,
     parse_instant,
-    spawn_stack,
-    stack_environment,
-    stop_process,
-    wait_until_serving,
 )
 from tests.e2e.webhooks import Webhooks, twiml_reply
 from tests.fakes.twilio_server import FakeTwilio, Reply
@@ -77,43 +68,11 @@ def sms(webhooks: Webhooks, clinic: Clinic, patient: dict[str, Any], text: str) 
 
 
 @pytest.fixture(scope="module")
-def console_stack(twilio: FakeTwilio) -> Iterator[RunningStack]:
-    """A stack of the console tests' own: their ticks move its clock days ahead, and a tick of
-    the session's shared stack, late in a run, has every other test's clinics to go through."""
-    port = free_port()
-    env = stack_environment(
-        port,
-        TOUCHPOINT_ADMIN_TOKEN=ADMIN_TOKEN,
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_API_BASE_URL=twilio.base_url,
-    )
-    process, output = spawn_stack(env, "touchpoint-console-")
-    try:
-        wait_until_serving(port, process, output)
-        yield RunningStack(f"http://127.0.0.1:{port}", PUBLIC_URL, ADMIN_TOKEN, process, output)
-    finally:
-        stop_process(process)
-        output.unlink(missing_ok=True)
-
-
-@pytest.fixture
-def local_stack(console_stack: RunningStack) -> RunningStack:
-    """This module's stack under the name conftest's failure report prints the output of."""
-    return console_stack
-
-
-@pytest.fixture
-def api(console_stack: RunningStack) -> Api:
-    return Api(console_stack.base_url, console_stack.admin_token)
-
-
-@pytest.fixture(scope="module")
-def world(console_stack: RunningStack, twilio: FakeTwilio) -> World:
+def world(local_stack: RunningStack, twilio: FakeTwilio) -> World:
     """A clinic whose admin sees: Ana's three GAD-7 check-ins (15, 9, 4), then a day with Ana
     confirmed, Ben in crisis and Cy's reminder failed."""
-    api = Api(console_stack.base_url, console_stack.admin_token)
-    webhooks = Webhooks(console_stack)
+    api = Api(local_stack.base_url, local_stack.admin_token)
+    webhooks = Webhooks(local_stack)
     clinic = api.clinic(
         reminders=[{"before": "PT2H"}],
         follow_ups=[{"after": "PT4H", "survey": "gad7"}],
