@@ -30,10 +30,10 @@ from touchpoint.domain.errors import (
     PayloadTooLarge,
 )
 from touchpoint.domain.ids import ID_RULE, is_well_formed_id
-from touchpoint.domain.json_input import decode_json
 from touchpoint.domain.paging import PageQuery, parse_page
 from touchpoint.handlers import console, courses, imports
 from touchpoint.handlers.identity import caller_name, caller_of
+from touchpoint.handlers.requests import json_body, request_time
 from touchpoint.handlers.route_table import RouteTable
 from touchpoint.handlers.views import (
     alert_view,
@@ -58,8 +58,6 @@ route = routes.route
 routes.include(console.routes)  # the console's preview, clinic-wide outcomes and who is signed in
 routes.include(imports.routes)  # imports from an EHR
 routes.include(courses.routes)  # course templates and patients' courses
-
-MAX_BODY_BYTES = 64 * 1024
 
 
 def error(
@@ -109,7 +107,7 @@ def admin() -> Admin:
 
 
 def now() -> datetime:
-    return datetime.fromtimestamp(app.current_event.request_context.time_epoch / 1000, UTC)
+    return request_time(app)
 
 
 def caller() -> Caller:
@@ -136,10 +134,7 @@ def page() -> PageQuery:
 
 
 def body() -> Any:
-    raw = app.current_event.decoded_body or ""
-    if len(raw.encode()) > MAX_BODY_BYTES:
-        raise BadRequest(f"body is larger than {MAX_BODY_BYTES} bytes", "body")
-    return decode_json(raw)
+    return json_body(app)
 
 
 @route("GET", "/admin/clinics", Action.LIST_CLINICS)

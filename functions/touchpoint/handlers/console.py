@@ -5,17 +5,16 @@ A powertools Router with its own route table, joined to the admin app's (admin.p
 the same authorization, audit and error mapping as every admin route.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from touchpoint.domain.access import Action, Caller, Role
 from touchpoint.domain.clinic_outcomes import InstrumentOutcomes
-from touchpoint.domain.errors import BadRequest
-from touchpoint.domain.json_input import decode_json
 from touchpoint.domain.preview import Preview, PreviewMessage, SkippedMessage
 from touchpoint.domain.timeutil import utc_iso
+from touchpoint.handlers.requests import json_body, request_time
 from touchpoint.handlers.route_table import RouteTable
 from touchpoint.usecases.admin import Admin
 from touchpoint.usecases.clinic_outcomes import ClinicOutcomes, Outcomes
@@ -24,8 +23,6 @@ from touchpoint.usecases.preview import SettingsPreview
 router = APIGatewayHttpRouter()
 routes = RouteTable(router)
 
-MAX_BODY_BYTES = 64 * 1024  # as every admin body
-
 
 def _admin() -> Admin:
     service: Admin = router.context["admin"]
@@ -33,14 +30,11 @@ def _admin() -> Admin:
 
 
 def _now() -> datetime:
-    return datetime.fromtimestamp(router.current_event.request_context.time_epoch / 1000, UTC)
+    return request_time(router)
 
 
 def _body() -> Any:
-    raw = router.current_event.decoded_body or ""
-    if len(raw.encode()) > MAX_BODY_BYTES:
-        raise BadRequest(f"body is larger than {MAX_BODY_BYTES} bytes", "body")
-    return decode_json(raw)
+    return json_body(router)
 
 
 @routes.route("GET", "/admin/me", Action.LIST_CLINICS)

@@ -3,16 +3,15 @@ patient's enrolment, status and outcome. A powertools Router joined to the admin
 table (admin.py `routes.include`): the same authorization, audit and error mapping."""
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from touchpoint.domain.access import Action
 from touchpoint.domain.courses import Course, CourseTemplate
-from touchpoint.domain.errors import BadRequest
-from touchpoint.domain.json_input import decode_json
 from touchpoint.domain.timeutil import utc_iso
+from touchpoint.handlers.requests import json_body, request_time
 from touchpoint.handlers.route_table import RouteTable
 from touchpoint.handlers.views import appointment_view, outcome_view
 from touchpoint.usecases.admin import Admin
@@ -21,8 +20,6 @@ from touchpoint.usecases.courses import CourseReport, Courses
 router = APIGatewayHttpRouter()
 routes = RouteTable(router)
 
-MAX_BODY_BYTES = 64 * 1024  # as every admin body
-
 
 def _courses() -> Courses:
     service: Admin = router.context["admin"]
@@ -30,14 +27,11 @@ def _courses() -> Courses:
 
 
 def _now() -> datetime:
-    return datetime.fromtimestamp(router.current_event.request_context.time_epoch / 1000, UTC)
+    return request_time(router)
 
 
 def _body() -> Any:
-    raw = router.current_event.decoded_body or ""
-    if len(raw.encode()) > MAX_BODY_BYTES:
-        raise BadRequest(f"body is larger than {MAX_BODY_BYTES} bytes", "body")
-    return decode_json(raw)
+    return json_body(router)
 
 
 def template_view(template: CourseTemplate) -> dict[str, Any]:

@@ -1,7 +1,6 @@
 """POST /admin/clinics/{clinic_id}/imports: a clinic's patients and appointments from its EHR, a
 step at a time (docs/api.md, Imports). A powertools Router joined to the admin app's route table."""
 
-from datetime import UTC, datetime
 from time import monotonic
 from typing import Any
 
@@ -10,6 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from touchpoint import bootstrap
 from touchpoint.domain.access import Action
 from touchpoint.domain.errors import PayloadTooLarge
+from touchpoint.handlers.requests import request_time
 from touchpoint.handlers.route_table import RouteTable
 from touchpoint.usecases.admin import Admin
 from touchpoint.usecases.importing import ImportReport
@@ -44,7 +44,7 @@ def import_records(clinic_id: str) -> dict[str, Any]:
         return in_time and context.get_remaining_time_in_millis() > IMPORT_MARGIN_MS
 
     service: Admin = router.context["admin"]
-    at = datetime.fromtimestamp(event.request_context.time_epoch / 1000, UTC)
+    at = request_time(router)
     report = bootstrap.importer(service).run(
         clinic_id, parsed, at, dry_run=dry_run, from_row=step.from_row, max_rows=step.max_rows, go_on=go_on
     )
