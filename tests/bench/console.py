@@ -10,6 +10,7 @@ appointments and a patient with 100 scores render without a visible stall), meas
 
 import gzip
 import json
+import os
 import re
 import sys
 from datetime import timedelta
@@ -19,8 +20,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "console" / "dist"
 BUDGET_GZIP_BYTES = 200 * 1024
-APPOINTMENTS = 300
-SCORES = 100
+APPOINTMENTS = int(os.environ.get("BENCH_CONSOLE_APPOINTMENTS", "300"))
+SCORES = int(os.environ.get("BENCH_CONSOLE_SCORES", "100"))  # a tick each: the slow part to seed
 
 # Long tasks from the start of the page, kept on window for the bench to read.
 LONG_TASKS = """
