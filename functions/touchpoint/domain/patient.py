@@ -46,6 +46,20 @@ class NewPatient:
     external_id: str | None = None
     language: str | None = None
 
+    def registered(self, patient_id: str, clinic_id: str, now: datetime) -> "Patient":
+        """The patient this registration makes: texts allowed until the patient says STOP."""
+        return Patient(
+            patient_id,
+            clinic_id,
+            self.first_name,
+            self.phone,
+            self.timezone,
+            opted_out=False,
+            created_at=now,
+            external_id=self.external_id,
+            language=self.language,
+        )
+
 
 def parse_new_patient(body: object, clinic: Clinic) -> NewPatient:
     body = json_object(body, allowed=_PATIENT_FIELDS)

@@ -119,18 +119,7 @@ class Admin:
 
     def add_patient(self, clinic: Clinic, body: object, now: datetime) -> Patient:
         """`create_patient` for a clinic already read (an import reads it once for every row)."""
-        new = parse_new_patient(body, clinic)
-        patient = Patient(
-            new_id("pt"),
-            clinic.clinic_id,
-            new.first_name,
-            new.phone,
-            new.timezone,
-            opted_out=False,
-            created_at=now,
-            external_id=new.external_id,
-            language=new.language,
-        )
+        patient = parse_new_patient(body, clinic).registered(new_id("pt"), clinic.clinic_id, now)
         self.patients.add(patient)
         return patient
 

@@ -238,15 +238,4 @@ def _plan(row: ImportRow, clinic: Clinic, known: Known, now: datetime) -> _Plan:
 
 def _would_be(body: dict[str, Any], clinic: Clinic, now: datetime) -> Patient:
     """The patient a dry run's row would create, for the rows after it that name it."""
-    new = parse_new_patient(body, clinic)
-    return Patient(
-        _PLACEHOLDER_PATIENT,
-        clinic.clinic_id,
-        new.first_name,
-        new.phone,
-        new.timezone,
-        opted_out=False,
-        created_at=now,
-        external_id=new.external_id,
-        language=new.language,
-    )
+    return parse_new_patient(body, clinic).registered(_PLACEHOLDER_PATIENT, clinic.clinic_id, now)
