@@ -352,11 +352,10 @@ def settle(rig: Rig, start: datetime, minutes: tuple[int, ...] = SETTLE_MINUTES)
 def moto_server() -> Iterator[str]:
     port = free_port()
     output = _log_file("touchpoint-faults-moto-")
-    moto = Path(sys.executable).with_name("moto_server")
-    command = [str(moto)] if moto.exists() else [sys.executable, "-m", "moto.server"]
     with output.open("wb") as sink:
         process = subprocess.Popen(  # noqa: S603 - our own moto server, from the venv
-            [*command, "-H", "127.0.0.1", "-p", str(port)],
+            # `moto_server`, with its table-sized costs taken out (tests/fakes/quick_moto.py).
+            [sys.executable, "-m", "tests.fakes.quick_moto", "server", "-H", "127.0.0.1", "-p", str(port)],
             cwd=ROOT,
             stdout=sink,
             stderr=subprocess.STDOUT,
