@@ -8,6 +8,7 @@ also keeps the suite `pytest -n 2` friendly (free ports, nothing shared between 
 """
 
 import contextlib
+import functools
 import os
 import signal
 import socket
@@ -175,16 +176,21 @@ class Rig:
         thread.start()
         return thread
 
-    def job_states(self) -> Counter[str]:
-        """Every planned message's state, read straight from the moto server (the stack may be
-        busy or dead): what the clinic would see."""
-        client = boto3.client(
+    @functools.cached_property
+    def _client(self) -> Any:
+        """One client for the rig's reads (a kill test polls job_states every 10 ms)."""
+        return boto3.client(
             "dynamodb",
             endpoint_url=self.moto_url,
             region_name="us-east-1",
             aws_access_key_id="local",
             aws_secret_access_key="local",
         )
+
+    def job_states(self) -> Counter[str]:
+        """Every planned message's state, read straight from the moto server (the stack may be
+        busy or dead): what the clinic would see."""
+        client = self._client
         states: Counter[str] = Counter()
         for page in client.get_paginator("scan").paginate(
             TableName=self._table_name(client),
