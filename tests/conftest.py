@@ -77,3 +77,13 @@ def print_console_screenshots(terminalreporter: Any) -> None:
     if shots:
         terminalreporter.write_sep("-", "console screenshots")
         terminalreporter.write_line(f"{folder}: {', '.join(shot.name for shot in shots)}")
+
+
+# The tests that start processes and drive them for tens of seconds, first: each worker of
+# `pytest -n 2 --dist worksteal` (pyproject.toml) then ends on the quick ones, taken from the
+# other worker's queue as it runs dry, and the two finish within a few seconds of each other.
+SLOW_FIRST = ("tests/faults/", "tests/e2e/", "tests/integration/test_benchmarks.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FIRST))  # stable: order within kept
