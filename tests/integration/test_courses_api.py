@@ -155,7 +155,8 @@ def test_a_paused_course_takes_no_bookings_until_it_is_active_again(api: Api) ->
 def test_the_course_outcome_reads_the_surveys_of_its_sessions_only(api: Api) -> None:
     clinic_id = api.clinic()
     patient_id = api.patient(clinic_id)
-    before_course = book(api, clinic_id, patient_id, "2026-11-25T10:00:00").body
+    # Ten days before the first session: older than the template's 7 days of reuse.
+    before_course = book(api, clinic_id, patient_id, "2026-11-21T10:00:00").body
     course = enrol(api, clinic_id, patient_id, template(api, clinic_id)["template_id"]).body
     sessions = [book(api, clinic_id, patient_id, day).body for day in DAYS[:3]]
     for appointment, score in [(before_course, 3), *zip(sessions, (16, 12, 7), strict=True)]:
@@ -177,6 +178,25 @@ def test_the_course_outcome_reads_the_surveys_of_its_sessions_only(api: Api) -> 
     )
     assert [point["score"] for point in gad7["series"]] == [16, 12, 7]
     assert (gad7["change_percent"], gad7["response"], gad7["remission"]) == (-56.2, True, False)
+
+
+def test_a_recent_score_from_before_the_course_stands_in_for_its_baseline(api: Api) -> None:
+    clinic_id = api.clinic()
+    patient_id = api.patient(clinic_id)
+    before_course = book(api, clinic_id, patient_id, "2026-11-27T10:00:00").body
+    course = enrol(api, clinic_id, patient_id, template(api, clinic_id)["template_id"]).body
+    sessions = [book(api, clinic_id, patient_id, day).body for day in DAYS[:2]]
+    for appointment, score in [(before_course, 14), *zip(sessions, (10, 6), strict=True)]:
+        completed(api, clinic_id, patient_id, appointment, score)
+
+    report = api.call(
+        "GET", f"/admin/clinics/{clinic_id}/patients/{patient_id}/courses/{course['course_id']}"
+    ).body
+
+    [gad7] = report["outcomes"]
+    assert [point["score"] for point in gad7["series"]] == [14, 10, 6]
+    assert gad7["series"][0]["appointment_id"] == before_course["appointment_id"]
+    assert (gad7["baseline"]["score"], gad7["change_percent"], gad7["response"]) == (14, -57.1, True)
 
 
 def test_courses_of_another_clinics_patient_are_not_found(api: Api) -> None:
@@ -204,6 +224,8 @@ def completed(api: Api, clinic_id: str, patient_id: str, appointment: dict[str, 
         score=score,
         severity=None,
         completed_at=session_at + timedelta(hours=5),
+        course_id=appointment.get("course_id"),
+        session=appointment.get("session"),
     )
     api.dynamodb.put_item(TableName=api.table.name, Item=to_attributes(survey_items.to_item(survey)))
     assert session_at > NOW

@@ -28,6 +28,9 @@ KIND_WORDS = {
     AlertKind.SEVERE_SCORE: "a check-in for a clinician to review",
     AlertKind.RESCHEDULE_REQUEST: "a request to reschedule",
     AlertKind.CHECKLIST: "a session checklist to review",
+    AlertKind.NO_IMPROVEMENT: "a course's progress to review",
+    AlertKind.WORSENING: "a course's progress to review",
+    AlertKind.DROP_OUT: "a course with no next session booked",
 }
 ESCALATION = "ESCALATION"
 MAX_SUBJECT_CHARS = 100  # SNS refuses a longer subject

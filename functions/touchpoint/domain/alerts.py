@@ -16,6 +16,14 @@ class AlertKind(StrEnum):
     SEVERE_SCORE = "severe_score"  # a questionnaire score in the severe range
     RESCHEDULE_REQUEST = "reschedule_request"  # the patient replied R to a reminder
     CHECKLIST = "checklist"  # a pre-session checklist not ready, or (if the clinic asks) not answered
+    # A course's checkpoints (domain/checkpoints.py).
+    NO_IMPROVEMENT = "no_improvement"
+    WORSENING = "worsening"
+    DROP_OUT = "drop_out"
+
+
+# Alerts that carry the rule which raised them.
+WITH_RULE = frozenset({AlertKind.CRISIS, AlertKind.NO_IMPROVEMENT, AlertKind.WORSENING, AlertKind.DROP_OUT})
 
 
 class AlertState(StrEnum):
@@ -69,7 +77,7 @@ def new_alert(
         text,
         phone=phone,
         first_name=first_name,
-        rule=rule if crisis else None,
+        rule=rule if kind in WITH_RULE else None,
         next_escalation_at=at + escalation_interval if crisis else None,
     )
 

@@ -6,6 +6,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.checklist import ChecklistState
+from touchpoint.domain.courses import SessionPlan
 from touchpoint.domain.errors import Conflict, InvalidInput
 from touchpoint.domain.external_ids import parse_external_id
 from touchpoint.domain.ids import ID_RULE, is_well_formed_id
@@ -31,6 +32,15 @@ class JobKind(StrEnum):
     CHECKLIST = "checklist"  # the pre-session checklist (domain/checklist.py)
     # Sends nothing: when the checklist's answer falls due, an unanswered one becomes `no_answer`.
     CHECKLIST_DEADLINE = "checklist_deadline"
+    BASELINE = "baseline"  # a course's survey before its first session
+    END_OF_COURSE = "end_of_course"  # a course's assessment after its last planned session
+    # Sends nothing: when it falls due, a course with no session booked since raises `drop_out`.
+    COURSE_CHECK = "course_check"
+
+
+# The jobs whose SMS opens a survey, and those that send nothing (the sender only closes something).
+SURVEY_KINDS = frozenset({JobKind.FOLLOW_UP, JobKind.BASELINE, JobKind.END_OF_COURSE})
+SENDS_NOTHING = frozenset({JobKind.CHECKLIST_DEADLINE, JobKind.COURSE_CHECK})
 
 
 class JobState(StrEnum):
@@ -56,6 +66,7 @@ class Appointment:
     external_id: str | None = None  # the clinic's own id for it (its EHR's), unique in the clinic
     course_id: str | None = None  # the treatment course it is a session of (domain/courses.py)
     session: int | None = None  # its number in that course, from 1
+    course_plan: SessionPlan | None = None  # what the course adds to its messages
     # The pre-session checklist, once sent: its state, and when its answer falls due.
     checklist: ChecklistState | None = None
     checklist_due_at: datetime | None = None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from touchpoint.domain.appointment import JobKind
+from touchpoint.domain.appointment import SENDS_NOTHING, JobKind
 from touchpoint.domain.errors import InvalidInput
 from touchpoint.domain.json_input import json_object
 from touchpoint.domain.timeutil import local_wall_time
@@ -103,7 +103,7 @@ def _count(value: object, name: str, maximum: int) -> int:
 
 
 def _kinds(value: object) -> frozenset[JobKind]:
-    known = sorted(kind.value for kind in JobKind)
+    known = sorted(kind.value for kind in JobKind if kind not in SENDS_NOTHING)
     field = f"{FIELD}.kinds"
     if not isinstance(value, list) or not value:
         raise InvalidInput(f"{field} must be a non-empty list of {', '.join(known)}", field)

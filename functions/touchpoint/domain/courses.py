@@ -7,17 +7,23 @@ A course is `active` (bookings join it), `paused` (bookings do not), `finished` 
 """
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from touchpoint.domain.errors import Conflict, InvalidInput
 from touchpoint.domain.json_input import json_object
+from touchpoint.domain.timeutil import format_duration, parse_duration
 
 MAX_SESSIONS = 52
 MAX_WITHIN_DAYS = 366
 MAX_NAME_CHARS = 80
 MAX_REUSE_DAYS = 90
 MAX_CHECKPOINT_DAYS = 90
+# How long before the first session the baseline is asked, and after the last one the
+# end-of-course assessment: by default two days before, and a day after.
+BASELINE_BEFORE = timedelta(days=2)
+END_OF_COURSE_AFTER = timedelta(days=1)
+MAX_COURSE_SURVEY_OFFSET = timedelta(days=14)
 
 
 class CourseStatus(StrEnum):
@@ -61,6 +67,36 @@ class CourseTemplate:
     end_of_course: str | None  # the instrument assessed after the last planned session
     checkpoints: Checkpoints
     created_at: datetime
+    baseline_before: timedelta = BASELINE_BEFORE
+    end_of_course_after: timedelta = END_OF_COURSE_AFTER
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """What a course adds to one of its sessions' messages, fixed when the session is booked
+    (from the template as it was at enrolment): a baseline survey before the first session, an
+    end-of-course assessment after the last planned one, and, after every other, the day by
+    which the next session must be booked."""
+
+    baseline: str | None = None
+    baseline_before: timedelta = BASELINE_BEFORE
+    baseline_reuse_days: int = 0
+    end_of_course: str | None = None
+    end_of_course_after: timedelta = END_OF_COURSE_AFTER
+    drop_out_days: int | None = None
+
+
+def session_plan(template: CourseTemplate, number: int) -> SessionPlan:
+    """The plan of the course's session `number` (from 1)."""
+    last = number >= template.planned_sessions
+    return SessionPlan(
+        baseline=template.baseline if number == 1 else None,
+        baseline_before=template.baseline_before,
+        baseline_reuse_days=template.baseline_reuse_days,
+        end_of_course=template.end_of_course if number == template.planned_sessions else None,
+        end_of_course_after=template.end_of_course_after,
+        drop_out_days=None if last else template.checkpoints.drop_out_days,
+    )
 
 
 @dataclass(frozen=True)
@@ -88,6 +124,8 @@ _TEMPLATE_FIELDS = {
     "measures",
     "end_of_course",
     "checkpoints",
+    "baseline_before",
+    "end_of_course_after",
 }
 _CHECKPOINT_FIELDS = {
     "no_improvement_after_sessions",
@@ -143,7 +181,18 @@ def parse_course_template(
         end_of_course=end,
         checkpoints=_checkpoints(data.get("checkpoints", {}), planned),
         created_at=now,
+        baseline_before=_offset(data, "baseline_before", BASELINE_BEFORE),
+        end_of_course_after=_offset(data, "end_of_course_after", END_OF_COURSE_AFTER),
     )
+
+
+def _offset(data: dict[str, object], field: str, default: timedelta) -> timedelta:
+    if field not in data:
+        return default
+    offset = parse_duration(data[field], field, maximum=MAX_COURSE_SURVEY_OFFSET)
+    if offset < timedelta(hours=1):
+        raise InvalidInput(f"{field} must be from PT1H to {format_duration(MAX_COURSE_SURVEY_OFFSET)}", field)
+    return offset
 
 
 def _checkpoints(value: object, planned: int) -> Checkpoints:

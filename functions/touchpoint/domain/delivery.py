@@ -8,6 +8,7 @@ from enum import StrEnum
 from touchpoint.domain.appointment import Appointment, Job
 from touchpoint.domain.caps import RecentSend
 from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.courses import Course
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.surveys import Survey
 
@@ -66,6 +67,9 @@ class SendContext:
     survey: Survey | None = None
     # The patient's scheduled messages of the last 7 days, for the frequency caps.
     recent: tuple[RecentSend, ...] = ()
+    # A course's jobs: the course (for its drop-out check), the patient's surveys (for a baseline).
+    course: Course | None = None
+    scores: tuple[Survey, ...] = ()
 
 
 @dataclass(frozen=True)

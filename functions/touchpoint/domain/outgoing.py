@@ -8,8 +8,10 @@ from touchpoint.domain.appointment import JobKind
 from touchpoint.domain.checklist_text import checklist_text
 from touchpoint.domain.clinic import ClinicSettings
 from touchpoint.domain.instruments import Instrument
-from touchpoint.domain.surveys import opening_text
+from touchpoint.domain.surveys import course_invitation_text, opening_text
 from touchpoint.domain.texts import reminder_text
+
+COURSE_SURVEYS = (JobKind.BASELINE, JobKind.END_OF_COURSE)  # each with its own invitation
 
 
 def planned_text(
@@ -22,7 +24,7 @@ def planned_text(
     sent_at: datetime | None = None,
 ) -> str:
     """A reminder of the session at `starts_at`, its checklist ("tomorrow" when `sent_at` is the
-    day before), or the first SMS of a follow-up's check-in."""
+    day before), the first SMS of a follow-up's check-in, or a course's invitation."""
     if kind is JobKind.REMINDER:
         return reminder_text(first_name, settings, starts_at, zone)
     if kind is JobKind.CHECKLIST:
@@ -30,5 +32,9 @@ def planned_text(
         return checklist_text(
             settings.checklist.items, first_name, starts_at, zone, settings.timezone, sent_at
         )
-    assert instrument is not None, "a follow-up names its instrument"
+    assert instrument is not None, "a survey's job names its instrument"
+    if kind in COURSE_SURVEYS:
+        return course_invitation_text(
+            first_name, settings, len(instrument.items), baseline=kind is JobKind.BASELINE
+        )
     return opening_text(instrument, settings, first_name)

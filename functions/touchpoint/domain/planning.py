@@ -15,6 +15,7 @@ from touchpoint.domain.appointment import (
 )
 from touchpoint.domain.caps import RecentSend, counted, next_allowed
 from touchpoint.domain.clinic import ClinicSettings, QuietHours, ReminderRule
+from touchpoint.domain.courses import SessionPlan
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.timeutil import format_duration, local_wall_time
 
@@ -28,7 +29,11 @@ _REMINDABLE = (
     AppointmentStatus.RESCHEDULE_REQUESTED,
 )
 # Messages about a session still ahead: pointless once it has started.
-BEFORE_SESSION = (JobKind.REMINDER, JobKind.CHECKLIST)
+BEFORE_SESSION = (JobKind.REMINDER, JobKind.CHECKLIST, JobKind.BASELINE)
+# Planned from the session's end: re-planned while the appointment lasts and after it.
+AFTER_SESSION = (JobKind.FOLLOW_UP, JobKind.END_OF_COURSE, JobKind.COURSE_CHECK)
+# A baseline due before the session was booked goes this long after the booking instead.
+BASELINE_AFTER_BOOKING = timedelta(minutes=10)
 
 
 class SkipReason(StrEnum):
@@ -49,6 +54,7 @@ class SkipReason(StrEnum):
     ANSWER_BY_PASSED = "answer_by_passed"  # a checklist that would reach the patient after its answer_by
     CHECKLIST_OFF = "checklist_off"  # a checklist the clinic turned off meanwhile
     FREQUENCY_CAP = "frequency_cap"  # a reminder the caps would hold until the session
+    RECENT_SCORE = "recent_score"  # a baseline the patient's recent score of its instrument stands in for
 
 
 class HoldReason(StrEnum):
@@ -119,6 +125,13 @@ def plan_messages(
                 appointment.starts_at - before, patient_zone, settings.quiet_hours, earlier=True
             )
             plan(JobKind.CHECKLIST, f"checklist:before:{format_duration(before)}", due_at)
+        if appointment.course_plan and appointment.course_plan.baseline:
+            plan(
+                JobKind.BASELINE,
+                f"course:baseline:{appointment.course_plan.baseline}",
+                _baseline_due(appointment, appointment.course_plan, patient_zone, settings.quiet_hours),
+                appointment.course_plan.baseline,
+            )
     for follow_up in settings.follow_ups:
         due_at = move_out_of_quiet_hours(
             appointment.ends_at + follow_up.after, patient_zone, settings.quiet_hours, earlier=False
@@ -129,7 +142,34 @@ def plan_messages(
             due_at,
             follow_up.survey,
         )
+    course = appointment.course_plan
+    if course and course.end_of_course:
+        due_at = move_out_of_quiet_hours(
+            appointment.ends_at + course.end_of_course_after,
+            patient_zone,
+            settings.quiet_hours,
+            earlier=False,
+        )
+        plan(JobKind.END_OF_COURSE, f"course:end:{course.end_of_course}", due_at, course.end_of_course)
+    if course and course.drop_out_days:
+        due_at = appointment.starts_at + timedelta(days=course.drop_out_days)
+        plan(JobKind.COURSE_CHECK, f"course:drop_out:{course.drop_out_days}D", due_at)
     return sorted(planned, key=lambda message: message.due_at)
+
+
+def _baseline_due(
+    appointment: Appointment, course: SessionPlan, zone: ZoneInfo, quiet_hours: QuietHours | None
+) -> datetime:
+    """`baseline_before` the first session, out of quiet hours; for a session booked later than
+    that, soon after the booking."""
+    due_at = move_out_of_quiet_hours(
+        appointment.starts_at - course.baseline_before, zone, quiet_hours, earlier=True
+    )
+    if due_at > appointment.created_at:
+        return due_at
+    return move_out_of_quiet_hours(
+        appointment.created_at + BASELINE_AFTER_BOOKING, zone, quiet_hours, earlier=False
+    )
 
 
 def rule_name(rule: ReminderRule) -> str:
@@ -274,10 +314,11 @@ def replan(
     plan, and is left alone; so is a sent checklist's deadline.
     """
     if appointment.status is AppointmentStatus.CANCELLED:
+        # A course's drop-out check stays: a session cancelled and not booked again is one.
         cancelled = [
             replace(job, state=JobState.CANCELLED, reason=SkipReason.APPOINTMENT_CANCELLED)
             for job in jobs
-            if job.state is JobState.PENDING
+            if job.state is JobState.PENDING and job.kind is not JobKind.COURSE_CHECK
         ]
         return Replan(remove=[], put=cancelled)
     closed: list[Job] = []
@@ -292,8 +333,8 @@ def replan(
             for job in jobs
             if job.kind in BEFORE_SESSION and job.state is JobState.PENDING
         ]
-        jobs = [job for job in jobs if job.kind is JobKind.FOLLOW_UP]
-        planned = [message for message in planned if message.kind is JobKind.FOLLOW_UP]
+        jobs = [job for job in jobs if job.kind in AFTER_SESSION]
+        planned = [message for message in planned if message.kind in AFTER_SESSION]
     replaceable = [job for job in jobs if _replaceable(job)]
     held = [job for job in jobs if _held(job)]
     attempted = {(job.rule, job.due_at) for job in jobs if not _replaceable(job) and not _held(job)}

@@ -42,6 +42,9 @@ class Survey:
     severity: str | None = None
     completed_at: datetime | None = None
     nudged: bool = False
+    # The treatment course and session number of the appointment it follows (domain/courses.py).
+    course_id: str | None = None
+    session: int | None = None
 
     def status_at(self, now: datetime) -> SurveyStatus:
         if self.status in OPEN and now >= self.expires_at:
@@ -67,10 +70,13 @@ def open_survey(
     appointment_id: str,
     session_at: datetime,
     now: datetime,
+    course: tuple[str, int] | None = None,
+    invitation: str | None = None,
 ) -> tuple[Survey, str]:
-    """The survey as it starts, and its first SMS: in discreet mode an invitation naming no
-    condition; otherwise the first question straight away."""
-    status = SurveyStatus.INVITED if settings.discreet else SurveyStatus.IN_PROGRESS
+    """The survey as it starts, and its first SMS: `invitation` when given (a course's), in
+    discreet mode an invitation naming no condition; otherwise the first question straight away."""
+    invited = invitation is not None or settings.discreet
+    status = SurveyStatus.INVITED if invited else SurveyStatus.IN_PROGRESS
     survey = Survey(
         survey_id,
         clinic_id,
@@ -82,8 +88,10 @@ def open_survey(
         invited_at=now,
         expires_at=now + settings.survey_expiry,
         session_at=session_at,
+        course_id=course[0] if course else None,
+        session=course[1] if course else None,
     )
-    return survey, opening_text(instrument, settings, first_name)
+    return survey, invitation or opening_text(instrument, settings, first_name)
 
 
 def opening_text(instrument: Instrument, settings: ClinicSettings, first_name: str) -> str:
@@ -102,6 +110,26 @@ def invitation_text(first_name: str, settings: ClinicSettings, questions: int) -
         if fits_one_segment(text):
             return text
     return f"Hi, you have a check-in ({size}). Reply Y to begin. Reply STOP to opt out."
+
+
+def course_invitation_text(
+    first_name: str, settings: ClinicSettings, questions: int, *, baseline: bool
+) -> str:
+    """A course's own invitation, discreet or not (it comes unprompted, days from any visit):
+    before the first session, the baseline; after the last, the end-of-course assessment."""
+    name = greeting_name(first_name)
+    label = clinic_label(settings)
+    size = "1 question" if questions == 1 else f"{questions} short questions"
+    lead, tail = (
+        ("before your first visit, a check-in", "")
+        if baseline
+        else ("one last check-in", " to see how you are")
+    )
+    for sender in ([f" from {to_gsm7(label)}"] if label else []) + [""]:
+        text = f"Hi {name}, {lead}{sender}{tail} ({size}). Reply Y to begin. Reply STOP to opt out."
+        if fits_one_segment(text):
+            return text
+    return f"Hi, {lead}{tail} ({size}). Reply Y to begin. Reply STOP to opt out."
 
 
 def nudge_text(survey: Survey, instrument: Instrument, first_name: str) -> str:

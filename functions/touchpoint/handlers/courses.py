@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from touchpoint.domain.access import Action
 from touchpoint.domain.courses import Course, CourseTemplate
-from touchpoint.domain.timeutil import utc_iso
+from touchpoint.domain.timeutil import format_duration, utc_iso
 from touchpoint.handlers.requests import json_body, request_time
 from touchpoint.handlers.route_table import RouteTable
 from touchpoint.handlers.views import appointment_view, outcome_view
@@ -45,6 +45,8 @@ def template_view(template: CourseTemplate) -> dict[str, Any]:
         "measures": list(template.measures),
         "end_of_course": template.end_of_course,
         "checkpoints": asdict(template.checkpoints),
+        "baseline_before": format_duration(template.baseline_before),
+        "end_of_course_after": format_duration(template.end_of_course_after),
         "created_at": utc_iso(template.created_at),
     }
 

@@ -23,7 +23,7 @@ from touchpoint.domain.clinic import (
     parse_clinic_settings,
 )
 from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
-from touchpoint.domain.courses import Course, next_session
+from touchpoint.domain.courses import Course, next_session, session_plan
 from touchpoint.domain.errors import Conflict, NotFound
 from touchpoint.domain.ids import new_id
 from touchpoint.domain.instruments import instruments
@@ -179,7 +179,11 @@ class Admin:
         if course is None or not course.takes_bookings:
             return appointment, None
         after, number = next_session(course)
-        return replace(appointment, course_id=course.course_id, session=number), (course, after)
+        plan = session_plan(course.template, number)
+        return replace(appointment, course_id=course.course_id, session=number, course_plan=plan), (
+            course,
+            after,
+        )
 
     def get_appointment(self, clinic_id: str, appointment_id: str) -> AppointmentView:
         appointment, jobs = self._appointment(clinic_id, appointment_id)

@@ -69,13 +69,13 @@ def close_checklist(jobs: JobRepository, job: Job, now: datetime) -> str:
             )
         reason = NO_ANSWER if unanswered else NOT_PENDING
         try:
-            jobs.close_checklist(job, reason, no_answer=unanswered, alert=alert)
+            jobs.close_unsent(job, reason, alert=alert, no_answer=unanswered)
         except Conflict:
             if not unanswered:
                 raise
             # Answered between the read and the write: the answer stands.
             reason = NOT_PENDING
-            jobs.close_checklist(job, reason, no_answer=False, alert=None)
+            jobs.close_unsent(job, reason, alert=None)
     except BaseException:
         jobs.back_to_queue(job, now)  # nothing was written: the queue brings it back
         raise

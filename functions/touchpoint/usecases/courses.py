@@ -1,11 +1,12 @@
 """A clinic's course templates, a patient's enrolment in one, its status, and its outcome:
 sessions done of planned and, per instrument it measures, baseline, series, latest, change,
-response and remission (domain/outcomes.py, over the surveys of the course's sessions)."""
+response and remission (domain/outcomes.py, over the course's scores: domain/checkpoints.py)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from touchpoint.domain.appointment import Appointment, AppointmentStatus
+from touchpoint.domain.checkpoints import course_scores
 from touchpoint.domain.courses import (
     Course,
     CourseStatus,
@@ -99,12 +100,11 @@ class Courses:
             (a for a in self._appointments(clinic_id, patient_id) if a.course_id == course_id),
             key=lambda appointment: appointment.session or 0,
         )
-        ids = {session.appointment_id for session in sessions}
         measured = set(course.template.measures)
         surveys = [
             survey
-            for survey in self.surveys.for_patient(patient_id)
-            if survey.appointment_id in ids and (not measured or survey.instrument_id in measured)
+            for survey in course_scores(self.surveys.for_patient(patient_id), course)
+            if not measured or survey.instrument_id in measured
         ]
         return CourseReport(course, sessions, outcomes(surveys, instruments()))
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from touchpoint.domain.alerts import Alert, new_alert
+from touchpoint.domain.checkpoints import course_scores, score_checkpoints
 from touchpoint.domain.clinic import Clinic
 from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
 from touchpoint.domain.conversation import Decision, crisis_reply, decide
@@ -18,6 +19,7 @@ from touchpoint.domain.inbound import (
     InboundSms,
     StatusCallback,
 )
+from touchpoint.domain.instruments import instruments
 from touchpoint.domain.lexicon import Intent
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
@@ -25,6 +27,7 @@ from touchpoint.domain.phones import to_e164
 from touchpoint.domain.ports.alerts import AlertPublisher
 from touchpoint.domain.ports.inbound import InboundStore, StatusStore
 from touchpoint.domain.ports.stores import PatientRepository
+from touchpoint.domain.surveys import SurveyStatus
 
 UNKNOWN = "unknown"
 # The reply is logged just after the message it answers, so the log reads in order.
@@ -101,7 +104,8 @@ class Inbound:
             if checklist and decision.checklist
             else None,
             checklist_seen=checklist.checklist.value if checklist and checklist.checklist else None,
-            alerts=_alerts(decision, clinic, patient, sms, now),
+            alerts=_alerts(decision, clinic, patient, sms, now)
+            + self._checkpoints(decision, clinic, patient, now),
         )
         try:
             self.store.record(record)
@@ -114,6 +118,35 @@ class Inbound:
             except Exception:  # the patient's reply, 988 included, must not wait on the notification
                 unpublished.append(alert.alert_id)
         return Received(decision.reply, tuple(unpublished))
+
+    def _checkpoints(
+        self, decision: Decision, clinic: Clinic | None, patient: Patient | None, now: datetime
+    ) -> tuple[Alert, ...]:
+        """The alerts of a course's checkpoints, when the reply completes one of its surveys."""
+        survey = decision.survey
+        if clinic is None or patient is None or survey is None or survey.course_id is None:
+            return ()
+        if survey.status is not SurveyStatus.COMPLETED:
+            return ()
+        course = self.store.course(patient.patient_id, survey.course_id)
+        if course is None:
+            return ()
+        known = [s for s in self.store.surveys(patient.patient_id) if s.survey_id != survey.survey_id]
+        scores = course_scores([*known, survey], course)
+        return tuple(
+            new_alert(
+                new_id("al"),
+                clinic.clinic_id,
+                found.kind,
+                now,
+                found.text,
+                escalation_interval=clinic.settings.escalation_interval,
+                patient_id=patient.patient_id,
+                first_name=patient.first_name,
+                rule=found.rule,
+            )
+            for found in score_checkpoints(course, scores, survey, instruments()[survey.instrument_id])
+        )
 
     def _patient(self, clinic_id: str, sender: str) -> Patient | None:
         try:

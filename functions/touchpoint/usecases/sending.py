@@ -4,7 +4,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from touchpoint.domain.appointment import Job, JobKind, JobState
+from touchpoint.domain.appointment import SENDS_NOTHING, SURVEY_KINDS, Job, JobKind, JobState
 from touchpoint.domain.caps import WEEK, RecentSend
 from touchpoint.domain.consent import ConsentAction, ConsentChange, ConsentSource
 from touchpoint.domain.delivery import (
@@ -22,7 +22,7 @@ from touchpoint.domain.errors import Conflict
 from touchpoint.domain.ids import new_id
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
-from touchpoint.domain.outgoing import planned_text
+from touchpoint.domain.outgoing import COURSE_SURVEYS, planned_text
 from touchpoint.domain.planning import (
     NUDGE_RULE,
     Hold,
@@ -39,6 +39,7 @@ from touchpoint.domain.ports.sms import SmsGateway
 from touchpoint.domain.ports.stores import PatientRepository
 from touchpoint.domain.surveys import OPEN, Survey, nudge_due, nudge_text, open_survey
 from touchpoint.usecases.checklists import checklist_outgoing, close_checklist
+from touchpoint.usecases.course_checks import check_drop_out, recent_score
 
 INTERRUPTED = "interrupted_while_sending"
 LEASED = (JobState.QUEUED, JobState.SENDING)
@@ -77,6 +78,8 @@ class Sender:
             return self._not_queued(job, ref, now)
         if job.kind is JobKind.CHECKLIST_DEADLINE:  # sends nothing: closes an unanswered checklist
             return Delivery(DeliveryOutcome.SKIPPED, close_checklist(self.jobs, job, now))
+        if job.kind is JobKind.COURSE_CHECK:  # sends nothing: a course's drop-out checkpoint
+            return Delivery(DeliveryOutcome.SKIPPED, check_drop_out(self.jobs, job, now))
         try:
             prepared = self._prepare(job, now)
             if isinstance(prepared, Hold):
@@ -152,7 +155,9 @@ class Sender:
         hold = quiet_hours_hold(job, appointment, patient, settings, now)
         if hold:
             return hold
-        open_survey = context.survey if job.kind is JobKind.FOLLOW_UP and not is_nudge(job) else None
+        if job.kind is JobKind.BASELINE and recent_score(job, context, now):
+            return Hold(None, SkipReason.RECENT_SCORE)
+        open_survey = context.survey if job.kind in SURVEY_KINDS and not is_nudge(job) else None
         if open_survey is not None and open_survey.status_at(now) in OPEN:
             return Hold(min(open_survey.expires_at, now + SURVEY_WAIT), HoldReason.WAITING_FOR_OPEN_SURVEY)
         hold = frequency_cap_hold(job, appointment, patient, settings, context.recent, now)
@@ -192,9 +197,9 @@ def settle_interrupted(jobs: JobRepository, job: Job, now: datetime) -> bool:
     """A send that stopped between taking the job and recording Twilio's answer: Twilio may
     have the message. `unknown`, for reconciliation, instead of a second send, with what the
     patient may have received logged for the clinic. False if someone settled it first."""
-    if job.kind is JobKind.CHECKLIST_DEADLINE:  # it sends nothing: done now instead
+    if job.kind in SENDS_NOTHING:  # done now instead
         try:
-            close_checklist(jobs, job, now)
+            (close_checklist if job.kind is JobKind.CHECKLIST_DEADLINE else check_drop_out)(jobs, job, now)
         except Conflict:
             return False
         return True
@@ -224,8 +229,8 @@ def render(job: Job, context: SendContext, now: datetime) -> Outgoing | None:
     if job.kind is JobKind.CHECKLIST:
         body, deadline = checklist_outgoing(job, context, now)
         return Outgoing(body, deadline=deadline)
-    if job.kind is JobKind.CHECKLIST_DEADLINE:
-        return None  # sends nothing
+    if job.kind in SENDS_NOTHING:
+        return None
     if is_nudge(job):
         survey = context.survey
         superseded = patient.active_survey_id != survey.survey_id if survey else True
@@ -234,16 +239,25 @@ def render(job: Job, context: SendContext, now: datetime) -> Outgoing | None:
         instrument = instruments()[survey.instrument_id]
         return Outgoing(nudge_text(survey, instrument, patient.first_name), replace(survey, nudged=True))
     assert job.survey is not None
+    instrument = instruments()[job.survey]
+    appointment = context.appointment
+    invitation = None
+    if job.kind in COURSE_SURVEYS:
+        invitation = planned_text(
+            job.kind, instrument, settings, patient.first_name, appointment.starts_at, patient.timezone
+        )
     survey, body = open_survey(
         new_id("sv"),
-        instruments()[job.survey],
+        instrument,
         settings,
         patient.first_name,
         clinic_id=job.clinic_id,
         patient_id=job.patient_id,
         appointment_id=job.appointment_id,
-        session_at=context.appointment.starts_at,
+        session_at=appointment.starts_at,
         now=now,
+        course=(appointment.course_id, appointment.session or 0) if appointment.course_id else None,
+        invitation=invitation,
     )
     nudge_at = move_out_of_quiet_hours(
         nudge_due(survey), patient.timezone, settings.quiet_hours, earlier=False

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from touchpoint.adapters.dynamo import keys
-from touchpoint.adapters.dynamo.courses import DynamoCourses
+from touchpoint.adapters.dynamo.courses import DynamoCourses, plan_fields, plan_from
 from touchpoint.adapters.dynamo.fields import copied, read
 from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
 from touchpoint.domain.appointment import Appointment, AppointmentStatus, Job, JobKind, JobState
@@ -39,6 +39,7 @@ def to_item(appointment: Appointment) -> Item:
         "external_id": appointment.external_id,
         "course_id": appointment.course_id,
         "session": appointment.session,
+        "course_plan": plan_fields(appointment.course_plan) if appointment.course_plan else None,
         "checklist": appointment.checklist.value if appointment.checklist else None,
         "checklist_due_at": utc_iso(appointment.checklist_due_at) if appointment.checklist_due_at else None,
         **keys.by_clinic(appointment.clinic_id, appointment.starts_at, appointment.appointment_id),
@@ -55,6 +56,7 @@ def from_item(item: Mapping[str, Any]) -> Appointment:
         external_id=item.get("external_id"),
         course_id=item.get("course_id"),
         session=int(item["session"]) if item.get("session") is not None else None,
+        course_plan=plan_from(item["course_plan"]) if item.get("course_plan") else None,
         checklist=ChecklistState(item["checklist"]) if item.get("checklist") else None,
         checklist_due_at=parse_utc(item["checklist_due_at"]) if item.get("checklist_due_at") else None,
     )

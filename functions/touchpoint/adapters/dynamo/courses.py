@@ -4,13 +4,24 @@ only where none exists, so that no patient is ever in two courses at once."""
 
 from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
-from touchpoint.domain.courses import FINAL, Checkpoints, Course, CourseStatus, CourseTemplate
+from touchpoint.domain.courses import (
+    BASELINE_BEFORE,
+    END_OF_COURSE_AFTER,
+    FINAL,
+    MAX_COURSE_SURVEY_OFFSET,
+    Checkpoints,
+    Course,
+    CourseStatus,
+    CourseTemplate,
+    SessionPlan,
+)
 from touchpoint.domain.errors import Conflict, NotFound
-from touchpoint.domain.timeutil import parse_utc, utc_iso
+from touchpoint.domain.timeutil import format_duration, parse_duration, parse_utc, utc_iso
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
@@ -29,6 +40,8 @@ def template_fields(template: CourseTemplate) -> dict[str, Any]:
         "end_of_course": template.end_of_course,
         "checkpoints": asdict(template.checkpoints),
         "created_at": utc_iso(template.created_at),
+        "baseline_before": format_duration(template.baseline_before),
+        "end_of_course_after": format_duration(template.end_of_course_after),
     }
 
 
@@ -45,6 +58,31 @@ def template_from(fields: Mapping[str, Any]) -> CourseTemplate:
         end_of_course=fields.get("end_of_course"),
         checkpoints=Checkpoints(**{name: int(value) for name, value in fields["checkpoints"].items()}),
         created_at=parse_utc(fields["created_at"]),
+        baseline_before=_duration(fields.get("baseline_before"), BASELINE_BEFORE),
+        end_of_course_after=_duration(fields.get("end_of_course_after"), END_OF_COURSE_AFTER),
+    )
+
+
+def _duration(text: str | None, default: timedelta) -> timedelta:
+    return default if text is None else parse_duration(text, "duration", maximum=MAX_COURSE_SURVEY_OFFSET)
+
+
+def plan_fields(plan: SessionPlan) -> dict[str, Any]:
+    return asdict(plan) | {
+        "baseline_before": format_duration(plan.baseline_before),
+        "end_of_course_after": format_duration(plan.end_of_course_after),
+    }
+
+
+def plan_from(fields: Mapping[str, Any]) -> SessionPlan:
+    drop_out = fields.get("drop_out_days")
+    return SessionPlan(
+        baseline=fields.get("baseline"),
+        baseline_before=_duration(fields.get("baseline_before"), BASELINE_BEFORE),
+        baseline_reuse_days=int(fields.get("baseline_reuse_days") or 0),
+        end_of_course=fields.get("end_of_course"),
+        end_of_course_after=_duration(fields.get("end_of_course_after"), END_OF_COURSE_AFTER),
+        drop_out_days=None if drop_out is None else int(drop_out),
     )
 
 
@@ -119,10 +157,14 @@ class DynamoCourses(Repository):
             ) from None
 
     def get(self, patient_id: str, course_id: str) -> Course:
-        item = self.table.get(keys.course(patient_id, course_id))
-        if item is None:
+        course = self.find(patient_id, course_id)
+        if course is None:
             raise NotFound(f"no course {course_id!r} for this patient", "course_id")
-        return course_from(item)
+        return course
+
+    def find(self, patient_id: str, course_id: str) -> Course | None:
+        item = self.table.get(keys.course(patient_id, course_id))
+        return None if item is None else course_from(item)
 
     def active(self, patient_id: str) -> Course | None:
         """The patient's course that is not final, if any."""

@@ -20,9 +20,12 @@ from touchpoint.adapters.dynamo import (
     patients,
     surveys,
 )
+from touchpoint.adapters.dynamo.courses import DynamoCourses
+from touchpoint.adapters.dynamo.surveys import DynamoSurveys
 from touchpoint.adapters.dynamo.table import Item, Repository, failed_conditions
 from touchpoint.domain.appointment import Appointment
 from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.courses import Course
 from touchpoint.domain.errors import Conflict
 from touchpoint.domain.inbound import DuplicateDelivery, InboundRecord
 from touchpoint.domain.patient import Patient
@@ -67,6 +70,12 @@ class DynamoInbound(Repository):
     def survey(self, patient_id: str, survey_id: str) -> Survey | None:
         item = self.table.get(keys.survey(patient_id, survey_id))
         return surveys.from_item(item) if item else None
+
+    def course(self, patient_id: str, course_id: str) -> Course | None:
+        return DynamoCourses(self.table).find(patient_id, course_id)
+
+    def surveys(self, patient_id: str) -> list[Survey]:
+        return DynamoSurveys(self.table).for_patient(patient_id)
 
     def reply_for(self, message_sid: str) -> str | None:
         item = self.table.get(keys.inbound(message_sid))

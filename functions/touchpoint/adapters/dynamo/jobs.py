@@ -17,9 +17,11 @@ from touchpoint.adapters.dynamo import (
     recent_sends,
     surveys,
 )
+from touchpoint.adapters.dynamo.courses import DynamoCourses
+from touchpoint.adapters.dynamo.surveys import DynamoSurveys
 from touchpoint.adapters.dynamo.table import Item, Repository, Table, from_attributes, to_attributes
 from touchpoint.domain.alerts import Alert
-from touchpoint.domain.appointment import Job, JobKind, JobState
+from touchpoint.domain.appointment import SURVEY_KINDS, Job, JobKind, JobState
 from touchpoint.domain.delivery import (
     MAX_CLAIMS,
     QUEUE_LEASE,
@@ -217,16 +219,23 @@ class DynamoJobs(Repository):
         if missing:
             raise NotFound(f"the job's {sorted(missing)[0]} no longer exists")
         patient = patients.from_item(found["patient"])
-        if job.kind is JobKind.FOLLOW_UP and not is_nudge(job) and patient.active_survey_id:
+        if job.kind in SURVEY_KINDS and not is_nudge(job) and patient.active_survey_id:
             # A new survey waits while the patient is still answering another one.
             active = self.table.get(keys.survey(job.patient_id, patient.active_survey_id))
             found |= {"survey": active} if active else {}
+        appointment = appointments.from_item(found["appointment"])
+        course = None
+        if job.kind is JobKind.COURSE_CHECK and appointment.course_id:
+            course = DynamoCourses(self.table).find(job.patient_id, appointment.course_id)
+        scores = DynamoSurveys(self.table).for_patient(job.patient_id) if job.kind is JobKind.BASELINE else []
         return SendContext(
             clinics.from_item(found["clinic"]),
             patient,
-            appointments.from_item(found["appointment"]),
+            appointment,
             surveys.from_item(found["survey"]) if "survey" in found else None,
             recent_sends.from_item(found.get(recent_sends.TYPE)),
+            course=course,
+            scores=tuple(scores),
         )
 
     def record_sent(self, job: Job, message: MessageRecord, **sent: Unpack[SentOptions]) -> None:
@@ -257,13 +266,13 @@ class DynamoJobs(Repository):
             items.append(recent_sends.update(self.table, job.patient_id, counted, sent.get("forget", ())))
         self.table.transact(items, conflict="the job was no longer sending")
 
-    def close_checklist(self, job: Job, reason: str, *, no_answer: bool, alert: Alert | None) -> None:
+    def close_unsent(self, job: Job, reason: str, *, alert: Alert | None, no_answer: bool = False) -> None:
         items = [self._finish(job, JobState.SKIPPED, reason, None)]
         if no_answer:
             items.append(checklists.no_answer_item(self.table, job))
         if alert is not None:
             items += [self.table.put_new(item) for item in alerts.new_items(alert)]
-        self.table.transact(items, conflict="the checklist or the job changed meanwhile")
+        self.table.transact(items, conflict="the checklist, the course or the job changed meanwhile")
 
     def record_outcome(self, job: Job, state: JobState, **outcome: Unpack[OutcomeOptions]) -> None:
         reason, message = outcome.get("reason"), outcome.get("message")

@@ -14,7 +14,7 @@ from touchpoint.domain.surveys import Survey, SurveyStatus
 from touchpoint.domain.timeutil import parse_utc, utc_iso
 
 _COPIED = ("survey_id", "clinic_id", "patient_id", "appointment_id", "instrument_id")
-_OPTIONAL = ("score", "severity")
+_OPTIONAL = ("score", "severity", "course_id", "session")
 _INSTANTS = ("session_at", "invited_at", "expires_at")
 
 

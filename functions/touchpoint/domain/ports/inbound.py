@@ -6,6 +6,7 @@ from typing import Protocol
 
 from touchpoint.domain.appointment import Appointment
 from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.courses import Course
 from touchpoint.domain.inbound import InboundRecord, StatusApplied, StatusCallback
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.patient import Patient
@@ -17,6 +18,11 @@ class InboundStore(Protocol):
     def patient_by_phone(self, clinic_id: str, phone: str) -> Patient | None: ...
     def appointment(self, appointment_id: str) -> Appointment | None: ...
     def survey(self, patient_id: str, survey_id: str) -> Survey | None: ...
+    def course(self, patient_id: str, course_id: str) -> Course | None: ...
+    def surveys(self, patient_id: str) -> list[Survey]:
+        """The patient's surveys, for a course's checkpoints when one of its surveys completes."""
+        ...
+
     def record(self, record: InboundRecord) -> None:
         """Store it all, once per MessageSid; raises DuplicateDelivery for a MessageSid seen before,
         Conflict when what the reply changes moved on after it was read."""

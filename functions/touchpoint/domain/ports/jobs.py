@@ -62,9 +62,10 @@ class JobRepository(Protocol):
         """A `sending` job back to `pending`, due at `until`."""
         ...
 
-    def close_checklist(self, job: Job, reason: str, *, no_answer: bool, alert: Alert | None) -> None:
-        """A `sending` checklist deadline to `skipped` with `reason`; with `no_answer`, its
-        appointment's checklist, if still pending for this deadline, to `no_answer`, with `alert`."""
+    def close_unsent(self, job: Job, reason: str, *, alert: Alert | None, no_answer: bool = False) -> None:
+        """A `sending` job that sends nothing (a checklist's deadline, a course's check) to
+        `skipped` with `reason`, with `alert`; with `no_answer`, its appointment's checklist, if
+        still pending for this deadline, to `no_answer`."""
         ...
 
     def record_outcome(self, job: Job, state: JobState, **outcome: Unpack[OutcomeOptions]) -> None:
