@@ -1,4 +1,4 @@
-"""`make demo`: three clinics' weeks, end to end, in simulated time, through the real handlers.
+"""`make demo`: four clinics' weeks, end to end, in simulated time, through the real handlers.
 
 1. Calm Waters, reminders: three patients (one in another time zone), appointments on both
    sides of the next daylight-saving change, a reminder that falls in quiet hours, one
@@ -9,6 +9,9 @@
    after each one and the GAD-7 days later; it goes from severe to mild, and the clinic reads
    the outcome table.
 3. Harbor Light, PHQ-9: Dev's answer to item 9 takes the crisis path.
+4. Willow Park, treatment courses (infra/demo_course.py): Fay's induction from baseline to
+   end-of-course assessment, Gus's `no_improvement` checkpoint and checklist answered NO, Hal's
+   `drop_out`; the course outcome table.
 
 The scheduler runs at each minute a message falls due; every SMS is shown as the patient would
 see it, with the patient's local time, and every notification the clinic's people get. A
@@ -24,6 +27,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from infra.demo_course import course_outcome, set_up_courses
 from infra.demo_story import (
     ADMIN_TOKEN,
     NEW_YORK,
@@ -145,6 +149,7 @@ def set_up(story: Story, change: date) -> None:
     for week in range(3):
         story.book(f"Eli, session {week + 1}", eli, local_time(change + timedelta(days=7 * week + 1), 11))
     story.book("Dev, session", dev, local_time(change + timedelta(days=2), 9))
+    set_up_courses(story, change)
 
 
 def run(story: Story, outbox: Any) -> None:
@@ -229,6 +234,7 @@ def outcome(story: Story, outbox: Any) -> int:
             if alert["note"]:
                 print(f'  {"":<20}  note: "{alert["note"]}"')
 
+    courses = course_outcome(story, alerts)
     cleo = next(person for person in story.people.values() if person.name == "Cleo")
     cleo_now = story.call("GET", story.path("calm", f"/patients/{cleo.patient_id}"))
     gad7 = next((row for row in rows if row["survey"] == "gad7"), None)
@@ -250,6 +256,7 @@ def outcome(story: Story, outbox: Any) -> int:
         )
         == {"state": "acknowledged", "by": "local-admin", "noted": True, "escalations": 2}
         and _escalated_once_per_interval(story, minutes=10, times=2),
+        **courses,
     }
     failed = [name for name, held in checks.items() if not held]
     if failed:
@@ -302,7 +309,7 @@ def main() -> int:
         bootstrap.printed_alerts().stream = story.paged  # shown in the story as they are sent
         change = next_dst_change(NEW_YORK, datetime.now(UTC).date() + timedelta(days=4))
         print(
-            f"Touchpoint demo: three clinics, from the week of the daylight-saving change on {change:%a %b %d %Y}\n"
+            f"Touchpoint demo: four clinics, from the week of the daylight-saving change on {change:%a %b %d %Y}\n"
         )
         set_up(story, change)
         run(story, outbox)

@@ -58,6 +58,7 @@ class Story:
     extra_ticks: list[datetime] = field(default_factory=list)  # passes for the alerts left open
     left_open: dict[str, Person] = field(default_factory=dict)  # by alert id
     passes: list[tuple[datetime, int]] = field(default_factory=list)  # each tick, and what it escalated
+    courses: dict[str, str] = field(default_factory=dict)  # a patient's first name -> course id
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}

@@ -158,6 +158,7 @@ def main() -> int:
 
     from infra.local_stack import LocalConfig, LocalStack
     from tests.e2e.support import ADMIN_TOKEN, AUTH_TOKEN, PUBLIC_URL, Api, free_port
+    from tests.fakes.quick_moto import quick_moto
 
     port = free_port()
     config = LocalConfig(
@@ -168,7 +169,9 @@ def main() -> int:
         twilio_auth_token=AUTH_TOKEN,
     )
     base_url = f"http://127.0.0.1:{port}"
-    with LocalStack(config) as stack, stack.serving():
+    # moto with its table-wide copies and index walks taken out (tests/fakes/quick_moto.py): the
+    # browser waits on the API's answers, and DynamoDB pays neither.
+    with quick_moto(), LocalStack(config) as stack, stack.serving():
         _, day, patient_id, token = seed(Api(base_url, ADMIN_TOKEN))
         measured = render_times(base_url, token, day, patient_id)
     print("console, in headless Chromium (local stack, this machine):")
