@@ -48,7 +48,8 @@ export function scoreChart(target: HTMLElement, points: ChartPoints, options: Ch
       x: { time: !options.sessions },
       y: { range: options.sessions ? undefined : [0, options.max] },
     },
-    axes: [{}, { label: options.sessions ? "change from baseline" : "score" }],
+    // Sessions are whole numbers: ticks at 1, 2, 5... apart, never between two sessions.
+    axes: [options.sessions ? { incrs: [1, 2, 5, 10, 20, 50] } : {}, { label: options.sessions ? "change from baseline" : "score" }],
     series: [
       { label: options.sessions ? "session" : "session date" },
       { label: "score", stroke: "#1d4f91", width: 2, points: { show: true, size: 7, fill: "#1d4f91" } },

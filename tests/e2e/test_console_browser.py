@@ -79,6 +79,16 @@ def world(local_stack: RunningStack, twilio: FakeTwilio) -> World:
         escalation_minutes=30,
     )
     ana, ben, cy = clinic.patient("Ana"), clinic.patient("Ben"), clinic.patient("Cy")
+    # Ana's check-ins follow the sessions of a course (no baseline survey: nothing more is sent).
+    course_template = api.post(
+        f"/admin/clinics/{clinic.clinic_id}/course-templates",
+        {"name": "Induction", "planned_sessions": 3, "measures": ["gad7"]},
+    ).json()
+    enrolled = api.post(
+        f"/admin/clinics/{clinic.clinic_id}/patients/{ana['patient_id']}/courses",
+        {"template_id": course_template["template_id"]},
+    )
+    assert enrolled.status_code == 201, enrolled.text
     first = clinic.first_day_after(2)
     for session, answers in enumerate(GAD7_ANSWERS):
         starts_at = local(first + timedelta(days=2 * session), 10)
@@ -259,9 +269,9 @@ def test_the_outcomes_view_charts_the_change_by_session(
     page: Any, local_stack: RunningStack, world: World
 ) -> None:
     sign_in(page, local_stack, world.admin_token, "#/outcomes")
-    page.get_by_role("heading", name="GAD-7").wait_for()
+    page.get_by_role("heading", name="GAD-7", exact=True).wait_for()
 
-    article = page.locator("article").filter(has_text="GAD-7")
+    article = page.get_by_role("article", name="GAD-7", exact=True)
     assert "1 patient measured" in article.inner_text()
     assert "response 100%" in article.inner_text()
     assert [row.inner_text().split("\t")[-1] for row in article.locator("tbody tr").all()] == [
@@ -270,6 +280,13 @@ def test_the_outcomes_view_charts_the_change_by_session(
         "-11",
     ]
     assert article.locator("canvas").count() >= 1
+    course = page.get_by_role("article", name="Induction: GAD-7", exact=True)
+    assert "1 active" in page.get_by_test_id("course-outcomes").inner_text()
+    assert [row.inner_text().split("\t") for row in course.locator("tbody tr").all()] == [
+        ["1", "1", "0"],
+        ["2", "1", "-6"],
+        ["3", "1", "-11"],
+    ], "a course without a baseline survey: its first score is the baseline, at session 1"
     check_accessibility(page, "outcomes")
     screenshot(page, "outcomes")
     page.get_by_label("from", exact=True).fill((world.day - timedelta(days=30)).isoformat())

@@ -222,6 +222,14 @@ def test_improving_raises_no_checkpoint_and_the_end_of_course_assessment_follows
     [outcome] = report(world, course)["outcomes"]
     assert [point["score"] for point in outcome["series"]] == [16, 12, 8, 6, 4]
     assert (outcome["response"], outcome["remission"]) == (True, True)
+    [induction] = world.get(f"/admin/clinics/{course.clinic_id}/outcomes")["courses"]
+    [clinic_wide] = induction["instruments"]
+    assert [(s["session"], s["average_change"]) for s in clinic_wide["by_session"]] == [
+        (0, 0.0),
+        (1, -4.0),
+        (2, -8.0),
+        (3, -11.0),
+    ], "the baseline is session 0; the last session's follow-up and the assessment average together"
 
 
 def test_no_next_session_within_the_days_is_a_drop_out(world: World) -> None:

@@ -199,6 +199,39 @@ def test_a_recent_score_from_before_the_course_stands_in_for_its_baseline(api: A
     assert (gad7["baseline"]["score"], gad7["change_percent"], gad7["response"]) == (14, -57.1, True)
 
 
+def test_the_clinics_outcomes_add_its_courses_up_per_template_by_session_number(api: Api) -> None:
+    clinic_id = api.clinic()
+    induction = template(api, clinic_id)["template_id"]
+    boosters = template(api, clinic_id, name="Boosters", planned_sessions=2, baseline=None, measures=["gad7"])
+    scores = {"+15551230001": (16, 10, 6), "+15551230002": (12, 12, 11)}
+    patients = []
+    for phone, series in scores.items():
+        patient_id = api.patient(clinic_id, phone=phone)
+        patients.append(patient_id)
+        enrol(api, clinic_id, patient_id, induction)
+        for day, score in zip(DAYS[:3], series, strict=True):
+            completed(api, clinic_id, patient_id, book(api, clinic_id, patient_id, day).body, score)
+    path = f"/admin/clinics/{clinic_id}/patients/{patients[1]}/courses"
+    [second] = api.call("GET", path).body["items"]
+    api.call("PATCH", f"{path}/{second['course_id']}", {"status": "cancelled"})
+    enrol(api, clinic_id, api.patient(clinic_id, phone="+15551230003"), boosters["template_id"])
+
+    found = api.call("GET", f"/admin/clinics/{clinic_id}/outcomes").body
+
+    [first, other] = found["courses"]
+    assert (first["name"], first["planned_sessions"]) == ("Induction", 3)
+    assert first["courses"] == {"active": 1, "paused": 0, "finished": 0, "cancelled": 1}
+    [gad7] = first["instruments"]
+    assert gad7["patients_measured"] == 2
+    assert gad7["by_session"] == [
+        {"session": 1, "patients": 2, "average_change": 0.0},
+        {"session": 2, "patients": 2, "average_change": -3.0},
+        {"session": 3, "patients": 2, "average_change": -5.5},
+    ], "no baseline survey: each course's first score is its baseline, at the session it followed"
+    assert (gad7["responders"], gad7["response_rate"], gad7["remitters"]) == (1, 0.5, 0)
+    assert (other["name"], other["courses"]["active"], other["instruments"]) == ("Boosters", 1, [])
+
+
 def test_courses_of_another_clinics_patient_are_not_found(api: Api) -> None:
     mine, other = api.clinic(), api.clinic(sender="+15557770888")
     patient_id = api.patient(other, phone="+15551230077")

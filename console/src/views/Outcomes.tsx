@@ -18,9 +18,20 @@ export interface InstrumentOutcomes {
   remitters?: number;
 }
 
+export interface TemplateOutcomes {
+  template_id: string;
+  name: string;
+  planned_sessions: number;
+  courses: Record<string, number>;
+  instruments: InstrumentOutcomes[];
+}
+
 export function Outcomes() {
   const { api, base } = useSession();
-  const loaded = useLoad(() => api.get<{ instruments: InstrumentOutcomes[] }>(`${base}/outcomes`), [base]);
+  const loaded = useLoad(
+    () => api.get<{ instruments: InstrumentOutcomes[]; courses?: TemplateOutcomes[] }>(`${base}/outcomes`),
+    [base],
+  );
   return (
     <section aria-labelledby="outcomes-title">
       <h1 id="outcomes-title">Outcomes</h1>
@@ -29,38 +40,71 @@ export function Outcomes() {
       {loaded.data && loaded.data.instruments.length === 0 && <p>No completed surveys yet.</p>}
       <Exports />
       {(loaded.data?.instruments ?? []).map((outcome) => (
-        <article key={outcome.instrument} class="outcome">
-          <h2>{instrumentName(outcome.instrument)}</h2>
-          <p>
-            {outcome.patients_measured} patient{outcome.patients_measured === 1 ? "" : "s"} measured · response{" "}
-            {percent(outcome.response_rate)} · remission {percent(outcome.remission_rate)}
-          </p>
-          <ChangeChart outcome={outcome} />
-          <table class="list">
-            <thead>
-              <tr>
-                <th scope="col">Session</th>
-                <th scope="col">Patients</th>
-                <th scope="col">Average change from baseline</th>
-              </tr>
-            </thead>
-            <tbody>
-              {outcome.by_session.map((row) => (
-                <tr key={row.session}>
-                  <td>{row.session}</td>
-                  <td>{row.patients}</td>
-                  <td>{signed(row.average_change)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </article>
+        <InstrumentArticle key={outcome.instrument} outcome={outcome} title={instrumentName(outcome.instrument)} />
       ))}
+      {(loaded.data?.courses ?? []).length > 0 && (
+        <section aria-labelledby="courses-title" data-testid="course-outcomes">
+          <h2 id="courses-title">Treatment courses</h2>
+          <p>Session 0 is a course's baseline; session n, the scores after its n-th session.</p>
+          {(loaded.data?.courses ?? []).map((template) => (
+            <div key={template.template_id} class="course-outcome">
+              <h3>
+                {template.name} ({template.planned_sessions} session{template.planned_sessions === 1 ? "" : "s"})
+              </h3>
+              <p>
+                {Object.entries(template.courses)
+                  .map(([status, count]) => `${count} ${status}`)
+                  .join(" · ")}
+              </p>
+              {template.instruments.length === 0 && <p>No scores yet.</p>}
+              {template.instruments.map((outcome) => (
+                <InstrumentArticle
+                  key={outcome.instrument}
+                  outcome={outcome}
+                  title={`${template.name}: ${instrumentName(outcome.instrument)}`}
+                />
+              ))}
+            </div>
+          ))}
+        </section>
+      )}
     </section>
   );
 }
 
-function ChangeChart({ outcome }: { outcome: InstrumentOutcomes }) {
+/** One instrument's outcomes: how many measured, response and remission, the change by session. */
+function InstrumentArticle({ outcome, title }: { outcome: InstrumentOutcomes; title: string }) {
+  return (
+    <article class="outcome" aria-label={title}>
+      <h2>{title}</h2>
+      <p>
+        {outcome.patients_measured} patient{outcome.patients_measured === 1 ? "" : "s"} measured · response{" "}
+        {percent(outcome.response_rate)} · remission {percent(outcome.remission_rate)}
+      </p>
+      <ChangeChart outcome={outcome} title={title} />
+      <table class="list">
+        <thead>
+          <tr>
+            <th scope="col">Session</th>
+            <th scope="col">Patients</th>
+            <th scope="col">Average change from baseline</th>
+          </tr>
+        </thead>
+        <tbody>
+          {outcome.by_session.map((row) => (
+            <tr key={row.session}>
+              <td>{row.session}</td>
+              <td>{row.patients}</td>
+              <td>{signed(row.average_change)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </article>
+  );
+}
+
+function ChangeChart({ outcome, title }: { outcome: InstrumentOutcomes; title: string }) {
   const target = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!target.current || outcome.by_session.length === 0) return;
@@ -71,7 +115,7 @@ function ChangeChart({ outcome }: { outcome: InstrumentOutcomes }) {
     );
     return () => chart.destroy();
   }, [outcome]);
-  return <div ref={target} class="chart" role="img" aria-label={`${instrumentName(outcome.instrument)}: average change from baseline by session`} />;
+  return <div ref={target} class="chart" role="img" aria-label={`${title}: average change from baseline by session`} />;
 }
 
 /** The chart-review and messages exports (GET .../exports/*.csv), as files. */

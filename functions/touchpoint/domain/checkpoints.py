@@ -56,6 +56,14 @@ def _before_session(survey: Survey) -> bool:
     return survey.completed_at is not None and survey.completed_at <= survey.session_at
 
 
+def session_number(score: Survey, course: Course) -> int:
+    """Which of the course's sessions a score of course_scores(...) follows: 0 for one from
+    before the first (the baseline survey, or the recent score standing in for it)."""
+    if score.course_id != course.course_id or _before_session(score):
+        return 0
+    return score.session or 0
+
+
 def score_checkpoints(
     course: Course, scores: list[Survey], survey: Survey, instrument: Instrument
 ) -> list[Checkpoint]:

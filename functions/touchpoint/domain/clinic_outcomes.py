@@ -17,7 +17,7 @@ from touchpoint.domain.surveys import Survey
 
 @dataclass(frozen=True)
 class SessionChange:
-    session: int  # 1 is the baseline
+    session: int  # 1 is the baseline (0 in a course's outcomes: domain/course_outcomes.py)
     patients: int  # those with at least this many sessions
     average_change: float  # their mean score change from their own baseline, in points
 
@@ -42,13 +42,18 @@ def clinic_outcomes(surveys: Iterable[Survey], catalogue: dict[str, Instrument])
     for patient_surveys in by_patient.values():
         for outcome in outcomes(patient_surveys, catalogue):
             courses[outcome.survey].append(outcome)
-    return [_summary(instrument, courses[instrument]) for instrument in sorted(courses)]
+    return [summary(instrument, courses[instrument]) for instrument in sorted(courses)]
 
 
-def _summary(instrument: str, courses: list[Outcome]) -> InstrumentOutcomes:
+def summary(
+    instrument: str, courses: list[Outcome], sessions: list[list[int]] | None = None
+) -> InstrumentOutcomes:
+    """The patients' outcomes of one instrument added up; `sessions`, when given, numbers each
+    outcome's series (by default 1, 2, 3... from the baseline)."""
     changes: dict[int, list[int]] = defaultdict(list)
-    for course in courses:
-        for session, point in enumerate(course.series, start=1):
+    for n, course in enumerate(courses):
+        numbers = sessions[n] if sessions else range(1, len(course.series) + 1)
+        for session, point in zip(numbers, course.series, strict=True):
             if point.score is not None:
                 changes[session].append(point.score - course.baseline.score)
     measured = len(courses)

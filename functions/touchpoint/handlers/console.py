@@ -1,5 +1,5 @@
 """Admin routes the clinic console reads: who is signed in, a settings preview and the clinic-wide
-outcomes.
+outcomes (per instrument, and per course template).
 
 A powertools Router with its own route table, joined to the admin app's (admin.py `routes.include`):
 the same authorization, audit and error mapping as every admin route.
@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from touchpoint.domain.access import Action, Caller, Role
 from touchpoint.domain.clinic_outcomes import InstrumentOutcomes
+from touchpoint.domain.course_outcomes import TemplateOutcomes
 from touchpoint.domain.preview import Preview, PreviewMessage, SkippedMessage
 from touchpoint.domain.timeutil import utc_iso
 from touchpoint.handlers.requests import json_body, request_time
@@ -112,9 +113,20 @@ def instrument_outcomes_view(summary: InstrumentOutcomes) -> dict[str, Any]:
     }
 
 
+def template_outcomes_view(found: TemplateOutcomes) -> dict[str, Any]:
+    return {
+        "template_id": found.template.template_id,
+        "name": found.template.name,
+        "planned_sessions": found.template.planned_sessions,
+        "courses": {status.value: count for status, count in found.statuses.items()},
+        "instruments": [instrument_outcomes_view(summary) for summary in found.instruments],
+    }
+
+
 def clinic_outcomes_view(found: ClinicOutcomes) -> dict[str, Any]:
     return {
         "instruments": [instrument_outcomes_view(summary) for summary in found.instruments],
+        "courses": [template_outcomes_view(template) for template in found.courses],
         "surveys": found.surveys,
         "complete": found.complete,
     }

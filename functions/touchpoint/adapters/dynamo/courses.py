@@ -98,6 +98,7 @@ def course_item(course: Course) -> Item:
         "enrolled_at": utc_iso(course.enrolled_at),
         "updated_at": utc_iso(course.updated_at),
         "sessions": course.sessions,
+        **keys.clinic_course(course.clinic_id, course.enrolled_at, course.course_id),
     }
 
 

@@ -36,6 +36,7 @@ by_clinic   clinic_pk CLINIC#{clinic}   clinic_sk APPT#{starts_at}#{appt}  appoi
             clinic_pk CLINICS           clinic_sk CLINIC#{clinic}          every clinic's profile
             clinic_pk CLINIC#{clinic}   clinic_sk MSG#{at}#{message}       the clinic's messages, every patient's
             clinic_pk CLINIC#{clinic}   clinic_sk SURVEY#{completed}#{id}  the clinic's completed surveys (exports)
+            clinic_pk CLINIC#{clinic}   clinic_sk COURSE#{enrolled}#{id}   the clinic's treatment courses (outcomes)
 escalation  escalation_pk ESCALATION    escalation_sk {due}#{alert}        open crisis alerts only
 
 The due and escalation indexes are sparse: an item is on them while it carries their keys, so
@@ -338,6 +339,7 @@ PATIENT_PREFIX = "PATIENT#"
 CLINIC_MESSAGE_PREFIX = "MSG#"
 CLINIC_APPOINTMENT_PREFIX = "APPT#"
 CLINIC_SURVEY_PREFIX = "SURVEY#"
+CLINIC_COURSE_PREFIX = "COURSE#"
 
 
 def clinic_survey(clinic_id: str, completed_at: datetime, survey_id: str) -> Key:
@@ -345,6 +347,14 @@ def clinic_survey(clinic_id: str, completed_at: datetime, survey_id: str) -> Key
     return {
         "clinic_pk": clinic_partition(clinic_id),
         "clinic_sk": f"{CLINIC_SURVEY_PREFIX}{instant(completed_at)}#{survey_id}",
+    }
+
+
+def clinic_course(clinic_id: str, enrolled_at: datetime, course_id: str) -> Key:
+    """The by_clinic index's keys of a treatment course: the clinic's courses by enrolment."""
+    return {
+        "clinic_pk": clinic_partition(clinic_id),
+        "clinic_sk": f"{CLINIC_COURSE_PREFIX}{instant(enrolled_at)}#{course_id}",
     }
 
 

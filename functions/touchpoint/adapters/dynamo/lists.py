@@ -25,11 +25,13 @@ from touchpoint.adapters.dynamo import keys
 from touchpoint.adapters.dynamo import messages as message_items
 from touchpoint.adapters.dynamo import patients as patient_items
 from touchpoint.adapters.dynamo import surveys as survey_items
+from touchpoint.adapters.dynamo.courses import course_from
 from touchpoint.adapters.dynamo.paging import query_page
 from touchpoint.adapters.dynamo.table import Item, Repository, to_attributes
 from touchpoint.domain.alerts import Alert, AlertFilter, AlertState
 from touchpoint.domain.appointment import Appointment, Job
 from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.courses import Course
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.paging import Page, PageQuery
 from touchpoint.domain.patient import Patient
@@ -127,6 +129,12 @@ class DynamoLists(Repository):
         between = keys.clinic_sk_range(keys.CLINIC_SURVEY_PREFIX, since, until)
         items, cursor = self._by_clinic(clinic_id, page, between, {})
         return Page([survey_items.from_item(item) for item in items], cursor)
+
+    def courses(self, clinic_id: str, page: PageQuery) -> Page[Course]:
+        """By enrolment, earliest first."""
+        between = keys.clinic_sk_range(keys.CLINIC_COURSE_PREFIX, None, None)
+        items, cursor = self._by_clinic(clinic_id, page, between, {})
+        return Page([course_from(item) for item in items], cursor)
 
     def _by_clinic(
         self,

@@ -6,6 +6,7 @@ from typing import Protocol
 from touchpoint.domain.alerts import Alert, AlertFilter
 from touchpoint.domain.appointment import Appointment, Job
 from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.courses import Course
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.paging import Page, PageQuery
 from touchpoint.domain.patient import Patient
@@ -50,6 +51,10 @@ class ClinicLists(Protocol):
         self, clinic_id: str, page: PageQuery, *, since: datetime | None = None, until: datetime | None = None
     ) -> Page[Survey]:
         """By completion, earliest first."""
+        ...
+
+    def courses(self, clinic_id: str, page: PageQuery) -> Page[Course]:
+        """The clinic's treatment courses, by enrolment."""
         ...
 
     def jobs_of(self, appointment_ids: list[str]) -> dict[str, list[Job]]: ...
