@@ -81,6 +81,10 @@ def test_a_template_is_stored_with_its_defaults_and_listed(api: Api) -> None:
         ({"checkpoints": {"surprise": 1}}, "surprise"),
         ({"name": ""}, "name"),
         ({"colour": "blue"}, "colour"),
+        ({"baseline_before": "PT30M"}, "baseline_before"),
+        ({"baseline_before": "P30D"}, "baseline_before"),
+        ({"end_of_course_after": "soon"}, "end_of_course_after"),
+        ({"end_of_course_after": 86400}, "end_of_course_after"),
     ],
 )
 def test_a_bad_template_is_a_422_naming_the_field_and_stores_nothing(
@@ -195,6 +199,7 @@ def test_a_recent_score_from_before_the_course_stands_in_for_its_baseline(api: A
 
     [gad7] = report["outcomes"]
     assert [point["score"] for point in gad7["series"]] == [14, 10, 6]
+    assert [point["session"] for point in gad7["series"]] == [0, 1, 2], "0: the baseline from before"
     assert gad7["series"][0]["appointment_id"] == before_course["appointment_id"]
     assert (gad7["baseline"]["score"], gad7["change_percent"], gad7["response"]) == (14, -57.1, True)
 

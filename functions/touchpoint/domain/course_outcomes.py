@@ -40,25 +40,42 @@ def course_outcomes(
     return [_template(group, by_patient, catalogue) for group in by_template.values()]
 
 
+@dataclass(frozen=True)
+class CourseOutcome:
+    """One instrument's outcome of a course, and the session number of each point of its series."""
+
+    outcome: Outcome
+    sessions: tuple[int, ...]
+
+
+def course_outcome(
+    surveys: list[Survey], course: Course, catalogue: dict[str, Instrument]
+) -> list[CourseOutcome]:
+    """The course's outcome per instrument it measures, over course_scores(...) of `surveys`
+    (the patient's)."""
+    measured = set(course.template.measures)
+    scores = [
+        score for score in course_scores(surveys, course) if not measured or score.instrument_id in measured
+    ]
+    found = []
+    for outcome in outcomes(scores, catalogue):
+        series = sorted(
+            (score for score in scores if score.instrument_id == outcome.survey),
+            key=lambda score: (score.session_at, score.invited_at),  # the order outcomes() keeps
+        )
+        found.append(CourseOutcome(outcome, tuple(session_number(score, course) for score in series)))
+    return found
+
+
 def _template(
     courses: list[Course], by_patient: dict[str, list[Survey]], catalogue: dict[str, Instrument]
 ) -> TemplateOutcomes:
     found: dict[str, list[Outcome]] = defaultdict(list)
     numbers: dict[str, list[list[int]]] = defaultdict(list)
     for course in courses:
-        measured = set(course.template.measures)
-        scores = [
-            score
-            for score in course_scores(by_patient[course.patient_id], course)
-            if not measured or score.instrument_id in measured
-        ]
-        for outcome in outcomes(scores, catalogue):
-            series = sorted(
-                (score for score in scores if score.instrument_id == outcome.survey),
-                key=lambda score: (score.session_at, score.invited_at),
-            )
-            found[outcome.survey].append(outcome)
-            numbers[outcome.survey].append([session_number(score, course) for score in series])
+        for each in course_outcome(by_patient[course.patient_id], course, catalogue):
+            found[each.outcome.survey].append(each.outcome)
+            numbers[each.outcome.survey].append(list(each.sessions))
     statuses = {status: sum(course.status is status for course in courses) for status in CourseStatus}
     return TemplateOutcomes(
         courses[-1].template,

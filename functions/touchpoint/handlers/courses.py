@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from touchpoint.domain.access import Action
+from touchpoint.domain.course_outcomes import CourseOutcome
 from touchpoint.domain.courses import Course, CourseTemplate
 from touchpoint.domain.timeutil import format_duration, utc_iso
 from touchpoint.handlers.requests import json_body, request_time
@@ -72,8 +73,16 @@ def report_view(report: CourseReport) -> dict[str, Any]:
             "planned": report.course.template.planned_sessions,
         },
         "appointments": [appointment_view(session) for session in report.sessions],
-        "outcomes": [outcome_view(outcome) for outcome in report.outcomes],
+        "outcomes": [course_outcome_view(each) for each in report.outcomes],
     }
+
+
+def course_outcome_view(each: CourseOutcome) -> dict[str, Any]:
+    """The patient's outcome of one instrument, each point of its series with its course session
+    (0: a baseline from before the first)."""
+    view = outcome_view(each.outcome)
+    view["series"] = [point | {"session": n} for point, n in zip(view["series"], each.sessions, strict=True)]
+    return view
 
 
 @routes.route("POST", "/admin/clinics/<clinic_id>/course-templates", Action.CHANGE_SETTINGS)

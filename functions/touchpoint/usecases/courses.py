@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from touchpoint.domain.appointment import Appointment, AppointmentStatus
-from touchpoint.domain.checkpoints import course_scores
+from touchpoint.domain.course_outcomes import CourseOutcome, course_outcome
 from touchpoint.domain.courses import (
     Course,
     CourseStatus,
@@ -17,7 +17,6 @@ from touchpoint.domain.courses import (
 )
 from touchpoint.domain.ids import new_id
 from touchpoint.domain.instruments import instruments
-from touchpoint.domain.outcomes import Outcome, outcomes
 from touchpoint.domain.paging import PageQuery
 from touchpoint.domain.ports.courses import CourseStore
 from touchpoint.domain.ports.lists import ClinicLists
@@ -31,7 +30,7 @@ MAX_APPOINTMENTS_READ = 2_000
 class CourseReport:
     course: Course
     sessions: list[Appointment]  # booked into the course, by session number
-    outcomes: list[Outcome]
+    outcomes: list[CourseOutcome]
 
     @property
     def done(self) -> int:
@@ -100,13 +99,9 @@ class Courses:
             (a for a in self._appointments(clinic_id, patient_id) if a.course_id == course_id),
             key=lambda appointment: appointment.session or 0,
         )
-        measured = set(course.template.measures)
-        surveys = [
-            survey
-            for survey in course_scores(self.surveys.for_patient(patient_id), course)
-            if not measured or survey.instrument_id in measured
-        ]
-        return CourseReport(course, sessions, outcomes(surveys, instruments()))
+        return CourseReport(
+            course, sessions, course_outcome(self.surveys.for_patient(patient_id), course, instruments())
+        )
 
     def _appointments(self, clinic_id: str, patient_id: str) -> list[Appointment]:
         found: list[Appointment] = []
