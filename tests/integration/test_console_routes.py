@@ -227,6 +227,7 @@ def test_outcomes_add_up_each_instrument_by_session_for_the_clinic_alone(api: Ap
                 "remission_rate": 0.5,
             },
         ],
+        "courses": [],  # no patient is in a treatment course
         "surveys": 6,
         "complete": True,
     }
@@ -257,7 +258,10 @@ def test_outcomes_page_through_the_index_and_stop_at_the_cap_saying_so(
 def test_outcomes_of_a_clinic_without_surveys_are_empty(api: Api, booked: Booked) -> None:
     reply = outcomes(api, booked.clinic_id)
 
-    assert (reply.status, reply.body) == (200, {"instruments": [], "surveys": 0, "complete": True})
+    assert (reply.status, reply.body) == (
+        200,
+        {"instruments": [], "courses": [], "surveys": 0, "complete": True},
+    )
 
 
 @pytest.mark.parametrize(
