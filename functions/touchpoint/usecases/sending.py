@@ -76,10 +76,8 @@ class Sender:
         job = self.jobs.start_sending(ref, now)
         if isinstance(job, NotQueued):
             return self._not_queued(job, ref, now)
-        if job.kind is JobKind.CHECKLIST_DEADLINE:  # sends nothing: closes an unanswered checklist
-            return Delivery(DeliveryOutcome.SKIPPED, close_checklist(self.jobs, job, now))
-        if job.kind is JobKind.COURSE_CHECK:  # sends nothing: a course's drop-out checkpoint
-            return Delivery(DeliveryOutcome.SKIPPED, check_drop_out(self.jobs, job, now))
+        if job.kind in SENDS_NOTHING:
+            return Delivery(DeliveryOutcome.SKIPPED, close_without_sending(self.jobs, job, now))
         try:
             prepared = self._prepare(job, now)
             if isinstance(prepared, Hold):
@@ -193,13 +191,21 @@ def _remembered(job: Job, context: SendContext, now: datetime) -> tuple[RecentSe
     return RecentSend(job.job_id, now, job.kind.value), forget
 
 
+def close_without_sending(jobs: JobRepository, job: Job, now: datetime) -> str:
+    """A job that sends nothing, done: a checklist's deadline closes an unanswered checklist, a
+    course's check raises `drop_out` if no session was booked since. The reason."""
+    if job.kind is JobKind.CHECKLIST_DEADLINE:
+        return close_checklist(jobs, job, now)
+    return check_drop_out(jobs, job, now)
+
+
 def settle_interrupted(jobs: JobRepository, job: Job, now: datetime) -> bool:
     """A send that stopped between taking the job and recording Twilio's answer: Twilio may
     have the message. `unknown`, for reconciliation, instead of a second send, with what the
     patient may have received logged for the clinic. False if someone settled it first."""
     if job.kind in SENDS_NOTHING:  # done now instead
         try:
-            (close_checklist if job.kind is JobKind.CHECKLIST_DEADLINE else check_drop_out)(jobs, job, now)
+            close_without_sending(jobs, job, now)
         except Conflict:
             return False
         return True
