@@ -42,8 +42,11 @@ def patient(
     patient_id: str = "pt_1",
     clinic_id: str = "cl_1",
     phone: str = "+15551230001",
+    language: str | None = None,
 ) -> Patient:
-    return Patient(patient_id, clinic_id, "Ana", phone, zone, opted_out, created_at=CREATED)
+    return Patient(
+        patient_id, clinic_id, "Ana", phone, zone, opted_out, created_at=CREATED, language=language
+    )
 
 
 def appointment(

@@ -118,6 +118,20 @@ def test_spanish_crisis_language_gets_the_help_in_spanish_in_every_state(state: 
     assert reply == crisis_reply("es")
 
 
+@pytest.mark.parametrize("text", ["I want to kill myself", "quiero morir"])
+def test_a_spanish_speaking_patient_gets_the_help_in_spanish_whatever_they_wrote_in(text: str) -> None:
+    decision = decide(text, CLINIC, patient(language="es"), None, NOW)
+
+    assert decision.intent is Intent.CRISIS
+    assert reply_of(decision) == crisis_reply("es")
+
+
+def test_an_english_speaking_patient_writing_spanish_crisis_words_gets_the_help_in_spanish() -> None:
+    decision = decide("quiero morir", CLINIC, patient(language="en"), None, NOW)
+
+    assert reply_of(decision) == crisis_reply("es")
+
+
 def test_the_spanish_crisis_reply_fits_two_unicode_segments_and_the_english_one_one_gsm7_segment() -> None:
     spanish = crisis_reply("es")
     assert len(spanish) <= 134  # two UCS-2 segments: its accents are not GSM-7

@@ -151,6 +151,67 @@ def test_reschedule_replies_are_reschedule_keywords(text: str) -> None:
     assert lexicon().keyword(text) in lexicon().reschedule_keywords
 
 
+# ---- Spanish (accents optional, any case; English keeps working for every patient) ----
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ALTO",
+        "alto",
+        "PARAR",
+        "Cancelar",
+        "BAJA",
+        "baja por favor",
+        "No más mensajes",
+        "no mas mensajes",
+        "Ya no me escriban",
+        "ya no me escriban!",
+        "quiero darme de baja",
+    ],
+)
+def test_spanish_opt_outs_opt_out(text: str) -> None:
+    assert lexicon().is_opt_out(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("COMENZAR", "opt_in"),
+        ("inicio", "opt_in"),
+        ("SÍ", "opt_in"),
+        ("Si", "opt_in"),
+        ("AYUDA", "help"),
+        ("ayuda por favor", "help"),
+        ("SÍ", "confirm"),
+        ("sí gracias", "confirm"),
+        ("si", "confirm"),
+        ("CONFIRMAR", "confirm"),
+        ("C", "confirm"),
+        ("R", "reschedule"),
+        ("CAMBIAR", "reschedule"),
+    ],
+)
+def test_spanish_keywords_mean_what_their_english_ones_do(text: str, kind: str) -> None:
+    words_lexicon = lexicon()
+    assert words_lexicon.keyword(text) in getattr(words_lexicon, f"{kind}_keywords")
+    assert not words_lexicon.is_opt_out(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["¿Puedo cambiar la cita?", "alto riesgo?", "mañana a las 10", "sí, pero tarde"]
+)
+def test_spanish_sentences_that_merely_hold_a_keyword_are_no_keyword(text: str) -> None:
+    words_lexicon = lexicon()
+    assert not words_lexicon.is_opt_out(text)
+    assert words_lexicon.keyword(text) is None
+
+
+def test_words_drop_accents_so_each_spanish_word_is_written_once() -> None:
+    assert words("¡SÍ, CONFIRMO!") == ("si", "confirmo")
+    assert words("No más mensajes, por favor") == ("no", "mas", "mensajes", "por", "favor")
+
+
 def test_confirm_keywords_never_include_cancel() -> None:
     assert "cancel" not in lexicon().confirm_keywords
     assert "cancel" not in lexicon().reschedule_keywords

@@ -7,6 +7,7 @@ extended without touching code.
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -29,8 +30,12 @@ class Intent(StrEnum):
 
 
 def words(text: str) -> tuple[str, ...]:
-    """Lower-cased words, apostrophes dropped ("don't" -> "dont"), punctuation and emoji removed."""
-    return tuple(_NOT_WORD.sub(" ", _APOSTROPHES.sub("", text.casefold())).split())
+    """Lower-cased words, accents and apostrophes dropped ("Sí" -> "si", "don't" -> "dont"),
+    punctuation and emoji removed."""
+    unaccented = "".join(
+        c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c)
+    )
+    return tuple(_NOT_WORD.sub(" ", _APOSTROPHES.sub("", unaccented)).split())
 
 
 @dataclass(frozen=True)
