@@ -219,7 +219,7 @@ def test_the_clinics_outcomes_add_its_courses_up_per_template_by_session_number(
     path = f"/admin/clinics/{clinic_id}/patients/{patients[1]}/courses"
     [second] = api.call("GET", path).body["items"]
     api.call("PATCH", f"{path}/{second['course_id']}", {"status": "cancelled"})
-    enrol(api, clinic_id, api.patient(clinic_id, phone="+15551230003"), boosters["template_id"])
+    enrol(api, clinic_id, api.patient(clinic_id, phone="+15551230003"), boosters["template_id"], later=1)
 
     found = api.call("GET", f"/admin/clinics/{clinic_id}/outcomes").body
 

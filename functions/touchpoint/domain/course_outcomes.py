@@ -30,12 +30,13 @@ class TemplateOutcomes:
 def course_outcomes(
     courses: Iterable[Course], surveys: Iterable[Survey], catalogue: dict[str, Instrument]
 ) -> list[TemplateOutcomes]:
-    """By template, in the order their first course was enrolled."""
+    """By template, in the order their first course was enrolled (then by name, for courses
+    enrolled in the same second)."""
     by_patient: dict[str, list[Survey]] = defaultdict(list)
     for survey in surveys:
         by_patient[survey.patient_id].append(survey)
     by_template: dict[str, list[Course]] = defaultdict(list)
-    for course in sorted(courses, key=lambda course: course.enrolled_at):
+    for course in sorted(courses, key=lambda c: (c.enrolled_at, c.template.name, c.template.template_id)):
         by_template[course.template.template_id].append(course)
     return [_template(group, by_patient, catalogue) for group in by_template.values()]
 
