@@ -110,6 +110,9 @@ def test_a_sender_belongs_to_one_clinic(api: Api) -> None:
 
 
 BAD_CLINICS: list[tuple[dict[str, Any], str]] = [
+    ({"default_language": "fr"}, "default_language"),
+    ({"default_language": "ES"}, "default_language"),
+    ({"default_language": None}, "default_language"),
     ({"name": 5}, "name"),
     ({"name": ""}, "name"),
     ({"timezone": "Mars/Olympus_Mons"}, "timezone"),

@@ -268,6 +268,7 @@ def test_stored_clinic_settings_keep_the_names_and_forms_existing_tables_hold() 
         "escalation_minutes": 30,
         "frequency_caps": {"per_day": 1, "per_week": 3, "kinds": ["reminder"]},
         "checklist": None,
+        "default_language": "en",
     }
     # No quiet hours is stored as null: an older item without the field has the default ones.
     none = clinics.settings_to_item(parse_clinic_settings(clinic_body(quiet_hours=None)))

@@ -126,6 +126,16 @@ def test_a_spanish_speaking_patient_gets_the_help_in_spanish_whatever_they_wrote
     assert reply_of(decision) == crisis_reply("es")
 
 
+def test_a_patient_without_a_language_of_their_own_reads_their_clinics_default() -> None:
+    spanish_clinic = settings(name="Calm Waters", phone="+12125550100", default_language="es")
+
+    assert reply_of(decide("I want to kill myself", spanish_clinic, patient(), None, NOW)) == crisis_reply(
+        "es"
+    )
+    english = decide("I want to kill myself", spanish_clinic, patient(language="en"), None, NOW)
+    assert reply_of(english) == crisis_reply("en"), "the patient's own language comes first"
+
+
 def test_an_english_speaking_patient_writing_spanish_crisis_words_gets_the_help_in_spanish() -> None:
     decision = decide("quiero morir", CLINIC, patient(language="en"), None, NOW)
 

@@ -71,6 +71,7 @@ def test_a_clinic_view_has_its_settings_ids_and_times() -> None:
         "escalation_minutes",
         "frequency_caps",
         "checklist",
+        "default_language",
         "created_at",
         "updated_at",
     ]

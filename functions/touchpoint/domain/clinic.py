@@ -85,6 +85,8 @@ class ClinicSettings:
     frequency_caps: FrequencyCaps | None = DEFAULT_FREQUENCY_CAPS
     # None: no pre-session checklist (domain/checklist.py), the default.
     checklist: Checklist | None = None
+    # The language of a patient who has none of their own ("en" | "es").
+    default_language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ _CLINIC_FIELDS = {
     "escalation_minutes",
     "frequency_caps",
     "checklist",
+    "default_language",
 }
 
 
@@ -153,6 +156,7 @@ _DEFAULTS: dict[str, Any] = {
     "escalation_minutes": DEFAULT_ESCALATION_MINUTES,
     "frequency_caps": {},  # the default caps; null for none
     "checklist": None,
+    "default_language": "en",
 }
 
 
@@ -184,7 +188,17 @@ _SETTINGS: dict[str, tuple[str, Callable[[object], Any]]] = {
     ),
     "frequency_caps": ("frequency_caps", parse_frequency_caps),
     "checklist": ("checklist", parse_checklist),
+    "default_language": ("default_language", lambda value: parse_language(value, "default_language")),
 }
+
+
+LANGUAGES = ("en", "es")  # the languages Touchpoint texts in
+
+
+def parse_language(value: object, field: str) -> str:
+    if value not in LANGUAGES:
+        raise InvalidInput(f"{field} must be one of {', '.join(LANGUAGES)}", field)
+    return str(value)
 
 
 def _text(value: object, field: str, *, maximum: int) -> str:

@@ -48,9 +48,10 @@ def crisis_reply(language: str = "en", clinic_alerted: bool = True) -> str:
 CRISIS_REPLY = crisis_reply()
 
 
-def _crisis_language(written_in: str, patient: Patient | None) -> str:
-    """Spanish for Spanish text, and for a patient who reads Spanish whatever they wrote in."""
-    return "es" if patient is not None and patient.language == "es" else written_in
+def _crisis_language(written_in: str, patient: Patient | None, settings: ClinicSettings) -> str:
+    """Spanish for Spanish text, and for a patient who reads Spanish (theirs, or their clinic's
+    default) whatever they wrote in."""
+    return "es" if patient is not None and patient.language_in(settings) == "es" else written_in
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def decide(
         opting_out = patient is not None and not patient.opted_out and words.is_opt_out(text)
         return Decision(
             Intent.CRISIS,
-            crisis_reply(_crisis_language(crisis.language, patient)),
+            crisis_reply(_crisis_language(crisis.language, patient, settings)),
             alerts=(AlertKind.CRISIS,),
             crisis_rule=crisis.rule,
             opt_out=opting_out,
@@ -127,7 +128,7 @@ def decide(
             item9 = AlertKind.CRISIS in step.alerts
             return Decision(
                 Intent.SURVEY_ANSWER,
-                crisis_reply(_crisis_language("en", patient)) if item9 else step.reply,
+                crisis_reply(_crisis_language("en", patient, settings)) if item9 else step.reply,
                 alerts=step.alerts,
                 crisis_rule=PHQ9_ITEM9 if item9 else None,
                 survey=step.survey,

@@ -5,14 +5,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from touchpoint.domain.clinic import Clinic
+from touchpoint.domain.clinic import Clinic, ClinicSettings, parse_language
 from touchpoint.domain.errors import InvalidInput
 from touchpoint.domain.external_ids import parse_external_id
 from touchpoint.domain.json_input import json_object
 from touchpoint.domain.phones import country_of, to_e164
 from touchpoint.domain.timeutil import parse_zone
 
-LANGUAGES = ("en", "es")
 _CHANGEABLE = ("first_name", "phone", "timezone", "language", "external_id")
 _PATIENT_FIELDS = set(_CHANGEABLE)
 
@@ -36,6 +35,10 @@ class Patient:
     checklist_since: datetime | None = None  # when that checklist went out
     external_id: str | None = None  # the clinic's own id for the patient (its EHR's), unique in the clinic
     language: str | None = None  # "en" | "es"; None: the clinic's
+
+    def language_in(self, settings: ClinicSettings) -> str:
+        """The language the patient reads: their own, else their clinic's default."""
+        return self.language or settings.default_language
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,4 @@ def parse_first_name(value: object) -> str:
 
 
 def _language(value: object) -> str | None:
-    if value is not None and value not in LANGUAGES:
-        raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}", "language")
-    return value
+    return None if value is None else parse_language(value, "language")

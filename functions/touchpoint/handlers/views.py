@@ -74,6 +74,7 @@ def settings_view(settings: ClinicSettings) -> dict[str, Any]:
         "escalation_minutes": int(settings.escalation_interval.total_seconds() // 60),
         "frequency_caps": caps_view(settings.frequency_caps) if settings.frequency_caps else None,
         "checklist": checklist_view(settings.checklist) if settings.checklist else None,
+        "default_language": settings.default_language,
     }
 
 

@@ -70,6 +70,7 @@ def settings_to_item(settings: ClinicSettings) -> Item:
         "checklist": checklists.settings_to_item(settings.checklist) if settings.checklist else None,
         # Stored as null when off, like quiet_hours: an item without the field has the default caps.
         "frequency_caps": _caps_to_item(settings.frequency_caps) if settings.frequency_caps else None,
+        "default_language": settings.default_language,
     }
 
 
@@ -94,6 +95,7 @@ def settings_from_item(stored: Mapping[str, Any]) -> ClinicSettings:
         ),
         checklist=checklists.settings_from_item(stored.get("checklist")),
         frequency_caps=_caps_from_item(stored.get("frequency_caps", {})),
+        default_language=stored.get("default_language", "en"),
     )
 
 
