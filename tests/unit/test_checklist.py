@@ -17,7 +17,8 @@ from touchpoint.domain.errors import InvalidInput
 from touchpoint.domain.gsm7 import fits_one_segment, segments
 from touchpoint.domain.lexicon import Intent
 from touchpoint.domain.patient import Patient
-from touchpoint.domain.planning import SkipReason, plan_messages, reason_not_to_send, replan
+from touchpoint.domain.planning import SkipReason, plan_messages, replan
+from touchpoint.domain.send_checks import reason_not_to_send
 from touchpoint.domain.texts import is_discreet
 
 STARTS = local(NEW_YORK, 2030, 3, 5, 10, 0)

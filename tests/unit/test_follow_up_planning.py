@@ -21,14 +21,8 @@ from tests.fakes.memory import (
 )
 from tests.unit.builders import NEW_YORK, appointment, clinic_body, job, local, patient, settings, utc
 from touchpoint.domain.appointment import AppointmentStatus, Job, JobKind, JobState
-from touchpoint.domain.planning import (
-    NUDGE_RULE,
-    PlannedMessage,
-    plan_messages,
-    reason_not_to_send,
-    replan,
-    to_job,
-)
+from touchpoint.domain.planning import NUDGE_RULE, PlannedMessage, plan_messages, replan, to_job
+from touchpoint.domain.send_checks import reason_not_to_send
 from touchpoint.usecases.admin import Admin
 
 LONG_AGO = utc(2026, 1, 1)

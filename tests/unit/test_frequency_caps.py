@@ -12,14 +12,8 @@ from tests.unit.builders import NEW_YORK, appointment, job, local, patient, sett
 from touchpoint.domain.appointment import JobKind
 from touchpoint.domain.caps import FrequencyCaps, RecentSend, next_allowed
 from touchpoint.domain.errors import InvalidInput
-from touchpoint.domain.planning import (
-    NUDGE_RULE,
-    Hold,
-    HoldReason,
-    SkipReason,
-    counts_toward_caps,
-    frequency_cap_hold,
-)
+from touchpoint.domain.planning import NUDGE_RULE, HoldReason, SkipReason
+from touchpoint.domain.send_checks import Hold, counts_toward_caps, frequency_cap_hold
 
 DEFAULT = FrequencyCaps()  # 1 a day, 3 a week, reminders
 

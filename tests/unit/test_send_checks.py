@@ -7,7 +7,7 @@ import pytest
 
 from tests.unit.builders import NEW_YORK, appointment, job, local, patient, settings
 from touchpoint.domain.appointment import AppointmentStatus, JobKind, JobState
-from touchpoint.domain.planning import Hold, quiet_hours_hold, reason_not_to_send
+from touchpoint.domain.send_checks import Hold, quiet_hours_hold, reason_not_to_send
 
 STARTS = local(NEW_YORK, 2026, 12, 1, 15, 0)
 NOON_BEFORE = local(NEW_YORK, 2026, 11, 30, 12, 0)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from touchpoint.domain.appointment import Job
 from touchpoint.domain.delivery import SendContext, SentSms
 from touchpoint.domain.messages import MessageRecord
-from touchpoint.domain.planning import reason_not_to_send
+from touchpoint.domain.send_checks import reason_not_to_send
 
 # A reconciler first looks this long after the attempt (a status callback may settle it first).
 RECONCILE_AFTER = timedelta(minutes=5)

@@ -23,20 +23,11 @@ from touchpoint.domain.ids import new_id
 from touchpoint.domain.instruments import instruments
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.outgoing import COURSE_SURVEYS, planned_text
-from touchpoint.domain.planning import (
-    NUDGE_RULE,
-    Hold,
-    HoldReason,
-    SkipReason,
-    frequency_cap_hold,
-    is_nudge,
-    move_out_of_quiet_hours,
-    quiet_hours_hold,
-    reason_not_to_send,
-)
+from touchpoint.domain.planning import NUDGE_RULE, HoldReason, SkipReason, is_nudge, move_out_of_quiet_hours
 from touchpoint.domain.ports.jobs import JobRepository
 from touchpoint.domain.ports.sms import SmsGateway
 from touchpoint.domain.ports.stores import PatientRepository
+from touchpoint.domain.send_checks import Hold, frequency_cap_hold, quiet_hours_hold, reason_not_to_send
 from touchpoint.domain.surveys import OPEN, Survey, nudge_due, nudge_text, open_survey
 from touchpoint.usecases.checklists import checklist_outgoing, close_checklist
 from touchpoint.usecases.course_checks import check_drop_out, recent_score
