@@ -17,6 +17,8 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from tests.bench.checks import offline_aws
+
 SESSIONS = ["2030-03-05T15:00:00-05:00", "2030-03-07T15:00:00-05:00", "2030-03-09T15:00:00-05:00"]
 TEMPLATE = {
     "name": "Induction",
@@ -107,14 +109,7 @@ def _answer(world: Any, text: str, now: datetime) -> None:
 
 
 def main() -> int:
-    os.environ.update(
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
-        POWERTOOLS_LOG_LEVEL="WARNING",
-        LOG_LEVEL="WARNING",
-    )
+    offline_aws()
     with_course, passes = run(enrolled=True)
     without, passes_without = run(enrolled=False)
     print(

@@ -10,6 +10,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tests.bench.checks import offline_aws
+
 ROOT = Path(__file__).resolve().parents[2]
 # moto copies the whole table for each transaction (to roll it back), so its time per row grows
 # with the table: 200 rows measure the requests per row, which do not depend on the count, in
@@ -94,16 +96,7 @@ def run() -> list[tuple[str, float, float, Counter[str], dict[str, int]]]:
 
 
 def main() -> int:
-    os.environ.update(
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
-        POWERTOOLS_LOG_LEVEL="WARNING",
-        LOG_LEVEL="WARNING",
-        POWERTOOLS_TRACE_DISABLED="true",
-        POWERTOOLS_METRICS_DISABLED="true",
-    )
+    offline_aws(POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_DISABLED="true")
     sys.path[:0] = [str(ROOT / "functions"), str(ROOT)]
     for label, rate, per_row, calls, answer in run():
         counts = {name: answer[name] for name in ("created", "updated", "unchanged", "steps")}

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from tests.bench.checks import offline_aws
+
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = 7
 REQUESTS = 300
@@ -117,14 +119,7 @@ def warm_latency() -> tuple[float, float, Counter[str]]:
 
 
 def main() -> int:
-    os.environ.update(
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
-        POWERTOOLS_LOG_LEVEL="WARNING",
-        LOG_LEVEL="WARNING",
-    )
+    offline_aws()
     boto3_ms, inbound_ms, ratio = import_ratio()
     p50, p99, calls = warm_latency()
     print(

@@ -12,14 +12,13 @@
 """
 
 import io
-import os
 import random
 import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.bench.checks import report
+from tests.bench.checks import offline_aws, report
 from touchpoint.settings import DEFAULT_DUE_SHARDS
 
 DUE = 50
@@ -265,14 +264,7 @@ def drain_per_minute(streams: int, max_per_stream: int) -> dict[str, float]:
 
 
 def main() -> int:
-    os.environ.update(
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
-    )
-    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        os.environ.pop(name, None)
+    offline_aws()
     from touchpoint.adapters.dynamo import keys
     from touchpoint.usecases.scheduling import FULL_LOOKBACK_EVERY, MAX_JOBS_PER_SHARD
 
