@@ -243,6 +243,7 @@ bench: $(VENV_STAMP) console $(CHROMIUM)
 	$(RUN) tests/bench/crisis.py
 	$(RUN) tests/bench/imports.py
 	$(RUN) tests/bench/courses.py
+	$(RUN) tests/bench/texts.py
 	$(RUN) tests/bench/console.py
 
 # The crisis net's list of real words that look like typos of its key words (needs Debian's word lists).

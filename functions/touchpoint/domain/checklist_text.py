@@ -5,65 +5,52 @@ The items are the clinic's own text (discreet mode leaves them as they are: the 
 them); the fixed words name no treatment, and the clinic's name is not used at all.
 """
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from importlib.resources import files
 from zoneinfo import ZoneInfo
 
-from touchpoint.domain.gsm7 import fits_one_segment, greeting_name, to_gsm7
+from touchpoint.domain.checklist import DEFAULT_ITEMS
+from touchpoint.domain.gsm7 import to_gsm7
 from touchpoint.domain.lexicon import words
-from touchpoint.domain.texts import local_day_and_time
+from touchpoint.domain.texts import local_day_and_time, when
+from touchpoint.domain.wording import ENGLISH, Wording, wording
 
-# From the longest to the shortest: the first that keeps the SMS in one segment is used.
-_ENDINGS = (
-    "Reply YES if all set, or the number of what is not.",
-    "Reply YES if all set, or the number not.",
-    "Reply YES, or the number not.",
-)
-YES_WORDS = frozenset({"yes", "y", "si", "sí", "yep", "yeah", "yup", "ready"})
-NO_WORDS = frozenset({"no", "n", "nope", "nah", "not", "dont", "cant", "cannot", "didnt", "havent", "wont"})
-# Words that name nothing on a checklist: left out when a reply is matched to an item.
-_PLAIN = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "to",
-        "for",
-        "of",
-        "in",
-        "on",
-        "at",
-        "since",
-        "before",
-        "after",
-        "from",
-        "by",
-        "no",
-        "nothing",
-        "not",
-        "any",
-        "my",
-        "your",
-        "hours",
-        "hour",
-        "and",
-        "or",
-        "is",
-        "are",
-        "be",
-        "been",
-        "have",
-        "has",
-        "will",
-        "yet",
-    ]
-)
-# What a patient may write for the default items' words ("no food" for "nothing to eat").
-_SYNONYMS = {
-    "ride": {"ride", "driver", "drive", "driving", "car", "lift", "pickup", "taxi", "uber"},
-    "eat": {"eat", "eating", "ate", "food", "meal", "breakfast", "lunch", "fasting", "fasted"},
-    "alcohol": {"alcohol", "drink", "drank", "drinking", "drinks", "beer", "wine", "booze"},
-}
+
+@dataclass(frozen=True)
+class ChecklistWords:
+    """How a reply is read, as data (touchpoint/lexicons/checklist_words.json)."""
+
+    yes: frozenset[str]
+    no: frozenset[str]
+    plain: frozenset[str]  # words that name nothing on a checklist: left out when matching an item
+    synonyms: Mapping[str, frozenset[str]]  # what a patient may write for an item's word
+
+
+@cache
+def checklist_words() -> ChecklistWords:
+    data = json.loads(
+        files("touchpoint.lexicons").joinpath("checklist_words.json").read_text(encoding="utf-8")
+    )
+    return ChecklistWords(
+        frozenset(data["yes"]),
+        frozenset(data["no"]),
+        frozenset(data["plain"]),
+        {word: frozenset(others) for word, others in data["synonyms"].items()},
+    )
+
+
+def items_in(items: tuple[str, ...], language: str) -> tuple[str, ...]:
+    """The items as a patient reads them: the default items in their language; a clinic's own
+    items as the clinic wrote them."""
+    return wording(language).checklist_items if items == DEFAULT_ITEMS else items
+
+
+def _listed(items: tuple[str, ...]) -> str:
+    return ", ".join(f"{number} {to_gsm7(item).strip()}" for number, item in enumerate(items, start=1))
 
 
 def checklist_text(
@@ -73,25 +60,33 @@ def checklist_text(
     zone: ZoneInfo,
     clinic_zone: ZoneInfo,
     sent_at: datetime | None = None,
+    language: str = ENGLISH,
 ) -> str:
-    """One segment where it can: "Before tomorrow 10:00 AM: 1 a ride home, 2 ...? Reply YES if
-    all set, or the number of what is not." With the first name when that still fits; the day is
-    "today" or "tomorrow" when the SMS goes out (`sent_at`) on that day or the one before."""
-    listed = ", ".join(f"{number} {to_gsm7(item).strip()}" for number, item in enumerate(items, start=1))
-    when = _when(starts_at, zone, clinic_zone, sent_at)
-    name = greeting_name(first_name)
-    candidates = [f"Hi {name}, before {when}: {listed}? {_ENDINGS[0]}"] + [
-        f"Before {when}: {listed}? {ending}" for ending in _ENDINGS
-    ]
-    return next((text for text in candidates if fits_one_segment(text)), candidates[-1])
+    """One segment where it can (two in Spanish): "Before tomorrow 10:00 AM: 1 a ride home, 2
+    ...? Reply YES if all set, or the number of what is not." With the first name when that
+    still fits; the day is "today" or "tomorrow" when the SMS goes out (`sent_at`) on that day
+    or the one before."""
+    phrasing = wording(language)
+    shown = items_in(items, language)
+    return phrasing.fit(
+        "checklist",
+        name=phrasing.greeting_name(first_name),
+        when=_when(starts_at, zone, clinic_zone, sent_at, phrasing),
+        items=_listed(shown),
+        numbers=phrasing.numbers(len(shown)),
+    )
 
 
-def _when(starts_at: datetime, zone: ZoneInfo, clinic_zone: ZoneInfo, sent_at: datetime | None) -> str:
-    day, clock = local_day_and_time(starts_at, zone, clinic_zone)
+def _when(
+    starts_at: datetime, zone: ZoneInfo, clinic_zone: ZoneInfo, sent_at: datetime | None, phrasing: Wording
+) -> str:
+    fields = when(starts_at, zone, clinic_zone, phrasing)
+    day = phrasing.text("checklist_on_date", day=fields["day"])
     if sent_at is not None:
         ahead = (starts_at.astimezone(zone).date() - sent_at.astimezone(zone).date()).days
-        day = {0: "today", 1: "tomorrow"}.get(ahead, day)
-    return f"{day} {clock}"
+        if ahead in (0, 1):
+            day = phrasing.text("checklist_today" if ahead == 0 else "checklist_tomorrow")
+    return phrasing.text("checklist_when", **(fields | {"day": day}))
 
 
 @dataclass(frozen=True)
@@ -115,19 +110,21 @@ def read_answer(text: str, items: tuple[str, ...]) -> ChecklistAnswer | None:
     named = tuple(number for number, item in enumerate(items, start=1) if _names(said, item))
     if named:
         return ChecklistAnswer(False, named)
-    if said[0] in YES_WORDS and not NO_WORDS.intersection(said):
+    known = checklist_words()
+    if said[0] in known.yes and not known.no.intersection(said):
         return ChecklistAnswer(True)
-    if said[0] in NO_WORDS:
+    if said[0] in known.no:
         return ChecklistAnswer(False)
     return None
 
 
 def _names(said: tuple[str, ...], item: str) -> bool:
+    known = checklist_words()
     wanted: set[str] = set()
     for word in words(item):
-        if word in _PLAIN or word.isdigit():
+        if word in known.plain or word.isdigit():
             continue
-        wanted |= _SYNONYMS.get(word, {word})
+        wanted |= known.synonyms.get(word, {word})
     return any(word in wanted or word.removesuffix("s") in wanted for word in said)
 
 
@@ -147,22 +144,17 @@ def no_answer_alert(due_at: datetime, zone: ZoneInfo) -> str:
     return f"Checklist not answered by {day} {clock}."
 
 
-def ready_reply(first_name: str) -> str:
-    return f"Thanks {greeting_name(first_name)}, you are all set. See you soon."
+def ready_reply(first_name: str, language: str = ENGLISH) -> str:
+    phrasing = wording(language)
+    return phrasing.text("checklist_ready", name=phrasing.greeting_name(first_name))
 
 
-def not_ready_reply(first_name: str, phone: str) -> str:
-    return (
-        f"Thanks {greeting_name(first_name)}, we have told the clinic. "
-        f"If you need to talk it through, call {phone}."
-    )
+def not_ready_reply(first_name: str, phone: str, language: str = ENGLISH) -> str:
+    phrasing = wording(language)
+    return phrasing.text("checklist_not_ready", name=phrasing.greeting_name(first_name), phone=phone)
 
 
-def unclear_reply(items: tuple[str, ...]) -> str:
-    listed = ", ".join(f"{number} {to_gsm7(item).strip()}" for number, item in enumerate(items, start=1))
-    text = f"Sorry, we did not understand. Reply YES if all set, or the number of what is not: {listed}."
-    return (
-        text
-        if fits_one_segment(text)
-        else "Sorry, we did not understand. Reply YES if all set, or the number of what is not."
-    )
+def unclear_reply(items: tuple[str, ...], language: str = ENGLISH) -> str:
+    phrasing = wording(language)
+    shown = items_in(items, language)
+    return phrasing.fit("checklist_unclear", items=_listed(shown), numbers=phrasing.numbers(len(shown)))

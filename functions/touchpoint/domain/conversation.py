@@ -4,15 +4,14 @@ Order matters and is fixed: crisis language first, in every state (opted out inc
 then opt-out, opt-in, silence for the opted out, HELP; then what the pending prompt asks.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from touchpoint.domain.alerts import AlertKind
 from touchpoint.domain.appointment import Appointment, AppointmentStatus
 from touchpoint.domain.checklist import ANSWERABLE, ChecklistState
 from touchpoint.domain.checklist_text import (
+    items_in,
     not_ready_alert,
     not_ready_reply,
     read_answer,
@@ -21,28 +20,22 @@ from touchpoint.domain.checklist_text import (
 )
 from touchpoint.domain.clinic import ClinicSettings
 from touchpoint.domain.crisis import explain
-from touchpoint.domain.gsm7 import fits_one_segment, greeting_name, to_gsm7
-from touchpoint.domain.instruments import instruments
+from touchpoint.domain.gsm7 import to_gsm7
+from touchpoint.domain.instruments import instrument_in
 from touchpoint.domain.lexicon import Intent, lexicon
 from touchpoint.domain.patient import Patient
 from touchpoint.domain.surveys import OPEN, Survey, SurveyStatus, answer
-from touchpoint.domain.texts import clinic_label, local_day_and_time
+from touchpoint.domain.texts import sender_name, when
+from touchpoint.domain.wording import ENGLISH, wording
 
-CRISIS_HELP = {
-    "en": (
-        "If you are thinking of harming yourself, call or text 988 (Suicide & Crisis Lifeline) now. "
-        "In danger, call 911."
-    ),
-    # The 988 Lifeline's own Spanish wording; its accents make it a UCS-2 text of two segments.
-    "es": "Llama o envía un mensaje de texto al 988 (Línea de Crisis) si piensas hacerte daño. En peligro, llama al 911.",
-}
-CRISIS_ALERTED = {"en": " Your clinic has been alerted.", "es": " Avisamos a tu clínica."}
 PHQ9_ITEM9 = "phq9_item9"  # the rule a PHQ-9 item 9 answer above 0 fires
 
 
-def crisis_reply(language: str = "en", clinic_alerted: bool = True) -> str:
-    """The help given in the same response as a crisis message, in the language it was written in."""
-    return CRISIS_HELP[language] + (CRISIS_ALERTED[language] if clinic_alerted else "")
+def crisis_reply(language: str = ENGLISH, clinic_alerted: bool = True) -> str:
+    """The help given in the same response as a crisis message (988 takes calls and texts in
+    Spanish too)."""
+    phrasing = wording(language)
+    return phrasing.text("crisis_help") + (phrasing.text("crisis_alerted") if clinic_alerted else "")
 
 
 CRISIS_REPLY = crisis_reply()
@@ -84,6 +77,7 @@ def decide(
     words = lexicon()
     keyword = words.keyword(text)
     crisis = explain(text)
+    language = patient.language_in(settings) if patient is not None else settings.default_language
     # Bare numbers answering an open survey are the survey's to judge: it knows which is item 9.
     answering = survey is not None and survey.status_at(now) in OPEN and not any(c.isalpha() for c in text)
     if crisis is not None and not answering:
@@ -103,13 +97,13 @@ def decide(
     if words.is_opt_out(text):
         if patient.opted_out:
             return Decision(Intent.OPT_OUT, None)  # one confirmation only, then silence
-        return Decision(Intent.OPT_OUT, opt_out_reply(settings), opt_out=True, clear_prompt=True)
+        return Decision(Intent.OPT_OUT, opt_out_reply(settings, language), opt_out=True, clear_prompt=True)
     if patient.opted_out:
         if keyword in words.opt_in_keywords:
-            return Decision(Intent.OPT_IN, opt_in_reply(settings), opt_in=True)
+            return Decision(Intent.OPT_IN, opt_in_reply(settings, language), opt_in=True)
         return Decision(Intent.OTHER, None)
     if keyword in words.help_keywords:
-        return Decision(Intent.HELP, help_reply(settings))
+        return Decision(Intent.HELP, help_reply(settings, language))
     if (checked := _checklist(text, settings, patient, checklist, awaiting, survey, now)) is not None:
         return checked
     if survey is not None:
@@ -123,12 +117,13 @@ def decide(
             and patient.awaiting_since > survey.invited_at
         )
         if not for_the_reminder and (still_open or not confirming):
-            step = answer(survey, instruments()[survey.instrument_id], text, patient.first_name, now)
+            instrument = instrument_in(survey.instrument_id, language)
+            step = answer(survey, instrument, text, patient.first_name, now, language)
             # A PHQ-9 item 9 above 0 gets the same help at once as crisis words do.
             item9 = AlertKind.CRISIS in step.alerts
             return Decision(
                 Intent.SURVEY_ANSWER,
-                crisis_reply(_crisis_language("en", patient, settings)) if item9 else step.reply,
+                crisis_reply(language) if item9 else step.reply,
                 alerts=step.alerts,
                 crisis_rule=PHQ9_ITEM9 if item9 else None,
                 survey=step.survey,
@@ -159,27 +154,28 @@ def _checklist(
     ):
         return None
     items = settings.checklist.items
+    language = patient.language_in(settings)
     survey_open = survey is not None and survey.status_at(now) in OPEN
     others = [survey.invited_at] if survey is not None and survey_open else []
     if _awaits_confirmation(awaiting, now) and patient.awaiting_since is not None:
         others.append(patient.awaiting_since)
     since = patient.checklist_since
     newest = since is not None and all(since > other for other in others)
-    found = read_answer(text, items)
+    found = read_answer(text, items_in(items, language))
     if found is None:
         words = lexicon()
         if newest and words.keyword(text) not in words.confirm_keywords | words.reschedule_keywords:
-            return Decision(Intent.OTHER, unclear_reply(items))
+            return Decision(Intent.OTHER, unclear_reply(items, language))
         return None
     if not newest and (found.ready or survey_open):
         return None
     if found.ready:
         return Decision(
-            Intent.CHECKLIST_ANSWER, ready_reply(patient.first_name), checklist=ChecklistState.READY
+            Intent.CHECKLIST_ANSWER, ready_reply(patient.first_name, language), checklist=ChecklistState.READY
         )
     return Decision(
         Intent.CHECKLIST_ANSWER,
-        not_ready_reply(patient.first_name, settings.phone),
+        not_ready_reply(patient.first_name, settings.phone, language),
         alerts=(AlertKind.CHECKLIST,),
         checklist=ChecklistState.NOT_READY,
         alert_text=not_ready_alert(items, found, text),
@@ -212,63 +208,58 @@ def _about_appointment(
                 clear_prompt=True,
             )
         return Decision(Intent.OTHER, not_understood_reply(patient, settings, awaiting))
-    return Decision(Intent.OTHER, no_prompt_reply(settings))
+    return Decision(Intent.OTHER, no_prompt_reply(settings, patient.language_in(settings)))
 
 
-def _when(appointment: Appointment, zone: ZoneInfo, settings: ClinicSettings) -> str:
-    day, clock = local_day_and_time(appointment.starts_at, zone, settings.timezone)
-    return f"{day} at {clock}"
+def _when(appointment: Appointment, patient: Patient, settings: ClinicSettings) -> dict[str, str]:
+    return when(
+        appointment.starts_at, patient.timezone, settings.timezone, wording(patient.language_in(settings))
+    )
 
 
 def confirmed_reply(patient: Patient, settings: ClinicSettings, appointment: Appointment) -> str:
-    when = _when(appointment, patient.timezone, settings)
-    return f"Thanks {greeting_name(patient.first_name)}, your appointment on {when} is confirmed. Reply R if you need to reschedule."
+    phrasing = wording(patient.language_in(settings))
+    return phrasing.text(
+        "confirmed", name=phrasing.greeting_name(patient.first_name), **_when(appointment, patient, settings)
+    )
 
 
 def reschedule_reply(patient: Patient, settings: ClinicSettings) -> str:
-    return f"Thanks {greeting_name(patient.first_name)}, the clinic will call you to find a new time. To reach us sooner, call {settings.phone}."
+    phrasing = wording(patient.language_in(settings))
+    return phrasing.text(
+        "reschedule_requested", name=phrasing.greeting_name(patient.first_name), phone=settings.phone
+    )
 
 
 def not_understood_reply(patient: Patient, settings: ClinicSettings, appointment: Appointment) -> str:
-    when = _when(appointment, patient.timezone, settings)
-    return f"Sorry, we did not understand. Reply C to confirm your appointment on {when}, R to reschedule, or HELP for help."
+    return wording(patient.language_in(settings)).text(
+        "not_understood", **_when(appointment, patient, settings)
+    )
 
 
-def no_prompt_reply(settings: ClinicSettings) -> str:
-    return f"Thanks for your message. This number cannot answer questions: please call {settings.phone}. Reply HELP for help, STOP to opt out."
+def no_prompt_reply(settings: ClinicSettings, language: str = ENGLISH) -> str:
+    return wording(language).text("no_prompt", phone=settings.phone)
 
 
 def unknown_number_reply(settings: ClinicSettings) -> str:
-    return f"Sorry, we could not match your number. Please call {settings.phone}."
+    """To a number no patient has: in the clinic's default language."""
+    return wording(settings.default_language).text("unknown_number", phone=settings.phone)
 
 
-def help_reply(settings: ClinicSettings) -> str:
+def help_reply(settings: ClinicSettings, language: str = ENGLISH) -> str:
     """Names the clinic even in discreet mode: the patient asked who is texting (a carrier rule too)."""
-    return _with_name(
-        lambda name: f"{name}: for help call {settings.phone}. Reply STOP to opt out, START to opt back in.",
-        settings.name,
+    return wording(language).fit(
+        "help", shorten="clinic", clinic=to_gsm7(settings.name).strip(), phone=settings.phone
     )
 
 
-def opt_out_reply(settings: ClinicSettings) -> str:
-    return _with_name(
-        lambda name: (
-            f"You are unsubscribed and will get no more texts from {name}. Reply START to resubscribe."
-        ),
-        clinic_label(settings) or "us",
-    )
+def opt_out_reply(settings: ClinicSettings, language: str = ENGLISH) -> str:
+    phrasing = wording(language)
+    sender = sender_name(settings) or phrasing.text("opted_out_sender")
+    return phrasing.fit("opted_out", shorten="clinic", clinic=sender)
 
 
-def opt_in_reply(settings: ClinicSettings) -> str:
-    return _with_name(
-        lambda name: f"You are resubscribed to texts from {name}. Reply HELP for help, STOP to opt out.",
-        clinic_label(settings) or "your clinic",
-    )
-
-
-def _with_name(text: Callable[[str], str], name: str) -> str:
-    """The text with the clinic's name in GSM-7, shortened as much as one segment needs."""
-    name = to_gsm7(name).strip()
-    while len(name) > 1 and not fits_one_segment(text(name)):
-        name = name[:-1]
-    return text(name.strip())
+def opt_in_reply(settings: ClinicSettings, language: str = ENGLISH) -> str:
+    phrasing = wording(language)
+    sender = sender_name(settings) or phrasing.text("opted_in_sender")
+    return phrasing.fit("opted_in", shorten="clinic", clinic=sender)

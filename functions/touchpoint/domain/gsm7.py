@@ -29,11 +29,6 @@ def gsm7_length(text: str) -> int | None:
     return length
 
 
-def greeting_name(first_name: str) -> str:
-    """The patient's first name as a text greets them: GSM-7 only, "there" when nothing is left."""
-    return to_gsm7(first_name).strip() or "there"
-
-
 def segments(text: str) -> tuple[int, str]:
     """How many SMS segments the text is billed as, and its encoding."""
     septets = gsm7_length(text)
@@ -62,12 +57,17 @@ _GSM7_LOOKALIKES = str.maketrans(
 )
 
 
+def fold_typography(text: str) -> str:
+    """Curly quotes straightened, dashes made hyphens; letters, accented or not, stay."""
+    return text.translate(_GSM7_LOOKALIKES)
+
+
 def to_gsm7(text: str) -> str:
     """The text in GSM-7 alone: curly quotes straightened, accents outside GSM-7 dropped
     ("Zoë" -> "Zoe"), anything else left out, so that one character cannot turn the whole
     SMS into UCS-2 and triple its cost."""
     result = []
-    for char in text.translate(_GSM7_LOOKALIKES):
+    for char in fold_typography(text):
         if gsm7_length(char) is not None:
             result.append(char)
             continue

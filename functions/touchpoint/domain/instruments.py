@@ -3,14 +3,15 @@ alert rules. Adding an instrument is adding a file; every file is validated at c
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
 from touchpoint.domain.alerts import AlertKind
-from touchpoint.domain.gsm7 import to_gsm7
+from touchpoint.domain.gsm7 import fold_typography
 from touchpoint.domain.lexicon import words
+from touchpoint.domain.wording import ENGLISH, wording
 
 # One number, then words: "1 Several days", "2 - More than half the days", "0 (not at all)".
 _NUMBER_AND_LABEL = re.compile(r"\s*(?P<number>\d+)[\s\-.:=()]*(?P<label>[^\W\d_].*)", re.DOTALL)
@@ -56,6 +57,9 @@ class Instrument:
     alert_rules: tuple[AlertRule, ...]
     remission_below: int | None
     response_drop_percent: int
+    language: str = ENGLISH
+    # Labels read as answers besides the instrument's own: a Spanish GAD-7 takes "Several days" too.
+    other_labels: tuple[Choice, ...] = ()
 
     @property
     def single_digit_answers(self) -> bool:
@@ -67,16 +71,27 @@ class Instrument:
         return ", ".join(f"{choice.value} {choice.label}" for choice in self.choices)
 
     def question(self, index: int) -> str:
-        """Question `index` (0-based) as one SMS: its number, the item's words, the choices.
+        """Question `index` (0-based) as one SMS, in the instrument's language: its number, the
+        item's words, the choices.
 
         The lead (the stem, shortened) comes with the first question only, to keep the others
-        short. Typography
-        outside GSM-7 (the PHQ-9's dashes) is folded, the words stay as published.
+        short. Typography outside GSM-7 (the PHQ-9's dashes) is folded; the words, accents
+        included, stay as published.
         """
+        phrasing = wording(self.language)
         lead = f"{self.question_lead} " if self.question_lead and index == 0 else ""
         item = self.items[index]
-        mark = "" if item.endswith("?") else "?"
-        return to_gsm7(f"Q{index + 1}/{len(self.items)} {lead}{item}{mark} Reply {self.choices_text()}")
+        end = "" if item.endswith(("?", ".")) else phrasing.text("question_end")
+        return fold_typography(
+            phrasing.text(
+                "question",
+                number=str(index + 1),
+                count=str(len(self.items)),
+                lead=lead,
+                item=item + end,
+                choices=self.choices_text(),
+            )
+        )
 
     def parse_answers(self, text: str, remaining: int) -> tuple[int, ...] | None:
         """The answers a reply gives: one label, one number with its own label ("1 Several
@@ -88,7 +103,7 @@ class Instrument:
         # Labels in words only ("several days"): a label that is a number is read as a number.
         by_label = {
             " ".join(words(choice.label)): choice.value
-            for choice in self.choices
+            for choice in self.other_labels + self.choices
             if not choice.label.isdigit()
         }
         if said in by_label:
@@ -176,12 +191,59 @@ def _check(instrument: Instrument, scoring: object) -> None:
             raise InstrumentError(f"instrument {name!r}: alert {rule.kind!r} needs a score or an item rule")
 
 
+def parse_translation(data: dict[str, Any], original: Instrument) -> Instrument:
+    """An instrument's words in another language (its file `<id>.<language>.json`): the stem,
+    items and choice labels replace the original's; scoring, bands and alerts stay the same."""
+    language = str(data.get("language"))
+    try:
+        labels = tuple(str(label) for label in data["choice_labels"])
+        translated = replace(
+            original,
+            language=language,
+            question_lead=str(data.get("question_lead", "")),
+            items=tuple(str(item) for item in data["items"]),
+            choices=tuple(
+                Choice(choice.value, label) for choice, label in zip(original.choices, labels, strict=True)
+            ),
+            choices_hint=data.get("choices_hint"),
+            other_labels=original.choices,
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise InstrumentError(f"instrument {original.instrument_id!r} in {language!r}: {error}") from None
+    if len(translated.items) != len(original.items):
+        raise InstrumentError(
+            f"instrument {original.instrument_id!r} in {language!r}: {len(original.items)} items expected"
+        )
+    return translated
+
+
 @cache
-def instruments() -> dict[str, Instrument]:
+def _files() -> tuple[dict[str, Any], ...]:
     folder = files("touchpoint.instruments")
-    loaded = [
-        parse_instrument(json.loads(entry.read_text(encoding="utf-8")))
+    return tuple(
+        json.loads(entry.read_text(encoding="utf-8"))
         for entry in folder.iterdir()
         if entry.name.endswith(".json")
-    ]
+    )
+
+
+@cache
+def instruments() -> dict[str, Instrument]:
+    """Every instrument by id, in English."""
+    loaded = [parse_instrument(data) for data in _files() if "language" not in data]
     return {instrument.instrument_id: instrument for instrument in loaded}
+
+
+@cache
+def translations() -> dict[tuple[str, str], Instrument]:
+    """Every instrument's other languages, by (id, language)."""
+    originals = instruments()
+    translated = (
+        parse_translation(data, originals[str(data["id"])]) for data in _files() if "language" in data
+    )
+    return {(instrument.instrument_id, instrument.language): instrument for instrument in translated}
+
+
+def instrument_in(instrument_id: str, language: str) -> Instrument:
+    """The instrument in the patient's language, or in English when it has no such translation."""
+    return translations().get((instrument_id, language)) or instruments()[instrument_id]

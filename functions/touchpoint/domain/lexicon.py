@@ -47,6 +47,8 @@ class Lexicon:
     confirm_keywords: frozenset[str]
     reschedule_keywords: frozenset[str]
     filler: frozenset[str]
+    survey_start_keywords: frozenset[str] = frozenset()  # a check-in's invitation: begin
+    survey_later_keywords: frozenset[str] = frozenset()  # ... or not now
     negations: tuple[tuple[str, ...], ...] = ()
 
     def is_opt_out(self, text: str) -> bool:
@@ -99,5 +101,7 @@ def lexicon() -> Lexicon:
         confirm_keywords=frozenset(keywords["confirm_keywords"]),
         reschedule_keywords=frozenset(keywords["reschedule_keywords"]),
         filler=frozenset(keywords["filler"]),
+        survey_start_keywords=frozenset(keywords["survey_start_keywords"]),
+        survey_later_keywords=frozenset(keywords["survey_later_keywords"]),
         negations=phrases(keywords.get("negations", [])),
     )

@@ -17,9 +17,9 @@ from touchpoint.domain.appointment import (
     parse_duration_minutes,
     parse_starts_at,
 )
-from touchpoint.domain.clinic import ClinicSettings, parse_clinic_change
+from touchpoint.domain.clinic import ClinicSettings, parse_clinic_change, parse_language
 from touchpoint.domain.gsm7 import segments
-from touchpoint.domain.instruments import instruments
+from touchpoint.domain.instruments import instrument_in
 from touchpoint.domain.json_input import json_object
 from touchpoint.domain.outgoing import planned_text
 from touchpoint.domain.patient import parse_first_name
@@ -28,7 +28,7 @@ from touchpoint.domain.timeutil import local_wall_time
 
 SAMPLE_FIRST_NAME = "Alex"
 SAMPLE_TIME = time(10)  # tomorrow at this clinic-local time, unless the request says when
-_FIELDS = {"settings", "starts_at", "duration_minutes", "first_name"}
+_FIELDS = {"settings", "starts_at", "duration_minutes", "first_name", "language"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class PreviewRequest:
     starts_at: datetime
     duration_minutes: int
     first_name: str
+    language: str = "en"  # the sample patient's: absent, the clinic's default_language
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def parse_preview(body: object, current: ClinicSettings, now: datetime) -> Previ
         starts_at,
         parse_duration_minutes(data.get("duration_minutes", DEFAULT_DURATION_MINUTES)),
         parse_first_name(data.get("first_name", SAMPLE_FIRST_NAME)),
+        parse_language(data["language"], "language") if "language" in data else settings.default_language,
     )
 
 
@@ -107,9 +109,16 @@ def preview(request: PreviewRequest, now: datetime) -> Preview:
                 SkippedMessage(planned.kind, planned.survey, planned.due_at, local, str(planned.reason))
             )
             continue
-        instrument = instruments()[planned.survey] if planned.survey else None
+        instrument = instrument_in(planned.survey, request.language) if planned.survey else None
         text = planned_text(
-            planned.kind, instrument, settings, request.first_name, sample.starts_at, zone, planned.due_at
+            planned.kind,
+            instrument,
+            settings,
+            request.first_name,
+            sample.starts_at,
+            zone,
+            planned.due_at,
+            request.language,
         )
         count, encoding = segments(text)
         sent.append(

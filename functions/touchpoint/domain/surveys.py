@@ -7,13 +7,10 @@ from enum import StrEnum
 
 from touchpoint.domain.alerts import AlertKind
 from touchpoint.domain.clinic import ClinicSettings
-from touchpoint.domain.gsm7 import fits_one_segment, greeting_name, to_gsm7
 from touchpoint.domain.instruments import Instrument
 from touchpoint.domain.lexicon import lexicon
-from touchpoint.domain.texts import clinic_label
-
-START_KEYWORDS = frozenset({"y", "yes", "yep", "yeah", "ok", "okay", "start", "begin", "sure"})
-LATER_KEYWORDS = frozenset({"n", "no", "later", "not", "skip"})  # "not now": "now" is filler
+from touchpoint.domain.texts import sender_name
+from touchpoint.domain.wording import ENGLISH, wording
 
 
 class SurveyStatus(StrEnum):
@@ -72,6 +69,7 @@ def open_survey(
     now: datetime,
     course: tuple[str, int] | None = None,
     invitation: str | None = None,
+    language: str = ENGLISH,
 ) -> tuple[Survey, str]:
     """The survey as it starts, and its first SMS: `invitation` when given (a course's), in
     discreet mode an invitation naming no condition; otherwise the first question straight away."""
@@ -91,81 +89,83 @@ def open_survey(
         course_id=course[0] if course else None,
         session=course[1] if course else None,
     )
-    return survey, invitation or opening_text(instrument, settings, first_name)
+    return survey, invitation or opening_text(instrument, settings, first_name, language)
 
 
-def opening_text(instrument: Instrument, settings: ClinicSettings, first_name: str) -> str:
-    """A check-in's first SMS (domain/outgoing.py): in discreet mode the invitation, else the first question."""
+def opening_text(
+    instrument: Instrument, settings: ClinicSettings, first_name: str, language: str = ENGLISH
+) -> str:
+    """A check-in's first SMS (domain/outgoing.py): in discreet mode the invitation, else the first
+    question, in the patient's language (`instrument` is already in it)."""
     if settings.discreet:
-        return invitation_text(first_name, settings, len(instrument.items))
+        return invitation_text(first_name, settings, len(instrument.items), language)
     return instrument.question(0)
 
 
-def invitation_text(first_name: str, settings: ClinicSettings, questions: int) -> str:
-    name = greeting_name(first_name)
-    label = clinic_label(settings)
-    size = "1 question" if questions == 1 else f"{questions} short questions"
-    for sender in ([f" from {to_gsm7(label)}"] if label else []) + [""]:
-        text = f"Hi {name}, you have a check-in{sender} ({size}). Reply Y to begin. Reply STOP to opt out."
-        if fits_one_segment(text):
-            return text
-    return f"Hi, you have a check-in ({size}). Reply Y to begin. Reply STOP to opt out."
+def invitation_text(
+    first_name: str,
+    settings: ClinicSettings,
+    questions: int,
+    language: str = ENGLISH,
+    key: str = "invitation",
+) -> str:
+    """The invitation ("Hi Ana, you have a check-in from Calm Waters (7 short questions). Reply
+    Y to begin..."): with the clinic's name if it fits, else without, else without the first name."""
+    phrasing = wording(language)
+    size = (
+        phrasing.text("one_question") if questions == 1 else phrasing.text("questions", count=str(questions))
+    )
+    return phrasing.fit(key, name=phrasing.greeting_name(first_name), clinic=sender_name(settings), size=size)
 
 
 def course_invitation_text(
-    first_name: str, settings: ClinicSettings, questions: int, *, baseline: bool
+    first_name: str, settings: ClinicSettings, questions: int, *, baseline: bool, language: str = ENGLISH
 ) -> str:
     """A course's own invitation, discreet or not (it comes unprompted, days from any visit):
     before the first session, the baseline; after the last, the end-of-course assessment."""
-    name = greeting_name(first_name)
-    label = clinic_label(settings)
-    size = "1 question" if questions == 1 else f"{questions} short questions"
-    lead, tail = (
-        ("before your first visit, a check-in", "")
-        if baseline
-        else ("one last check-in", " to see how you are")
-    )
-    for sender in ([f" from {to_gsm7(label)}"] if label else []) + [""]:
-        text = f"Hi {name}, {lead}{sender}{tail} ({size}). Reply Y to begin. Reply STOP to opt out."
-        if fits_one_segment(text):
-            return text
-    return f"Hi, {lead}{tail} ({size}). Reply Y to begin. Reply STOP to opt out."
+    key = "baseline_invitation" if baseline else "end_of_course_invitation"
+    return invitation_text(first_name, settings, questions, language, key)
 
 
-def nudge_text(survey: Survey, instrument: Instrument, first_name: str) -> str:
+def nudge_text(survey: Survey, instrument: Instrument, first_name: str, language: str = ENGLISH) -> str:
     """The one reminder of an open survey: the invitation again, or the question it stopped at."""
     if survey.status is SurveyStatus.INVITED:
-        name = greeting_name(first_name)
-        return f"Hi {name}, your check-in is still open. Reply Y to begin. Reply STOP to opt out."
+        phrasing = wording(language)
+        return phrasing.text("invitation_nudge", name=phrasing.greeting_name(first_name))
     return instrument.question(len(survey.answers))
 
 
-def closed_note(first_name: str) -> str:
-    name = greeting_name(first_name)
-    return f"Thanks, {name}. That check-in has closed, so there is nothing to answer now. We will text you the next one."
+def closed_note(first_name: str, language: str = ENGLISH) -> str:
+    phrasing = wording(language)
+    return phrasing.text("survey_closed", name=phrasing.greeting_name(first_name))
 
 
-def completed_note(first_name: str) -> str:
-    name = greeting_name(first_name)
-    return f"Thank you, {name}. Your answers have been shared with your care team."
+def completed_note(first_name: str, language: str = ENGLISH) -> str:
+    phrasing = wording(language)
+    return phrasing.text("survey_completed", name=phrasing.greeting_name(first_name))
 
 
-def answer(survey: Survey, instrument: Instrument, text: str, first_name: str, now: datetime) -> SurveyStep:
-    """What a reply does to an open survey. Crisis, STOP and HELP are handled before this."""
+def answer(
+    survey: Survey, instrument: Instrument, text: str, first_name: str, now: datetime, language: str = ENGLISH
+) -> SurveyStep:
+    """What a reply does to an open survey, answered in the patient's language (`instrument` is
+    already in it). Crisis, STOP and HELP are handled before this."""
+    phrasing = wording(language)
     status = survey.status_at(now)
     if status not in OPEN:
-        return SurveyStep(closed_note(first_name), replace(survey, status=status))
-    keyword = lexicon().keyword(text)
+        return SurveyStep(closed_note(first_name, language), replace(survey, status=status))
+    words = lexicon()
+    keyword = words.keyword(text)
     if status is SurveyStatus.INVITED:
-        if keyword in START_KEYWORDS:
+        if keyword in words.survey_start_keywords:
             return SurveyStep(instrument.question(0), replace(survey, status=SurveyStatus.IN_PROGRESS))
-        if keyword in LATER_KEYWORDS:
-            return SurveyStep("No problem. Reply Y whenever you are ready. Reply STOP to opt out.", survey)
-        return SurveyStep("Reply Y to begin your check-in, or STOP to opt out.", survey)
+        if keyword in words.survey_later_keywords:
+            return SurveyStep(phrasing.text("invitation_later"), survey)
+        return SurveyStep(phrasing.text("invitation_unclear"), survey)
     position = len(survey.answers)
     given = instrument.parse_answers(text, len(instrument.items) - position)
     if given is None:
-        return SurveyStep("Sorry, we could not read that answer. " + instrument.question(position), survey)
+        return SurveyStep(phrasing.text("answer_unclear", question=instrument.question(position)), survey)
     answers = survey.answers + given
     score = instrument.score(answers)
     before = set(instrument.alerts(survey.answers, None))
@@ -180,7 +180,7 @@ def answer(survey: Survey, instrument: Instrument, text: str, first_name: str, n
         severity=instrument.band(score),
         completed_at=now,
     )
-    return SurveyStep(completed_note(first_name), done, alerts)
+    return SurveyStep(completed_note(first_name, language), done, alerts)
 
 
 def nudge_due(survey: Survey) -> datetime:

@@ -1,11 +1,13 @@
-"""The words patients read. Short (one GSM-7 segment) and, in discreet mode, revealing nothing."""
+"""The words patients read: short (one GSM-7 segment in English, two in Spanish), in their
+language (touchpoint/wording/*.json) and, in discreet mode, revealing nothing."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from touchpoint.domain.clinic import ClinicSettings
-from touchpoint.domain.gsm7 import fits_one_segment, greeting_name, to_gsm7
+from touchpoint.domain.gsm7 import to_gsm7
 from touchpoint.domain.lexicon import words
+from touchpoint.domain.wording import ENGLISH, Wording, wording
 
 # Words that would tell whoever glances at the phone what the appointment is for.
 SENSITIVE_TERMS = (
@@ -21,9 +23,16 @@ SENSITIVE_TERMS = (
     "mental health",
     "therapy",
     "suicid",
+    # Spanish (accents are dropped before matching): ketamina, ansiedad, ansioso(a), depresión...
+    "ketamina",
+    "ansiedad",
+    "ansios",
+    "depresion",
+    "deprimid",
+    "salud mental",
+    "terapia",
+    "psiquiatr",
 )
-
-REMINDER_ACTIONS = "Reply C to confirm or R to reschedule. Reply STOP to opt out."
 
 
 def is_discreet(text: str) -> bool:
@@ -40,11 +49,20 @@ def clinic_label(settings: ClinicSettings) -> str | None:
     return settings.name
 
 
-def local_day_and_time(instant: datetime, zone: ZoneInfo, clinic_zone: ZoneInfo) -> tuple[str, str]:
-    """('Tue Dec 1', '3:00 PM'), with the zone's abbreviation when it differs from the clinic's."""
+def sender_name(settings: ClinicSettings) -> str | None:
+    """The clinic's name as a text may say it (GSM-7); None when discreet mode forbids it."""
+    label = clinic_label(settings)
+    return (to_gsm7(label).strip() or None) if label else None
+
+
+def local_day_and_time(
+    instant: datetime, zone: ZoneInfo, clinic_zone: ZoneInfo, phrasing: Wording | None = None
+) -> tuple[str, str]:
+    """('Tue Dec 1', '3:00 PM'), in the patient's language: with the zone's abbreviation when
+    it differs from the clinic's."""
+    phrasing = phrasing or wording()
     local = instant.astimezone(zone)
-    day = f"{local:%a %b} {local.day}"
-    clock = f"{local.hour % 12 or 12}:{local:%M %p}"
+    day, clock = phrasing.date(local), phrasing.clock(local)
     if zone.key != clinic_zone.key:
         abbreviation = local.tzname() or ""
         # Zones without a letter abbreviation ("-03") read as an offset: "UTC-3".
@@ -57,17 +75,29 @@ def local_day_and_time(instant: datetime, zone: ZoneInfo, clinic_zone: ZoneInfo)
     return day, clock
 
 
-def reminder_text(first_name: str, settings: ClinicSettings, starts_at: datetime, zone: ZoneInfo) -> str:
-    """One segment: with the clinic's name if it fits, else without, else with the first name cut."""
-    day, clock = local_day_and_time(starts_at, zone, settings.timezone)
-    name = greeting_name(first_name)
-    label = clinic_label(settings)
-    where = [f" at {to_gsm7(label).strip()}"] if label and to_gsm7(label).strip() else []
-    for place in [*where, ""]:
-        text = f"Hi {name}, reminder: your appointment{place} is {day} at {clock}. {REMINDER_ACTIONS}"
-        if fits_one_segment(text):
-            return text
-    while name and not fits_one_segment(text):
-        name = name[:-1]
-        text = f"Hi {name}, reminder: your appointment is {day} at {clock}. {REMINDER_ACTIONS}"
-    return text
+def when(instant: datetime, zone: ZoneInfo, clinic_zone: ZoneInfo, phrasing: Wording) -> dict[str, str]:
+    """The fields a text names a time with: {day} ("Tue Dec 1"), {date} (without the weekday:
+    "Dec 1"), {clock} and {at_clock} ("at 3:00 PM", "a la 1:00 p. m.")."""
+    day, clock = local_day_and_time(instant, zone, clinic_zone, phrasing)
+    local = instant.astimezone(zone)
+    return {
+        "day": day,
+        "date": phrasing.date(local, weekday=False),
+        "clock": clock,
+        "at_clock": phrasing.at_clock(clock, local),
+    }
+
+
+def reminder_text(
+    first_name: str, settings: ClinicSettings, starts_at: datetime, zone: ZoneInfo, language: str = ENGLISH
+) -> str:
+    """Within the language's budget (one segment in English, two in Spanish): with the clinic's
+    name if it fits, else without, else with the first name cut."""
+    phrasing = wording(language)
+    return phrasing.fit(
+        "reminder",
+        shorten="name",
+        name=phrasing.greeting_name(first_name),
+        clinic=sender_name(settings),
+        **when(starts_at, zone, settings.timezone, phrasing),
+    )

@@ -25,7 +25,14 @@ def checklist_outgoing(job: Job, context: SendContext, now: datetime) -> tuple[s
     patient, settings, appointment = context.patient, context.clinic.settings, context.appointment
     assert settings.checklist is not None, "reason_not_to_send skips a checklist the clinic turned off"
     body = planned_text(
-        job.kind, None, settings, patient.first_name, appointment.starts_at, patient.timezone, now
+        job.kind,
+        None,
+        settings,
+        patient.first_name,
+        appointment.starts_at,
+        patient.timezone,
+        now,
+        patient.language_in(settings),
     )
     deadline = replace(
         job,

@@ -20,7 +20,7 @@ from touchpoint.domain.delivery import (
 )
 from touchpoint.domain.errors import Conflict
 from touchpoint.domain.ids import new_id
-from touchpoint.domain.instruments import instruments
+from touchpoint.domain.instruments import instrument_in
 from touchpoint.domain.messages import MessageRecord
 from touchpoint.domain.outgoing import COURSE_SURVEYS, planned_text
 from touchpoint.domain.planning import NUDGE_RULE, HoldReason, SkipReason, is_nudge, move_out_of_quiet_hours
@@ -218,10 +218,13 @@ def settle_interrupted(jobs: JobRepository, job: Job, now: datetime) -> bool:
 def render(job: Job, context: SendContext, now: datetime) -> Outgoing | None:
     """The SMS a job sends; None for a nudge whose survey has closed meanwhile."""
     patient, settings = context.patient, context.clinic.settings
+    language = patient.language_in(settings)
     if job.kind is JobKind.REMINDER:
         starts_at = context.appointment.starts_at
         return Outgoing(
-            planned_text(job.kind, None, settings, patient.first_name, starts_at, patient.timezone)
+            planned_text(
+                job.kind, None, settings, patient.first_name, starts_at, patient.timezone, language=language
+            )
         )
     if job.kind is JobKind.CHECKLIST:
         body, deadline = checklist_outgoing(job, context, now)
@@ -233,15 +236,22 @@ def render(job: Job, context: SendContext, now: datetime) -> Outgoing | None:
         superseded = patient.active_survey_id != survey.survey_id if survey else True
         if survey is None or superseded or survey.status_at(now) not in OPEN or survey.nudged:
             return None  # done, expired, nudged already, or a newer check-in took its place
-        instrument = instruments()[survey.instrument_id]
-        return Outgoing(nudge_text(survey, instrument, patient.first_name), replace(survey, nudged=True))
+        instrument = instrument_in(survey.instrument_id, language)
+        reminding = nudge_text(survey, instrument, patient.first_name, language)
+        return Outgoing(reminding, replace(survey, nudged=True))
     assert job.survey is not None
-    instrument = instruments()[job.survey]
+    instrument = instrument_in(job.survey, language)
     appointment = context.appointment
     invitation = None
     if job.kind in COURSE_SURVEYS:
         invitation = planned_text(
-            job.kind, instrument, settings, patient.first_name, appointment.starts_at, patient.timezone
+            job.kind,
+            instrument,
+            settings,
+            patient.first_name,
+            appointment.starts_at,
+            patient.timezone,
+            language=language,
         )
     survey, body = open_survey(
         new_id("sv"),
@@ -255,6 +265,7 @@ def render(job: Job, context: SendContext, now: datetime) -> Outgoing | None:
         now=now,
         course=(appointment.course_id, appointment.session or 0) if appointment.course_id else None,
         invitation=invitation,
+        language=language,
     )
     nudge_at = move_out_of_quiet_hours(
         nudge_due(survey), patient.timezone, settings.quiet_hours, earlier=False
