@@ -1,4 +1,5 @@
 // The settings form's draft: what the clinic has, as editable text, and back to the API's shape.
+import type { Language } from "./language";
 import type { Clinic } from "./types";
 
 export type ReminderDraft = { mode: "before"; before: string } | { mode: "day"; days_before: string; at: string };
@@ -12,6 +13,7 @@ export interface SettingsDraft {
   discreet: boolean;
   survey_expiry_hours: string;
   escalation_minutes: string;
+  default_language: Language;
 }
 
 export function draftOf(clinic: Clinic): SettingsDraft {
@@ -26,6 +28,7 @@ export function draftOf(clinic: Clinic): SettingsDraft {
     discreet: clinic.discreet,
     survey_expiry_hours: String(clinic.survey_expiry_hours),
     escalation_minutes: String(clinic.escalation_minutes),
+    default_language: clinic.default_language ?? "en", // "en" if an older API sends none
   };
 }
 
@@ -44,6 +47,7 @@ export function settingsBody(draft: SettingsDraft): Record<string, unknown> {
     discreet: draft.discreet,
     survey_expiry_hours: whole(draft.survey_expiry_hours),
     escalation_minutes: whole(draft.escalation_minutes),
+    default_language: draft.default_language,
   };
 }
 

@@ -1,4 +1,5 @@
 // What the admin API answers (docs/api.md; functions/touchpoint/openapi.json).
+import type { Language } from "./language";
 import type { PlannedMessage } from "./states";
 
 export interface Clinic {
@@ -13,6 +14,8 @@ export interface Clinic {
   discreet: boolean;
   survey_expiry_hours: number;
   escalation_minutes: number;
+  /** The language of a patient without their own. */
+  default_language: Language;
 }
 
 export interface Appointment {
@@ -37,7 +40,8 @@ export interface Patient {
   timezone: string;
   opted_out: boolean;
   external_id?: string;
-  language?: string;
+  /** Present only when set: else the patient reads the clinic's default_language. */
+  language?: Language;
 }
 
 export interface Message {

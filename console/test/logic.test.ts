@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Api, ApiError } from "../src/api";
 import { IdleTimer } from "../src/idle";
 import { bandOf, INSTRUMENTS } from "../src/instruments";
+import { clinicDefaultLabel, languageName, languageValue, patientLanguage } from "../src/language";
 import { maskPhone } from "../src/mask";
 import { authorizeUrl, base64url, challengeOf, randomVerifier, tokenRequestBody } from "../src/pkce";
 import { parseRoute, routeHash } from "../src/router";
@@ -131,6 +132,7 @@ const CLINIC: Clinic = {
   discreet: true,
   survey_expiry_hours: 48,
   escalation_minutes: 15,
+  default_language: "en",
 };
 
 describe("the settings form", () => {
@@ -142,6 +144,7 @@ describe("the settings form", () => {
       discreet: true,
       survey_expiry_hours: 48,
       escalation_minutes: 15,
+      default_language: "en",
     });
   });
   it("sends only what changed, so a save re-plans only that", () => {
@@ -150,11 +153,34 @@ describe("the settings form", () => {
     draft.reminders[0] = { mode: "before", before: "PT2H" };
     draft.quiet = false;
     expect(changedFields(CLINIC, draft)).toEqual({ reminders: [{ before: "PT2H" }, { days_before: 0, at: "08:00" }], quiet_hours: null });
+    const spanish = draftOf(CLINIC);
+    spanish.default_language = "es";
+    expect(changedFields(CLINIC, spanish)).toEqual({ default_language: "es" });
+  });
+  it("reads a clinic without default_language as English", () => {
+    const { default_language: _, ...older } = CLINIC;
+    expect(draftOf(older as Clinic).default_language).toBe("en");
   });
   it("leaves what is not a number for the API to name", () => {
     const draft = draftOf(CLINIC);
     draft.escalation_minutes = "soon";
     expect(settingsBody(draft)["escalation_minutes"]).toBe("soon");
+  });
+});
+
+describe("languages", () => {
+  it("name the patient's own, else what the clinic's default means", () => {
+    expect(languageName("es")).toBe("Spanish");
+    expect(languageName("fr")).toBe("fr");
+    expect(clinicDefaultLabel("en")).toBe("Clinic default (English)");
+    expect(clinicDefaultLabel(undefined)).toBe("Clinic default (English)");
+    expect(patientLanguage(undefined, "es")).toBe("Clinic default (Spanish)");
+    expect(patientLanguage("en", "es")).toBe("English");
+  });
+  it("send the clinic's default as null, which clears the patient's own", () => {
+    expect(languageValue("")).toBeNull();
+    expect(languageValue("es")).toBe("es");
+    expect(languageValue("toString")).toBeNull();
   });
 });
 

@@ -42,6 +42,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 GAD7_ANSWERS = ("2222223", "1112112", "0101011")  # 15, 9 and 4: severe, mild, minimal
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
 @dataclass
@@ -217,7 +218,7 @@ def test_an_alert_is_acknowledged_with_a_note_and_moves_below(
 
 
 def test_a_patient_is_found_by_name_and_shows_thread_surveys_and_trend(
-    page: Any, local_stack: RunningStack, world: World
+    page: Any, local_stack: RunningStack, world: World, api: Api
 ) -> None:
     sign_in(page, local_stack, world.admin_token, "#/patients")
     page.get_by_label("Name, phone or EHR id").fill("ana")
@@ -241,6 +242,20 @@ def test_a_patient_is_found_by_name_and_shows_thread_surveys_and_trend(
     check_accessibility(page, "patient")
     screenshot(page, "patient")
 
+    clinic_default = api.get(f"/admin/clinics/{world.clinic.clinic_id}").json()["default_language"]
+    language = page.get_by_label("Language", exact=True)
+    playwright_api.expect(language).to_have_value("")  # Ana has none of her own
+    default_option = language.locator("option[value='']").inner_text()
+    assert default_option == f"Clinic default ({LANGUAGE_NAMES[clinic_default]})"
+    language.select_option("es")
+    page.get_by_role("button", name="Save language").click()
+    page.get_by_text("Saved: Spanish.").wait_for()
+    patient_path = f"/admin/clinics/{world.clinic.clinic_id}/patients/{world.ana['patient_id']}"
+    assert api.get(patient_path).json()["language"] == "es"
+    page.reload()
+    playwright_api.expect(language).to_have_value("es")
+    assert page.get_by_role("button", name="Save language").is_disabled(), "nothing to save"
+
 
 def test_a_settings_change_is_previewed_then_saved(
     page: Any, local_stack: RunningStack, world: World, api: Api
@@ -263,6 +278,22 @@ def test_a_settings_change_is_previewed_then_saved(
     stored = api.get(f"/admin/clinics/{world.clinic.clinic_id}").json()
     assert stored["reminders"] == [{"before": "PT1H"}]
     assert stored["follow_ups"] == [{"after": "PT4H", "survey": "gad7"}], "only the changed field"
+
+    page.reload()  # a fresh draft from the saved clinic
+    default_language = page.get_by_label("Default language (texts to a patient without their own)")
+    playwright_api.expect(default_language).to_have_value("en")
+    default_language.select_option("es")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved: default language.").wait_for()
+    stored = api.get(f"/admin/clinics/{world.clinic.clinic_id}").json()
+    assert stored["default_language"] == "es"
+    assert stored["reminders"] == [{"before": "PT1H"}], "only the changed field"
+    page.reload()
+    playwright_api.expect(default_language).to_have_value("es")
+    page.evaluate(f"location.hash = '#/patients/{world.ben['patient_id']}'")
+    ben_language = page.get_by_label("Language", exact=True)
+    playwright_api.expect(ben_language).to_have_value("")
+    assert ben_language.locator("option[value='']").inner_text() == "Clinic default (Spanish)"
 
 
 def test_the_outcomes_view_charts_the_change_by_session(
@@ -310,6 +341,10 @@ def test_a_clinician_reads_and_acknowledges_but_changes_no_settings(
     page.get_by_text("Only a clinic admin can change these.").wait_for()
     assert page.get_by_role("button", name="Save").count() == 0
     assert page.get_by_role("button", name="Preview").is_enabled()
+    page.evaluate(f"location.hash = '#/patients/{world.cy['patient_id']}'")
+    page.get_by_label("Language", exact=True).wait_for()
+    assert page.get_by_label("Language", exact=True).is_disabled(), "a clinician changes no patient"
+    assert page.get_by_role("button", name="Save language").count() == 0
 
 
 def test_fifteen_idle_minutes_sign_out_and_the_token_is_gone(

@@ -4,6 +4,7 @@ import { scoreChart } from "../chart";
 import { useSession } from "../context";
 import { words } from "../format";
 import { INSTRUMENTS, instrumentName } from "../instruments";
+import { clinicDefaultLabel, LANGUAGES, languageValue, patientLanguage } from "../language";
 import { useLoad } from "../load";
 import { maskPhone } from "../mask";
 import { dateTimeIn } from "../time";
@@ -26,6 +27,8 @@ export function Patient({ patientId }: { patientId: string }) {
   const outcomes = useLoad(() => api.get<{ items: Outcome[] }>(`${path}/outcomes`), [path]);
   const [showPhone, setShowPhone] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
+  // The language chosen in the select (of this patient's page) and what its save answered.
+  const [language, setLanguage] = useState<{ path: string; choice: string; saved?: string } | null>(null);
   const zone = clinic.timezone;
   const optOut = async () => {
     if (!window.confirm("Record that this patient asked for no more texts? Only the patient can opt back in (START).")) return;
@@ -39,6 +42,20 @@ export function Patient({ patientId }: { patientId: string }) {
   if (patient.error) return <p role="alert" class="error">{patient.error}</p>;
   if (!patient.data) return <p role="status">Loading…</p>;
   const record = patient.data;
+  const storedLanguage = record.language ?? ""; // "": the clinic's default
+  const languageDraft = language?.path === path ? language : null;
+  const chosenLanguage = languageDraft?.choice ?? storedLanguage;
+  const saveLanguage = async (event: Event) => {
+    event.preventDefault();
+    setProblem(null);
+    try {
+      const changed = await api.patch<PatientRecord>(path, { language: languageValue(chosenLanguage) });
+      setLanguage({ path, choice: changed.language ?? "", saved: `Saved: ${patientLanguage(changed.language, clinic.default_language)}.` });
+      patient.reload();
+    } catch (error) {
+      setProblem(error instanceof ApiError ? error.message : String(error));
+    }
+  };
   const instruments = [...new Set((surveys.data?.items ?? []).map((s) => s.survey))];
   return (
     <section aria-labelledby="patient-title">
@@ -59,6 +76,28 @@ export function Patient({ patientId }: { patientId: string }) {
           </>
         )}
       </p>
+      <form class="row" onSubmit={saveLanguage}>
+        <label for="patient-language">Language</label>
+        <select
+          id="patient-language"
+          value={chosenLanguage}
+          disabled={!may.has("manage_patients")}
+          onChange={(e) => setLanguage({ path, choice: (e.target as HTMLSelectElement).value })}
+        >
+          <option value="">{clinicDefaultLabel(clinic.default_language)}</option>
+          {Object.entries(LANGUAGES).map(([code, name]) => (
+            <option key={code} value={code}>
+              {name}
+            </option>
+          ))}
+        </select>
+        {may.has("manage_patients") && (
+          <button type="submit" class="small" disabled={chosenLanguage === storedLanguage}>
+            Save language
+          </button>
+        )}
+        {languageDraft?.saved && <span role="status">{languageDraft.saved}</span>}
+      </form>
       {problem && <p role="alert" class="error">{problem}</p>}
       <h2>Scores</h2>
       {(outcomes.data?.items ?? []).length > 0 && (

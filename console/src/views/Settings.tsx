@@ -3,6 +3,7 @@ import { ApiError } from "../api";
 import { useSession } from "../context";
 import { words } from "../format";
 import { INSTRUMENTS } from "../instruments";
+import { type Language, LANGUAGES } from "../language";
 import { changedFields, draftOf, type ReminderDraft, type SettingsDraft, settingsBody } from "../settings";
 import { dateTimeIn } from "../time";
 
@@ -151,6 +152,19 @@ export function Settings() {
             <input id="expiry" inputMode="numeric" value={draft.survey_expiry_hours} onInput={(e) => change({ survey_expiry_hours: value(e) })} />
             <label for="escalation">Escalate an open crisis alert every (minutes)</label>
             <input id="escalation" inputMode="numeric" value={draft.escalation_minutes} onInput={(e) => change({ escalation_minutes: value(e) })} />
+          </div>
+        </fieldset>
+        <fieldset disabled={!editable}>
+          <legend>Language</legend>
+          <div class="row">
+            <label for="default-language">Default language (texts to a patient without their own)</label>
+            <select id="default-language" value={draft.default_language} onChange={(e) => change({ default_language: value(e) as Language })}>
+              {Object.entries(LANGUAGES).map(([code, name]) => (
+                <option key={code} value={code}>
+                  {name}
+                </option>
+              ))}
+            </select>
           </div>
         </fieldset>
         <div class="toolbar">
