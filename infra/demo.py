@@ -7,7 +7,8 @@
    reminder), one writes in crisis and is given 988 at once.
 2. Cedar Grove, check-ins: across three weekly sessions Eli answers the 0-10 check-in hours
    after each one and the GAD-7 days later; it goes from severe to mild, and the clinic reads
-   the outcome table.
+   the outcome table. Flor reads Spanish: her reminder, check-ins and answers are in Spanish;
+   she confirms with "sí", answers the GAD-7 with its Spanish labels, asks AYUDA, then ALTO.
 3. Harbor Light, PHQ-9: Dev's answer to item 9 takes the crisis path.
 4. Willow Park, treatment courses (infra/demo_course.py): Fay's induction from baseline to
    end-of-course assessment, Gus's `no_improvement` checkpoint and checklist answered NO, Hal's
@@ -38,10 +39,22 @@ from infra.demo_story import (
     by_count,
     check_in_answers,
     phq9_answers,
+    spanish_answers,
 )
 from infra.local_stack import LocalConfig, LocalStack
 
 # ---- the story -----------------------------------------------------------------------------
+
+# Flor's GAD-7, one Spanish label a reply: 1 + 2 + 1 + 0 + 1 + 3 + 1 = 9, mild.
+FLOR_GAD7 = (
+    "varios días",
+    "Más de la mitad de los días",
+    "varios dias",
+    "ningún día",
+    "Varios días",
+    "casi todos los días",
+    "varios días",
+)
 
 
 def next_dst_change(zone: ZoneInfo, after: date) -> date:
@@ -110,6 +123,16 @@ def set_up(story: Story, change: date) -> None:
             check_in_answers(["8", "5", "3"], ["3 3 3 2 3 2 2", "2202212", "1 1 1 1 1 0 1"]),
         )
     )
+    flor = story.add_patient(
+        Person(
+            "Flor",
+            "+15551230010",
+            NEW_YORK,
+            "cedar",
+            spanish_answers(list(FLOR_GAD7)),
+            language="es",
+        )
+    )
     story.add_clinic(
         "harbor",
         {
@@ -149,6 +172,7 @@ def set_up(story: Story, change: date) -> None:
     for week in range(3):
         story.book(f"Eli, session {week + 1}", eli, local_time(change + timedelta(days=7 * week + 1), 11))
     story.book("Dev, session", dev, local_time(change + timedelta(days=2), 9))
+    story.book("Flor, session", flor, local_time(change + timedelta(days=2), 15))
     set_up_courses(story, change)
 
 
@@ -235,6 +259,7 @@ def outcome(story: Story, outbox: Any) -> int:
                 print(f'  {"":<20}  note: "{alert["note"]}"')
 
     courses = course_outcome(story, alerts)
+    spanish = _spanish_story(story)
     cleo = next(person for person in story.people.values() if person.name == "Cleo")
     cleo_now = story.call("GET", story.path("calm", f"/patients/{cleo.patient_id}"))
     gad7 = next((row for row in rows if row["survey"] == "gad7"), None)
@@ -257,6 +282,7 @@ def outcome(story: Story, outbox: Any) -> int:
         == {"state": "acknowledged", "by": "local-admin", "noted": True, "escalations": 2}
         and _escalated_once_per_interval(story, minutes=10, times=2),
         **courses,
+        **spanish,
     }
     failed = [name for name, held in checks.items() if not held]
     if failed:
@@ -264,6 +290,33 @@ def outcome(story: Story, outbox: Any) -> int:
         return 1
     print("\nAll as it should be: " + "; ".join(checks) + ".")
     return 0
+
+
+def _spanish_story(story: Story) -> dict[str, bool]:
+    """Flor reads Spanish: what she got, and what her Spanish replies did."""
+    flor = next(person for person in story.people.values() if person.name == "Flor")
+    clinic, appointment_id = story.appointments["Flor, session"]
+    appointment = story.call("GET", story.path(clinic, f"/appointments/{appointment_id}"))
+    patient = story.call("GET", story.path(clinic, f"/patients/{flor.patient_id}"))
+    rows = story.call("GET", story.path(clinic, f"/patients/{flor.patient_id}/outcomes"))["items"]
+    gad7 = next((row for row in rows if row["survey"] == "gad7"), None)
+    print("\nFlor's texts, in Spanish (what she got, in order):")
+    for text in flor.heard:
+        print(f"  {text}")
+    return {
+        "Flor's reminder came in Spanish and her 'sí' confirmed it": any(
+            text.startswith("Hola Flor: su cita en Cedar Grove es el") for text in flor.heard
+        )
+        and appointment["status"] in ("confirmed", "completed"),
+        "Flor's GAD-7 was asked in Spanish and scored from its Spanish labels": gad7 is not None
+        and (gad7["latest"]["score"], gad7["latest"]["severity"]) == (9, "mild")
+        and any(text.startswith("P1/7 Durante las últimas 2 semanas") for text in flor.heard),
+        "Flor's AYUDA was answered in Spanish and her ALTO opted her out": any(
+            text.startswith("Cedar Grove: para obtener ayuda") for text in flor.heard
+        )
+        and any(text.startswith("Se dio de baja") for text in flor.heard)
+        and patient["opted_out"],
+    }
 
 
 def _crisis_of(name: str, alerts: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -4,6 +4,7 @@ clinic's people do with the alerts they get."""
 
 import io
 import json
+import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ class Person:
     # does, and the alert is acknowledged with `escalated_note` only once it was escalated twice.
     clinician_note: str | None = None
     escalated_note: str | None = None
+    language: str | None = None  # "es": every text in Spanish; None: the clinic's default
+    heard: list[str] = field(default_factory=list)  # every SMS the patient got, in order
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Story:
     left_open: dict[str, Person] = field(default_factory=dict)  # by alert id
     passes: list[tuple[datetime, int]] = field(default_factory=list)  # each tick, and what it escalated
     courses: dict[str, str] = field(default_factory=dict)  # a patient's first name -> course id
+    settled: set[str] = field(default_factory=set)  # appointments with no message pending
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
@@ -78,14 +82,16 @@ class Story:
         )
 
     def add_patient(self, person: Person) -> Person:
+        body = {"first_name": person.name, "phone": person.phone, "timezone": person.zone.key}
         patient = self.call(
             "POST",
             f"/admin/clinics/{self.clinics[person.clinic].clinic_id}/patients",
-            {"first_name": person.name, "phone": person.phone, "timezone": person.zone.key},
+            body | ({"language": person.language} if person.language else {}),
         )
         person.patient_id = patient["patient_id"]
         self.people[person.phone] = person
-        print(f"  patient {person.name:<5} {person.zone.key}")
+        language = f", reads {person.language}" if person.language else ""
+        print(f"  patient {person.name:<5} {person.zone.key}{language}")
         return person
 
     def path(self, clinic: str, rest: str = "") -> str:
@@ -125,6 +131,7 @@ class Story:
 
     def converse(self, person: Person, text: str, nth: int) -> None:
         """The patient answers what they got, and goes on answering the replies."""
+        person.heard.append(text)
         for _ in range(MAX_EXCHANGE):
             answer = person.respond(person, text, nth)
             if answer is None:
@@ -134,6 +141,7 @@ class Story:
             print(f"    clinic answers: {reply}" if reply else "    (no answer)")
             if reply is None:
                 return
+            person.heard.append(reply)
             self.show_notifications()
             if "988" in reply:
                 self.crisis_replies.append(reply)
@@ -188,14 +196,22 @@ class Story:
                 del self.left_open[alert_id]
 
     def pending_due_times(self) -> list[datetime]:
+        """When the pending messages fall due. An appointment found with none pending is not
+        read again: its messages gain a pending one only from one that is (a nudge, a checklist's
+        deadline) or from a change to it, which the demo makes only at the end."""
         due: list[datetime] = []
-        for clinic, appointment_id in self.appointments.values():
+        for label, (clinic, appointment_id) in self.appointments.items():
+            if label in self.settled:
+                continue
             appointment = self.call("GET", self.path(clinic, f"/appointments/{appointment_id}"))
-            due += [
+            pending = [
                 datetime.fromisoformat(message["due_at"])
                 for message in appointment["messages"]
                 if message["state"] == "pending"
             ]
+            if not pending:
+                self.settled.add(label)
+            due += pending
         return sorted(due)
 
 
@@ -219,6 +235,28 @@ def check_in_answers(anxiety: list[str], gad7: list[str]) -> Responder:
             return gad7.pop(0)
         if "Reply C to confirm" in text:
             return "C"
+        return None
+
+    return respond
+
+
+def spanish_answers(gad7_labels: list[str]) -> Responder:
+    """A patient who reads Spanish: "sí" to the reminder and to an invitation, 4 to the 0-10,
+    the GAD-7 in its Spanish labels; then asks for help (AYUDA) and opts out (ALTO)."""
+    asked_for_help: list[str] = []
+
+    def respond(person: Person, text: str, nth: int) -> str | None:
+        if "Responda C para confirmar" in text or "Responda SI para comenzar" in text:
+            return "sí"
+        if text.startswith("P1/1 "):
+            return "4"
+        if re.match(r"P\d/7 ", text) and gad7_labels:
+            return gad7_labels.pop(0)
+        if "Hemos compartido sus respuestas" in text and not gad7_labels and not asked_for_help:
+            asked_for_help.append(text)
+            return "AYUDA"
+        if ": para obtener ayuda" in text:
+            return "ALTO"
         return None
 
     return respond
