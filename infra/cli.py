@@ -73,6 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     clinics = commands.add_parser("clinics", help="the clinics the token may see")
     clinics.set_defaults(run=run_clinics)
 
+    new_clinic = commands.add_parser("new-clinic", help="create a clinic (a platform admin's); prints its id")
+    new_clinic.add_argument("--name", required=True, help="shown to patients unless discreet mode hides it")
+    new_clinic.add_argument("--timezone", required=True, help="an IANA zone, e.g. America/New_York")
+    new_clinic.add_argument("--sender", required=True, help="the Twilio number it texts from, E.164")
+    new_clinic.add_argument("--phone", required=True, help="the number patients call, E.164")
+    new_clinic.add_argument(
+        "--settings", type=Path, help="a JSON file of further settings (docs/api.md, Clinics), e.g. reminders"
+    )
+    new_clinic.set_defaults(run=run_new_clinic)
+
     patients = commands.add_parser("patients", help="a clinic's patients, searched")
     patients.add_argument("--q", help="within the first name, any case")
     patients.add_argument("--phone", help="a phone number, E.164 or the clinic's national format")
@@ -142,6 +152,31 @@ def run_clinics(client: Client, options: argparse.Namespace) -> int:
         ("sender", _field("sender")),
     ]
     return show(items, columns, options)
+
+
+def run_new_clinic(client: Client, options: argparse.Namespace) -> int:
+    settings: dict[str, Any] = {}
+    if options.settings is not None:
+        try:
+            settings = json.loads(options.settings.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise UsageError(f"--settings: {error}") from None
+        if not isinstance(settings, dict):
+            raise UsageError("--settings: the file must hold one JSON object")
+    named = {
+        "name": options.name,
+        "timezone": options.timezone,
+        "sender": options.sender,
+        "phone": options.phone,
+    }
+    clinic = client.post_json("/admin/clinics", settings | named)
+    if options.json:
+        print(json.dumps(clinic, indent=2))
+    else:
+        print(
+            f"created {clinic['clinic_id']}: {clinic['name']} ({clinic['timezone']}), texting from {clinic['sender']}"
+        )
+    return 0
 
 
 def run_patients(client: Client, options: argparse.Namespace) -> int:

@@ -65,6 +65,38 @@ def test_clinics_lists_the_clinics_in_a_table_and_as_json(api: Api, touchpoint: 
     assert clinic.clinic_id in {item["clinic_id"] for item in listed.json()}
 
 
+def test_new_clinic_creates_a_clinic_with_its_settings_file_and_prints_its_id(
+    api: Api, touchpoint: Any, tmp_path: Path
+) -> None:
+    settings = tmp_path / "clinic.json"
+    settings.write_text(json.dumps({"default_language": "es", "reminders": [{"before": "P1D"}]}))
+
+    made = touchpoint(
+        "new-clinic",
+        "--name",
+        "Lakeside",
+        "--timezone",
+        "America/Chicago",
+        "--sender",
+        "+15005550042",
+        "--phone",
+        "+13125550100",
+        "--settings",
+        str(settings),
+    )
+
+    assert made.code == 0, made.err
+    clinic_id = made.out.split()[1].rstrip(":")
+    listed = {item["clinic_id"]: item for item in touchpoint("--json", "clinics").json()}
+    assert (listed[clinic_id]["name"], listed[clinic_id]["default_language"]) == ("Lakeside", "es")
+    assert listed[clinic_id]["reminders"] == [{"before": "P1D"}]
+    refused = touchpoint(
+        "new-clinic", "--name", "X", "--timezone", "Mars/Base", "--sender", "+15005550043", "--phone", "+1"
+    )
+    assert refused.code == 1
+    assert "timezone" in refused.err
+
+
 def test_patients_searches_by_name_and_by_phone(api: Api, touchpoint: Any) -> None:
     clinic = api.clinic()
     zelda = clinic.patient("Zelda")
