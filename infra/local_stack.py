@@ -122,6 +122,8 @@ class LocalStack:
         self._resources = ExitStack()
         self.queue_url = ""
         self.users = LocalUsers(config.admin_token)
+        # The latest finished tick: when it ran on the wall clock, and the instant it ran as.
+        self.last_tick: tuple[datetime, datetime] | None = None
 
     def start(self) -> "LocalStack":
         configure_environment(self.config)
@@ -244,6 +246,7 @@ class LocalStack:
 
         if simulated:
             self.clock.set_to(now)
+        started = datetime.now(UTC)
         result = TickResult()
         event = {"time": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
         with self._invocations:
@@ -255,6 +258,7 @@ class LocalStack:
             result.missed = scheduled["missed"]
             result.escalated = scheduled["escalated"]
             self._drain_send_queue(now, result)
+        self.last_tick = (started, now)
         return result
 
     def _drain_send_queue(self, now: datetime, result: TickResult) -> None:
@@ -309,8 +313,10 @@ class LocalStack:
         from touchpoint.domain.errors import DomainError
         from touchpoint.domain.json_input import decode_json
 
+        if method == "GET":
+            return json_response(200, self._last_tick_view())
         if method != "POST":
-            return method_not_allowed("/_local/tick", "POST")
+            return method_not_allowed("/_local/tick", "GET, POST")
         try:
             payload = decode_json(body.decode("utf-8", "replace") or "{}")
         except DomainError as problem:
@@ -334,6 +340,16 @@ class LocalStack:
             message = f"now must be an instant in the years {TICK_YEARS[0]} to {TICK_YEARS[1]}"
             return json_response(422, error_body("invalid_input", message, "now"))
         return json_response(200, self.tick(now.astimezone(UTC)).to_dict())
+
+    def _last_tick_view(self) -> dict[str, str | None]:
+        """`GET /_local/tick`: when the latest tick (automatic or POSTed) ran, on the wall clock,
+        and the instant it ran as (the POSTed `now`); both null before the first."""
+        from touchpoint.domain.timeutil import utc_iso
+
+        if self.last_tick is None:
+            return {"last_tick": None, "now": None}
+        wall, ran_as = self.last_tick
+        return {"last_tick": utc_iso(wall), "now": utc_iso(ran_as)}
 
     def outbox_entries(self) -> list[Any]:
         from touchpoint import bootstrap

@@ -152,6 +152,22 @@ def test_after_a_tick_back_to_an_earlier_instant_admin_requests_take_that_time(s
     assert now + timedelta(days=2) <= created_at < now + timedelta(days=2, minutes=5)
 
 
+# ---- GET /_local/tick: the latest tick, for make smoke ----
+
+
+def test_get_tick_answers_when_the_latest_tick_ran_and_the_instant_it_ran_as(stack: LocalStack) -> None:
+    assert request(stack, "GET", "/_local/tick") == (200, {"last_tick": None, "now": None})
+    before = datetime.now(UTC).replace(microsecond=0)
+
+    status, _ = request(stack, "POST", "/_local/tick", {"now": "2030-06-01T12:00:00Z"})
+    assert status == 200
+    status, last = request(stack, "GET", "/_local/tick")
+
+    assert status == 200
+    assert last["now"] == "2030-06-01T12:00:00Z"
+    assert before <= parse_instant(last["last_tick"]) <= datetime.now(UTC)  # the wall clock, not the tick's
+
+
 # ---- a starts_at long past ----
 
 
