@@ -62,7 +62,7 @@ with open(sys.argv[2], "w", encoding="utf-8") as target:
 endef
 export SAM_EXPAND
 
-.PHONY: help demo tour test unit integration e2e faults run cli console deploy user token lint build bench requirements crisis-words install clean
+.PHONY: help demo tour test unit integration e2e faults run cli console deploy secret delete smoke user token lint build bench requirements crisis-words install clean
 
 help:
 	@echo "make demo          play one clinic story end to end, locally"
@@ -75,7 +75,10 @@ help:
 	@echo "make cli ARGS=     the command line: make cli ARGS='--clinic cl_... appointments list --day tomorrow'"
 	@echo "make run           the local stack on http://127.0.0.1:\$${TOUCHPOINT_PORT:-3000}, the console at /console/"
 	@echo "make console       build the clinic console (console/dist) from its sources and lockfile"
-	@echo "make deploy        sam build && sam deploy --guided (needs AWS credentials)"
+	@echo "make deploy        checks, sam build, sam deploy (guided the first time), the console (docs/deploy.md)"
+	@echo "make secret        create or rotate the Twilio secret (asks for the SID and token, shows neither)"
+	@echo "make delete        delete the stack, after listing what it keeps and how to remove it"
+	@echo "make smoke         URL= [TOKEN=] [STACK=]: check a stack end to end, texting no one"
 	@echo "make user          EMAIL= ROLE= CLINICS=: an admin user of the deployed stack, with its role"
 	@echo "make token         sign in to the deployed stack in a browser; prints an ID token: TOKEN=\$$(make -s token)"
 	@echo "make lint          ruff, mypy, import-linter, sam validate --lint, cfn-lint, checkov"
@@ -195,13 +198,23 @@ STACK_VALUE = aws cloudformation describe-stacks --stack-name "$(DEPLOY_STACK)" 
 SYNC_ASSETS = aws s3 sync console/dist/assets/ "s3://$$bucket/console/assets/" \
 	--cache-control "public, max-age=31536000, immutable"
 
+# First the checks, before any AWS call (infra/preflight.py: the AWS CLI, the region, the
+# credentials, the Twilio secret, the runtime Python). The first deploy is guided and may save
+# its answers in samconfig.toml; the next ones run from it without questions.
 # AWS CLI v2 pages its output through less otherwise.
 deploy: export AWS_PAGER :=
-deploy: build
-	@command -v aws >/dev/null || { echo "error: make deploy needs the AWS CLI (aws) to upload the console" >&2; exit 1; }
-	$(SAM) deploy --guided $(if $(STACK),--stack-name "$(STACK)")
+deploy: $(VENV_STAMP) $(SAM_STAMP)
+	@$(RUN) -m infra.preflight deploy --python "$(PYTHON)"
+	$(MAKE) build
+	region=$$($(RUN) -m infra.preflight region) && \
+	if STACK="$(DEPLOY_STACK)" $(RUN) -m infra.preflight stack-exists; then \
+		$(SAM) deploy --region "$$region" --stack-name "$(DEPLOY_STACK)"; \
+	else \
+		$(SAM) deploy --guided --region "$$region" --stack-name "$(DEPLOY_STACK)"; \
+	fi
 	$(MAKE) console
 	@test -f console/dist/index.html || { echo "error: console/dist/index.html is missing: make console builds it" >&2; exit 1; }
+	export AWS_REGION=$$($(RUN) -m infra.preflight region) && \
 	bucket=$$($(call STACK_VALUE,Output,ConsoleBucket)) && \
 	distribution=$$($(call STACK_VALUE,Output,ConsoleDistributionId)) && \
 	url=$$($(call STACK_VALUE,Output,ConsoleUrl)) && \
@@ -226,6 +239,23 @@ deploy: build
 		echo "through Cognito, and the inbound function's alert e-mails link to it."; \
 	fi
 
+# The Twilio secret the stack reads, created or rotated from the account SID and auth token
+# (asked without echo, or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN); never printed.
+secret: $(VENV_STAMP)
+	@$(RUN) -m infra.twilio_secret
+
+# Deletes the stack after listing what it keeps (the table, its key, the user pool, the
+# Twilio secret) and how to remove each deliberately; asks for the stack's name first.
+delete: $(VENV_STAMP)
+	@$(RUN) -m infra.teardown $(if $(STACK),--stack "$(STACK)")
+
+# A stack checked end to end without texting anyone (infra/smoke.py): URL is its ApiUrl output
+# (or a local stack's); TOKEN, STACK (touchpoint for a deployed URL), TWILIO_AUTH_TOKEN and
+# PUBLIC_URL are read from the environment, so no token is on a command line. Exit 1 on a FAIL.
+smoke: $(VENV_STAMP)
+	@if region=$$($(RUN) -m infra.preflight region 2>/dev/null); then export AWS_REGION="$$region"; fi; \
+	$(RUN) -m infra.smoke
+
 # An admin user of the deployed stack with a role and clinics (needs AWS credentials):
 # make user EMAIL=lee@clinic.example ROLE=clinician CLINICS=cl_1,cl_2 [STACK=touchpoint]
 user: $(VENV_STAMP)
@@ -244,6 +274,7 @@ bench: $(VENV_STAMP) console $(CHROMIUM)
 	$(RUN) tests/bench/imports.py
 	$(RUN) tests/bench/courses.py
 	$(RUN) tests/bench/texts.py
+	$(RUN) tests/bench/costs.py
 	$(RUN) tests/bench/console.py
 
 # The crisis net's list of real words that look like typos of its key words (needs Debian's word lists).
