@@ -170,13 +170,8 @@ def run_new_clinic(client: Client, options: argparse.Namespace) -> int:
         "phone": options.phone,
     }
     clinic = client.post_json("/admin/clinics", settings | named)
-    if options.json:
-        print(json.dumps(clinic, indent=2))
-    else:
-        print(
-            f"created {clinic['clinic_id']}: {clinic['name']} ({clinic['timezone']}), texting from {clinic['sender']}"
-        )
-    return 0
+    summary = f"created {clinic['clinic_id']}: {clinic['name']} ({clinic['timezone']}), texting from {clinic['sender']}"
+    return done(clinic, summary, options)
 
 
 def run_patients(client: Client, options: argparse.Namespace) -> int:
@@ -230,12 +225,13 @@ def run_ack(client: Client, options: argparse.Namespace) -> int:
     alert = client.post_json(
         clinic_path(options, "alerts", options.alert_id, "acknowledge"), {"note": options.note}
     )
-    if options.json:
-        print(json.dumps(alert, indent=2))
-    else:
-        print(
-            f"acknowledged {alert['alert_id']} by {alert.get('acknowledged_by')} at {alert.get('acknowledged_at')}"
-        )
+    summary = f"acknowledged {alert['alert_id']} by {alert.get('acknowledged_by')} at {alert.get('acknowledged_at')}"
+    return done(alert, summary, options)
+
+
+def done(item: Row, summary: str, options: argparse.Namespace) -> int:
+    """What one change answered: the API's item with --json, else one line."""
+    print(json.dumps(item, indent=2) if options.json else summary)
     return 0
 
 

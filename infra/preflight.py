@@ -1,10 +1,10 @@
 """What `make deploy`, `make secret` and `make delete` check before they make any AWS call, each
-with what to do when it fails: the AWS CLI, the region, the credentials, the Twilio secret's
-existence and shape, and the Python that `sam build` needs.
+with what to do when it fails: the AWS CLI and the Python that `sam build` needs, then the
+region, the credentials, and the Twilio secret's existence and shape.
 
-`python -m infra.preflight deploy|secret|delete` prints one line a check and exits 1 when one
-failed; `python -m infra.preflight region` prints the region alone, and `stack-exists` exits 0
-when the stack is deployed (the first deploy is guided, the next ones are not).
+`python -m infra.preflight deploy` prints one line a check and exits 1 when one failed (make
+secret and make delete run the first two, `signed_in`); `region` prints the region alone, and
+`stack-exists` exits 0 when the stack is deployed (the first deploy is guided, the next not).
 """
 
 import argparse
@@ -163,31 +163,46 @@ def run_checks(checks: Sequence[tuple[str, Callable[[], str]]]) -> bool:
     return True
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("purpose", choices=["deploy", "secret", "delete", "region", "stack-exists"])
-    parser.add_argument("--python", default=sys.executable, help="the Python sam build will use")
-    args = parser.parse_args(argv)
+def signed_in() -> tuple[Deploy, Any] | None:
+    """samconfig.toml and a session of its region whose credentials work, each check printed;
+    None when one failed (printed, with what to do)."""
     deploy = read_samconfig()
     try:
         where = region(deploy)
     except CheckFailed as failure:
         print(f"FAIL region: {failure}", file=sys.stderr)
-        return 1
+        return None
     session = boto3.session.Session(region_name=where)
-    if args.purpose == "region":
-        print(where)
-        return 0
-    if args.purpose == "stack-exists":
+    if not run_checks([("region", lambda: where), ("AWS credentials", lambda: credentials(session))]):
+        return None
+    return deploy, session
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("purpose", choices=["deploy", "region", "stack-exists"])
+    parser.add_argument("--python", default=sys.executable, help="the Python sam build will use")
+    args = parser.parse_args(argv)
+    if args.purpose in ("region", "stack-exists"):
+        deploy = read_samconfig()
+        try:
+            where = region(deploy)
+        except CheckFailed as failure:
+            print(f"FAIL region: {failure}", file=sys.stderr)
+            return 1
+        if args.purpose == "region":
+            print(where)
+            return 0
+        session = boto3.session.Session(region_name=where)
         return 0 if stack_exists(session, os.environ.get("STACK") or deploy.stack) else 1
-    checks: list[tuple[str, Callable[[], str]]] = [("region", lambda: where)]
-    if args.purpose in ("deploy", "delete"):
-        checks.append(("AWS CLI", aws_cli))
-    checks.append(("AWS credentials", lambda: credentials(session)))
-    if args.purpose == "deploy":
-        checks.append(("Twilio secret", lambda: twilio_secret(session, deploy.secret_name)))
-        checks.append(("runtime Python", lambda: runtime_python(args.python)))
-    return 0 if run_checks(checks) else 1
+    # What needs no AWS call first: then nothing reaches AWS before the tools are known to be there.
+    if not run_checks([("AWS CLI", aws_cli), ("runtime Python", lambda: runtime_python(args.python))]):
+        return 1
+    started = signed_in()
+    if started is None:
+        return 1
+    deploy, session = started
+    return 0 if run_checks([("Twilio secret", lambda: twilio_secret(session, deploy.secret_name))]) else 1
 
 
 if __name__ == "__main__":

@@ -14,10 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
-from infra.preflight import CheckFailed, credentials, read_samconfig, region, run_checks
+from infra.preflight import signed_in
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "template.yaml"
 _RESOURCE = re.compile(r"^  (\w+):\s*$")
@@ -120,21 +119,16 @@ def main(argv: Sequence[str] | None = None, ask: Callable[[str], str] = input) -
     parser.add_argument("--stack", default=None, help="default: samconfig.toml's stack_name")
     parser.add_argument("--yes", action="store_true", help="do not ask for the stack's name")
     args = parser.parse_args(argv)
-    deploy = read_samconfig()
+    started = signed_in()
+    if started is None:
+        return 1
+    deploy, session = started
     stack = args.stack or deploy.stack
-    try:
-        where = region(deploy)
-    except CheckFailed as failure:
-        print(f"FAIL region: {failure}", file=sys.stderr)
-        return 1
-    session = boto3.session.Session(region_name=where)
-    if not run_checks([("region", lambda: where), ("AWS credentials", lambda: credentials(session))]):
-        return 1
     cloudformation = session.client("cloudformation")
     try:
         staying = kept(cloudformation, stack)
     except ClientError:
-        print(f"FAIL stack: no stack {stack!r} in {where}", file=sys.stderr)
+        print(f"FAIL stack: no stack {stack!r} in {session.region_name}", file=sys.stderr)
         return 1
     print(what_stays(stack, staying, deploy.secret_name))
     if not args.yes and ask(f"\nType the stack's name ({stack}) to delete it: ").strip() != stack:

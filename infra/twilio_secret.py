@@ -13,10 +13,9 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-import boto3
 from botocore.exceptions import ClientError
 
-from infra.preflight import CheckFailed, credentials, read_samconfig, region, run_checks, shape_problems
+from infra.preflight import CheckFailed, shape_problems, signed_in
 
 Ask = Callable[[str], str]
 
@@ -59,15 +58,10 @@ def store(client: object, name: str, value: dict[str, str]) -> str:
 
 def main(argv: Sequence[str] | None = None, ask: Ask = getpass.getpass) -> int:
     del argv  # no options: everything comes from samconfig.toml and the environment
-    deploy = read_samconfig()
-    try:
-        where = region(deploy)
-    except CheckFailed as failure:
-        print(f"FAIL region: {failure}", file=sys.stderr)
+    started = signed_in()
+    if started is None:
         return 1
-    session = boto3.session.Session(region_name=where)
-    if not run_checks([("region", lambda: where), ("AWS credentials", lambda: credentials(session))]):
-        return 1
+    deploy, session = started
     try:
         value = ask_credentials(ask)
     except CheckFailed as failure:

@@ -102,11 +102,11 @@ def test_deploy_checks_pass_in_order_and_never_print_the_secret(
     out = capsys.readouterr().out
     assert status == 0, out
     assert [line.split(":")[0] for line in out.splitlines()] == [
-        "ok   region",
         "ok   AWS CLI",
+        "ok   runtime Python",
+        "ok   region",
         "ok   AWS credentials",
         "ok   Twilio secret",
-        "ok   runtime Python",
     ]
     assert TOKEN not in out
     assert SID not in out
@@ -126,7 +126,7 @@ def test_a_region_left_as_the_placeholder_stops_every_command(
     aws: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("AWS_REGION")
-    for command in (["deploy"], ["secret"], ["region"]):
+    for command in (["deploy"], ["region"], ["stack-exists"]):
         assert preflight.main(command) == 1
         assert "FAIL region: no region" in capsys.readouterr().err
     assert twilio_secret.main([], ask=lambda prompt: "") == 1
