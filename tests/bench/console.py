@@ -157,8 +157,8 @@ def main() -> int:
     print(f"  JavaScript: {script_gzip / 1024:.1f} KB gzipped, {verdict} the 200 KB budget")
 
     from infra.local_stack import LocalConfig, LocalStack
+    from infra.quick_moto import quick_moto
     from tests.e2e.support import ADMIN_TOKEN, AUTH_TOKEN, PUBLIC_URL, Api, free_port
-    from tests.fakes.quick_moto import quick_moto
 
     port = free_port()
     config = LocalConfig(
@@ -169,7 +169,7 @@ def main() -> int:
         twilio_auth_token=AUTH_TOKEN,
     )
     base_url = f"http://127.0.0.1:{port}"
-    # moto with its table-wide copies and index walks taken out (tests/fakes/quick_moto.py): the
+    # moto with its table-wide copies and index walks taken out (infra/quick_moto.py): the
     # browser waits on the API's answers, and DynamoDB pays neither.
     with quick_moto(), LocalStack(config) as stack, stack.serving():
         _, day, patient_id, token = seed(Api(base_url, ADMIN_TOKEN))

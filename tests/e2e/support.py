@@ -49,13 +49,13 @@ def stack_environment(port: int, **settings: str) -> dict[str, str]:
 def spawn_stack(env: dict[str, str], prefix: str) -> tuple[subprocess.Popen[bytes], Path]:
     """`python -m infra.local_stack` with `env`, its output in a log file named from `prefix`
     (the caller waits until it serves, and removes the log). Started through
-    tests/fakes/quick_moto.py: the same stack, on a moto whose answers do not change but whose
+    infra/quick_moto.py: the same stack, on a moto whose answers do not change but whose
     transactions and index queries no longer cost the size of the table."""
     with tempfile.NamedTemporaryFile(prefix=prefix, suffix=".log", delete=False) as log:
         output = Path(log.name)
     with output.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.quick_moto", "stack"],
+            [sys.executable, "-m", "infra.quick_moto", "stack"],
             cwd=ROOT,
             env=env,
             stdout=sink,

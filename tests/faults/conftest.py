@@ -360,8 +360,8 @@ def moto_server() -> Iterator[str]:
     output = _log_file("touchpoint-faults-moto-")
     with output.open("wb") as sink:
         process = subprocess.Popen(  # noqa: S603 - our own moto server, from the venv
-            # `moto_server`, with its table-sized costs taken out (tests/fakes/quick_moto.py).
-            [sys.executable, "-m", "tests.fakes.quick_moto", "server", "-H", "127.0.0.1", "-p", str(port)],
+            # `moto_server`, with its table-sized costs taken out (infra/quick_moto.py).
+            [sys.executable, "-m", "infra.quick_moto", "server", "-H", "127.0.0.1", "-p", str(port)],
             cwd=ROOT,
             stdout=sink,
             stderr=subprocess.STDOUT,

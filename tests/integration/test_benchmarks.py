@@ -1,12 +1,12 @@
 """The benchmarks' counting claims, on small tables, so that `make bench` cannot rot unnoticed."""
 
+from infra.quick_moto import one_backup_per_transaction
 from tests.bench import inbound, run
-from tests.fakes.quick_moto import one_backup_per_transaction
 
 
 def test_a_scheduler_pass_costs_the_due_jobs_not_the_table_and_no_path_scans() -> None:
     # Requests are counted at the client: moto backing a table up once per transaction, not once
-    # per item of it, changes no answer and no count (tests/fakes/quick_moto.py).
+    # per item of it, changes no answer and no count (infra/quick_moto.py).
     with one_backup_per_transaction():
         small, large = run.scenario(10), run.scenario(300)
 

@@ -1,27 +1,25 @@
-"""moto with two of its costs that grow with the table taken out, every answer unchanged, for the
-processes the slow tests start: the moto server of the fault suite and the local stacks.
+"""moto with two of its costs that grow with the table taken out, every answer unchanged: for the
+demo, and for the processes the slow tests start (the fault suite's moto server, local stacks).
 
 - TransactWriteItems: moto backs up the table before a transaction, to put it back if the
   transaction is cancelled, with a deep copy of the whole table for each item of the
   transaction. Nothing changes the table between those copies, so one copy per table is the
   same backup; here each table is copied once per transaction.
-- Query of an index: moto walks (and sorts) every item of the table; `indexed_queries`
-  (tests/bench/fast_moto.py) hands it only the items of the index partition asked for, the set
-  its own walk would keep.
+- Query of an index: moto walks (and sorts) every item of the table, in Python; `indexed_queries`
+  hands it only the items whose index partition key matches, the set its own walk would keep.
 
-`python -m tests.fakes.quick_moto server ARGS` is `moto_server ARGS`, and
-`python -m tests.fakes.quick_moto stack` is `python -m infra.local_stack`, each with both.
+`python -m infra.quick_moto server ARGS` is `moto_server ARGS`, and
+`python -m infra.quick_moto stack` is `python -m infra.local_stack`, each with both.
 """
 
 import contextlib
 import copy
+import inspect
 import runpy
 import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
-
-from tests.bench.fast_moto import indexed_queries
 
 _local = threading.local()
 
@@ -47,7 +45,9 @@ def one_backup_per_transaction() -> Iterator[None]:
     from moto.dynamodb import models
     from moto.dynamodb.models import DynamoDBBackend
 
-    original_copy, original_transact = models.copy, DynamoDBBackend.transact_write_items
+    # moto's backend module imports `copy` for its backups; this stands in for it there.
+    backend: Any = models
+    original_copy, original_transact = backend.copy, DynamoDBBackend.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         _local.backups = {}
@@ -56,13 +56,48 @@ def one_backup_per_transaction() -> Iterator[None]:
         finally:
             _local.backups = None
 
-    models.copy = _CopyOncePerTransaction()  # type: ignore[assignment]
+    backend.copy = _CopyOncePerTransaction()
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     try:
         yield
     finally:
-        models.copy = original_copy
+        backend.copy = original_copy
         DynamoDBBackend.transact_write_items = original_transact  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def indexed_queries() -> Iterator[None]:
+    from moto.dynamodb.models.table import Table
+
+    original_query, original_all_items = Table.query, Table.all_items
+    parameters = inspect.signature(original_query)
+
+    def all_items(self: Any) -> Any:
+        wanted = getattr(_local, "items", None)
+        return wanted if wanted is not None else original_all_items(self)
+
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = parameters.bind(self, *args, **kwargs)
+        conditions = bound.arguments.get("hash_key_conditions")
+        if not bound.arguments.get("index_name") or not conditions:
+            return original_query(self, *args, **kwargs)
+        attribute, value = conditions[0]
+        _local.items = [
+            item
+            for hash_set in self.items.values()
+            for item in (hash_set.values() if self.range_key_attr else [hash_set])
+            if (found := item.attrs.get(attribute)) is not None and found == value
+        ]
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            _local.items = None
+
+    Table.query, Table.all_items = query, all_items  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Table.query, Table.all_items = original_query, original_all_items  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager
@@ -81,7 +116,7 @@ def main() -> None:
         elif what == "stack":
             runpy.run_module("infra.local_stack", run_name="__main__", alter_sys=True)
         else:
-            raise SystemExit(f"usage: python -m tests.fakes.quick_moto server|stack [ARGS]: not {what!r}")
+            raise SystemExit(f"usage: python -m infra.quick_moto server|stack [ARGS]: not {what!r}")
 
 
 if __name__ == "__main__":
