@@ -271,6 +271,10 @@ def test_a_settings_change_is_previewed_then_saved(
     assert "09:00" in rows.first.inner_text(), "an hour before the sample's 10:00"
     assert "Reply C to confirm" in rows.first.inner_text()
     assert "check-in" in rows.nth(1).inner_text()
+    page.get_by_label("Preview for a patient who reads").select_option("es")
+    page.get_by_role("button", name="Preview").click()
+    playwright_api.expect(rows.first).to_contain_text("Responda C para confirmar")
+    assert "cuestionario" in rows.nth(1).inner_text(), "the check-in's invitation, in Spanish"
     check_accessibility(page, "settings")
     screenshot(page, "settings")
     page.get_by_role("button", name="Save").click()

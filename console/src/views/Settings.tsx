@@ -29,6 +29,8 @@ export function Settings() {
   const editable = may.has("change_settings");
   const [draft, setDraft] = useState<SettingsDraft>(() => draftOf(clinic));
   const [preview, setPreview] = useState<Preview | null>(null);
+  // The sample patient's language: the texts a patient who reads it would get.
+  const [previewLanguage, setPreviewLanguage] = useState<Language>(draft.default_language);
   const [problem, setProblem] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const change = (patch: Partial<SettingsDraft>) => {
@@ -41,7 +43,7 @@ export function Settings() {
   const showPreview = async () => {
     setProblem(null);
     try {
-      setPreview(await api.post<Preview>(`${base}/preview`, { settings: settingsBody(draft) }));
+      setPreview(await api.post<Preview>(`${base}/preview`, { settings: settingsBody(draft), language: previewLanguage }));
     } catch (error) {
       setPreview(null);
       failed(error);
@@ -168,6 +170,14 @@ export function Settings() {
           </div>
         </fieldset>
         <div class="toolbar">
+          <label for="preview-language">Preview for a patient who reads</label>
+          <select id="preview-language" value={previewLanguage} onChange={(e) => setPreviewLanguage(value(e) as Language)}>
+            {Object.entries(LANGUAGES).map(([code, name]) => (
+              <option key={code} value={code}>
+                {name}
+              </option>
+            ))}
+          </select>
           <button type="button" onClick={showPreview}>
             Preview
           </button>
