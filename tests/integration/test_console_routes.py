@@ -57,6 +57,28 @@ def test_a_preview_answers_the_sample_appointments_messages_in_send_order_and_st
     assert reply.body["skipped"] == []
 
 
+def test_a_preview_words_the_texts_for_a_patient_of_the_language_asked_else_the_clinics_default(
+    api: Api, booked: Booked
+) -> None:
+    spanish = preview(api, booked.clinic_id, {"starts_at": "2026-12-01T15:00:00-05:00", "language": "es"})
+    default = preview(api, booked.clinic_id, {"starts_at": "2026-12-01T15:00:00-05:00"})
+    spanish_default = preview(
+        api,
+        booked.clinic_id,
+        {"starts_at": "2026-12-01T15:00:00-05:00", "settings": {"default_language": "es"}},
+    )
+
+    assert spanish.status == 200, spanish.body
+    bodies = [message["body"] for message in spanish.body["messages"]]
+    assert bodies[0] == (
+        "Hola Alex: su cita en Calm Waters es el martes 1 de diciembre a las 3:00 p. m. "
+        "Responda C para confirmar, R para cambiarla o ALTO para darse de baja."
+    )
+    assert bodies[3].startswith("Hola Alex, tiene un cuestionario de Calm Waters (1 pregunta).")
+    assert default.body["messages"][0]["body"].startswith("Hi Alex, reminder:")
+    assert [m["body"] for m in spanish_default.body["messages"]] == bodies
+
+
 def test_a_preview_applies_the_changed_settings_as_a_patch_would_without_changing_the_clinic(
     api: Api, booked: Booked
 ) -> None:
@@ -116,6 +138,8 @@ def test_bad_settings_get_the_answer_a_patch_gets(api: Api, booked: Booked, sett
         ({"duration_minutes": "60"}, 422, "duration_minutes"),
         ({"first_name": 7}, 422, "first_name"),
         ({"settings": {}, "extra": 1}, 422, "extra"),
+        ({"language": "fr"}, 422, "language"),
+        ({"language": None}, 422, "language"),
         ([], 422, "body"),
     ],
 )
