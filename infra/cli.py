@@ -16,7 +16,14 @@ from typing import Any, TextIO
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from infra.cli_files import IMPORT_ROWS_PER_REQUEST, UsageError, csv_parts, parse_map, summed
+from infra.cli_files import (
+    IMPORT_ROWS_PER_REQUEST,
+    UsageError,
+    csv_parts,
+    json_object_file,
+    parse_map,
+    summed,
+)
 from infra.cli_http import SIGN_IN_HINT, ApiError, Client
 
 DEFAULT_URL = "http://127.0.0.1:3000"
@@ -74,13 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     clinics.set_defaults(run=run_clinics)
 
     new_clinic = commands.add_parser("new-clinic", help="create a clinic (a platform admin's); prints its id")
-    new_clinic.add_argument("--name", required=True, help="shown to patients unless discreet mode hides it")
-    new_clinic.add_argument("--timezone", required=True, help="an IANA zone, e.g. America/New_York")
-    new_clinic.add_argument("--sender", required=True, help="the Twilio number it texts from, E.164")
-    new_clinic.add_argument("--phone", required=True, help="the number patients call, E.164")
-    new_clinic.add_argument(
-        "--settings", type=Path, help="a JSON file of further settings (docs/api.md, Clinics), e.g. reminders"
-    )
+    for name, meaning in [
+        ("name", "shown to patients unless discreet mode hides it"),
+        ("timezone", "an IANA zone, e.g. America/New_York"),
+        ("sender", "the Twilio number (or Messaging Service SID) it texts from"),
+        ("phone", "the number patients call, E.164"),
+    ]:
+        new_clinic.add_argument(f"--{name}", required=True, help=meaning)
+    new_clinic.add_argument("--settings", type=Path, help="a JSON file of more settings (docs/api.md)")
     new_clinic.set_defaults(run=run_new_clinic)
 
     patients = commands.add_parser("patients", help="a clinic's patients, searched")
@@ -155,20 +163,8 @@ def run_clinics(client: Client, options: argparse.Namespace) -> int:
 
 
 def run_new_clinic(client: Client, options: argparse.Namespace) -> int:
-    settings: dict[str, Any] = {}
-    if options.settings is not None:
-        try:
-            settings = json.loads(options.settings.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
-            raise UsageError(f"--settings: {error}") from None
-        if not isinstance(settings, dict):
-            raise UsageError("--settings: the file must hold one JSON object")
-    named = {
-        "name": options.name,
-        "timezone": options.timezone,
-        "sender": options.sender,
-        "phone": options.phone,
-    }
+    settings = json_object_file(options.settings, "--settings")
+    named = {name: getattr(options, name) for name in ("name", "timezone", "sender", "phone")}
     clinic = client.post_json("/admin/clinics", settings | named)
     summary = f"created {clinic['clinic_id']}: {clinic['name']} ({clinic['timezone']}), texting from {clinic['sender']}"
     return done(clinic, summary, options)

@@ -3,7 +3,9 @@ answers added up as one."""
 
 import csv
 import io
+import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 IMPORT_ROWS_PER_REQUEST = 1000
@@ -64,3 +66,16 @@ def summed(answers: list[dict[str, Any]], offsets: list[int]) -> dict[str, Any]:
             row = problem.get("row")
             totals["errors"].append(problem | ({"row": row + offset} if isinstance(row, int) else {}))
     return totals
+
+
+def json_object_file(path: Path | None, option: str) -> dict[str, Any]:
+    """The one JSON object a file holds; {} without a file."""
+    if path is None:
+        return {}
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise UsageError(f"{option}: {error}") from None
+    if not isinstance(found, dict):
+        raise UsageError(f"{option}: the file must hold one JSON object")
+    return found

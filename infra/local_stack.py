@@ -312,9 +312,11 @@ class LocalStack:
     def _tick_request(self, method: str, body: bytes) -> Response:
         from touchpoint.domain.errors import DomainError
         from touchpoint.domain.json_input import decode_json
+        from touchpoint.domain.timeutil import utc_iso
 
-        if method == "GET":
-            return json_response(200, self._last_tick_view())
+        if method == "GET":  # when the latest tick (automatic or POSTed) ran, and as which instant
+            ran = [utc_iso(instant) if instant else None for instant in self.last_tick or (None, None)]
+            return json_response(200, {"last_tick": ran[0], "now": ran[1]})
         if method != "POST":
             return method_not_allowed("/_local/tick", "GET, POST")
         try:
@@ -340,16 +342,6 @@ class LocalStack:
             message = f"now must be an instant in the years {TICK_YEARS[0]} to {TICK_YEARS[1]}"
             return json_response(422, error_body("invalid_input", message, "now"))
         return json_response(200, self.tick(now.astimezone(UTC)).to_dict())
-
-    def _last_tick_view(self) -> dict[str, str | None]:
-        """`GET /_local/tick`: when the latest tick (automatic or POSTed) ran, on the wall clock,
-        and the instant it ran as (the POSTed `now`); both null before the first."""
-        from touchpoint.domain.timeutil import utc_iso
-
-        if self.last_tick is None:
-            return {"last_tick": None, "now": None}
-        wall, ran_as = self.last_tick
-        return {"last_tick": utc_iso(wall), "now": utc_iso(ran_as)}
 
     def outbox_entries(self) -> list[Any]:
         from touchpoint import bootstrap
