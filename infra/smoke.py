@@ -73,7 +73,8 @@ class Smoke:
         data = None if form is None else urllib.parse.urlencode(form).encode()
         request = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)  # noqa: S310 (the operator's URL)
         # Straight to a local stack, whatever proxy the machine's environment names.
-        opener = urllib.request.build_opener(*[urllib.request.ProxyHandler({})][: is_local(self.url)])
+        handlers = [urllib.request.ProxyHandler({})] if is_local(self.url) else []
+        opener = urllib.request.build_opener(*handlers)
         try:
             with opener.open(request, timeout=30) as response:
                 return response.status, response.read().decode("utf-8", "replace")
